@@ -1,0 +1,118 @@
+//! Code generation only: every user-facing error has been found by `check` before this
+//! runs. Generated code names everything through `::updown::__private`, so it does not
+//! depend on what the user imported.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::LitStr;
+
+use crate::ast::{ModuleMigration, SqlMigration};
+use crate::attr::{Attrs, SqlSource};
+use crate::check::{SqlTexts, manifest_relative};
+use crate::checksum;
+
+pub fn module(m: ModuleMigration) -> TokenStream {
+    let checksum = checksum::module(&m.item);
+    let ident = &m.item.ident;
+    // Spanned on the user's functions, so a type mismatch is reported on them.
+    let fn_span = |which: &str| m.function(which).map_or(ident.span(), |f| f.sig.ident.span());
+    let up = quote_spanned!(fn_span("up")=> ::updown::__private::Body::Rust(up));
+    let down = match m.function("down") {
+        Some(_) => quote_spanned!(fn_span("down")=> ::core::option::Option::Some(::updown::__private::Body::Rust(down))),
+        None => quote!(::core::option::Option::None),
+    };
+    let registration = registration(&m.attrs, &m.name, &checksum, up, down, ident.span());
+    let duplicate_guard = duplicate_guard(&m.attrs);
+
+    let mut item = m.item;
+    let (_, items) = item.content.as_mut().expect("checked: inline module");
+    items.push(syn::Item::Verbatim(registration));
+    quote! {
+        #item
+        #duplicate_guard
+    }
+}
+
+pub fn sql(m: SqlMigration, texts: SqlTexts) -> TokenStream {
+    let up_text = texts.up.expect("checked: up present");
+    let checksum = checksum::sql(&up_text, texts.down.as_deref());
+    let up = body(m.attrs.up.as_ref().expect("checked: up present"));
+    let down = match &m.attrs.down {
+        Some(source) => {
+            let body = body(source);
+            quote!(::core::option::Option::Some(#body))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let registration = registration(&m.attrs, &m.name, &checksum, up, down, m.ident.span());
+    let duplicate_guard = duplicate_guard(&m.attrs);
+    quote! {
+        #registration
+        #duplicate_guard
+    }
+}
+
+fn body(source: &SqlSource) -> TokenStream {
+    match source {
+        SqlSource::Inline(lit) => quote!(::updown::__private::Body::Sql(#lit)),
+        SqlSource::File(lit) => {
+            // `include_str!` of the absolute path makes cargo rebuild when the file changes.
+            let path = manifest_relative(&lit.value());
+            let path = LitStr::new(&path.to_string_lossy(), lit.span());
+            quote!(::updown::__private::Body::Sql(::core::include_str!(#path)))
+        }
+    }
+}
+
+fn registration(
+    attrs: &Attrs,
+    name: &str,
+    checksum: &str,
+    up: TokenStream,
+    down: TokenStream,
+    span: Span,
+) -> TokenStream {
+    let version = attrs.version.as_ref().expect("checked: version present").value;
+    let transaction = attrs.transaction.as_ref().is_none_or(|b| b.value);
+    let destructive = optional_str(attrs.destructive.as_ref());
+    let irreversible = optional_str(attrs.irreversible.as_ref());
+    let line = quote_spanned!(span=> ::core::line!());
+    quote! {
+        const _: () = {
+            ::updown::__private::inventory::submit! {
+                ::updown::__private::Migration {
+                    version: #version,
+                    name: #name,
+                    checksum: #checksum,
+                    transaction: #transaction,
+                    destructive: #destructive,
+                    irreversible: #irreversible,
+                    up: #up,
+                    down: #down,
+                    file: ::core::file!(),
+                    line: #line,
+                }
+            }
+        };
+    }
+}
+
+fn optional_str(lit: Option<&LitStr>) -> TokenStream {
+    match lit {
+        Some(lit) => quote!(::core::option::Option::Some(#lit)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+/// Two migrations with the same version in one module define the same constant, which
+/// the compiler reports at both places. Across modules and crates the registry reports it
+/// when the program starts.
+fn duplicate_guard(attrs: &Attrs) -> TokenStream {
+    let version = attrs.version.as_ref().expect("checked: version present");
+    let ident = format_ident!("duplicate_migration_version_{}", version.value as u64, span = version.span);
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, dead_code)]
+        const #ident: () = ();
+    }
+}
