@@ -81,10 +81,11 @@ pub struct SqlMigration {
 
 impl SqlMigration {
     pub fn from_derive(cx: &Ctxt, input: &DeriveInput) -> Option<Self> {
-        if !matches!(input.data, syn::Data::Struct(_)) {
+        let unit = matches!(&input.data, syn::Data::Struct(s) if matches!(s.fields, syn::Fields::Unit));
+        if !unit || !input.generics.params.is_empty() {
             cx.error_spanned_by(
                 &input.ident,
-                "`#[derive(Migration)]` goes on a struct, such as `struct AddUserName;`; for Rust code use `#[migration(...)]` on an inline module",
+                "`#[derive(Migration)]` goes on a unit struct, such as `struct AddUserName;`; for Rust code use `#[migration(...)]` on an inline module",
             );
             return None;
         }

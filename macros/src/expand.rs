@@ -46,9 +46,14 @@ pub fn sql(m: SqlMigration, texts: SqlTexts) -> TokenStream {
     };
     let registration = registration(&m.attrs, &m.name, &checksum, up, down, m.ident.span());
     let duplicate_guard = duplicate_guard(&m.attrs);
+    let ident = &m.ident;
     quote! {
         #registration
         #duplicate_guard
+        // The struct stands for the migration and is never built by the user.
+        const _: () = {
+            let _ = #ident;
+        };
     }
 }
 

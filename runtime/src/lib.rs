@@ -1,0 +1,74 @@
+//! # updown
+//!
+//! Database migrations written as Rust code, reversible by construction: a migration
+//! without a `down` does not compile. Migrations register themselves, run on diesel
+//! connections (SQLite, PostgreSQL, MySQL/MariaDB) and are tracked with compile-time
+//! checksums, batches and an audit history.
+//!
+//! ```no_run
+//! use updown::prelude::*;
+//!
+//! #[migration(version = 20250101_120000)]
+//! mod create_users {
+//!     use super::*;
+//!     pub fn up(db: &mut Db) -> Result<()> {
+//!         db.execute("CREATE TABLE users (id BIGINT PRIMARY KEY, email TEXT NOT NULL)")
+//!     }
+//!     pub fn down(db: &mut Db) -> Result<()> {
+//!         db.execute("DROP TABLE users")
+//!     }
+//! }
+//!
+//! #[derive(Migration)]
+//! #[migration(version = 20250102_090000,
+//!             up = "ALTER TABLE users ADD COLUMN name TEXT",
+//!             down = "ALTER TABLE users DROP COLUMN name")]
+//! struct AddUserName;
+//! # fn main() {}
+//! ```
+//!
+//! Run them with the CLI of `updown-cli` compiled into your binary, or with [`Migrator`].
+
+// The macros name this crate as `::updown`, including in its own tests.
+extern crate self as updown;
+
+mod backend;
+mod connection;
+mod db;
+mod error;
+mod migration;
+mod migrator;
+mod registry;
+pub mod scaffold;
+mod statement_log;
+mod status;
+mod tracking;
+mod url;
+
+pub use backend::Backend;
+pub use connection::AnyConnection;
+pub use db::{Db, MigrationError, Result};
+pub use diesel;
+pub use error::{Aftermath, Duplicate, Error, Failure, Problem};
+pub use migration::{Body, Direction, Migration};
+pub use migrator::{Action, Event, MigrateOptions, Migrator, Progress, Report, RollbackOptions, RollbackTarget, Step};
+pub use registry::Registry;
+pub use status::{MigrationStatus, State, Status, Summary};
+pub use tracking::{AppliedRow, HistoryEntry};
+pub use updown_macros::{Migration, migration};
+pub use url::DatabaseUrl;
+
+/// What a migration file needs: `use updown::prelude::*;`.
+pub mod prelude {
+    pub use crate::backend::Backend;
+    pub use crate::connection::AnyConnection;
+    pub use crate::db::{Db, MigrationError, Result};
+    pub use updown_macros::{Migration, migration};
+}
+
+/// Used by the code the macros generate; not a stable API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::migration::{Body, Migration};
+    pub use inventory;
+}

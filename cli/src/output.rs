@@ -1,0 +1,265 @@
+//! Printing: tables for people, JSON of the documented shape for programs.
+
+use serde::Serialize;
+use updown::{Action, Event, HistoryEntry, Report, Status};
+
+use crate::args::LogFormat;
+
+/// Columns padded to their widest cell.
+fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        padded.join("  ").trim_end().to_owned()
+    };
+    let mut out = line(header.to_vec());
+    for row in rows {
+        out.push('\n');
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+fn or_dash<T: ToString>(value: Option<T>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
+}
+
+pub fn status_table(database: &str, status: &Status) -> String {
+    let rows: Vec<Vec<String>> = status
+        .migrations
+        .iter()
+        .map(|m| {
+            vec![
+                m.version.to_string(),
+                m.name.clone(),
+                m.state.to_string(),
+                or_dash(m.batch),
+                or_dash(m.applied_at.as_deref()),
+            ]
+        })
+        .collect();
+    let s = status.summary();
+    let mut counts = vec![format!("{} applied", s.applied), format!("{} pending", s.pending)];
+    for (n, label) in [(s.modified, "modified"), (s.missing, "missing"), (s.dirty, "dirty")] {
+        if n > 0 {
+            counts.push(format!("{n} {label}"));
+        }
+    }
+    format!(
+        "database: {database}\n{}\n{} migrations: {}",
+        table(&["VERSION", "NAME", "STATE", "BATCH", "APPLIED AT"], &rows),
+        s.total,
+        counts.join(", ")
+    )
+}
+
+#[derive(Serialize)]
+struct StatusJson<'a> {
+    database: &'a str,
+    migrations: Vec<MigrationJson<'a>>,
+    summary: SummaryJson,
+}
+
+#[derive(Serialize)]
+struct MigrationJson<'a> {
+    version: i64,
+    name: &'a str,
+    state: &'static str,
+    applied_at: Option<&'a str>,
+    batch: Option<i64>,
+    checksum: &'a str,
+    duration_ms: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct SummaryJson {
+    total: usize,
+    applied: usize,
+    pending: usize,
+    modified: usize,
+    missing: usize,
+    dirty: usize,
+}
+
+pub fn status_json(database: &str, status: &Status) -> String {
+    let s = status.summary();
+    let doc = StatusJson {
+        database,
+        migrations: status
+            .migrations
+            .iter()
+            .map(|m| MigrationJson {
+                version: m.version,
+                name: &m.name,
+                state: m.state.as_str(),
+                applied_at: m.applied_at.as_deref(),
+                batch: m.batch,
+                checksum: &m.checksum,
+                duration_ms: m.duration_ms,
+            })
+            .collect(),
+        summary: SummaryJson {
+            total: s.total,
+            applied: s.applied,
+            pending: s.pending,
+            modified: s.modified,
+            missing: s.missing,
+            dirty: s.dirty,
+        },
+    };
+    serde_json::to_string_pretty(&doc).expect("serialisable")
+}
+
+pub fn history_table(database: &str, history: &[HistoryEntry]) -> String {
+    if history.is_empty() {
+        return format!("database: {database}\nno history yet: nothing was ever applied");
+    }
+    let rows: Vec<Vec<String>> = history
+        .iter()
+        .map(|h| {
+            let error = h.error.as_deref().and_then(|e| e.lines().next()).unwrap_or("");
+            vec![
+                h.id.to_string(),
+                h.at.clone(),
+                h.action.clone(),
+                h.version.to_string(),
+                h.name.clone(),
+                or_dash(h.batch),
+                h.outcome.clone(),
+                format!("{} ms", h.duration_ms),
+                truncate(error, 80),
+            ]
+        })
+        .collect();
+    format!(
+        "database: {database}\n{}",
+        table(&["ID", "AT", "ACTION", "VERSION", "NAME", "BATCH", "OUTCOME", "DURATION", "ERROR"], &rows)
+    )
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        text.chars().take(max - 3).collect::<String>() + "..."
+    }
+}
+
+#[derive(Serialize)]
+struct HistoryJson<'a> {
+    database: &'a str,
+    history: Vec<HistoryEntryJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct HistoryEntryJson<'a> {
+    id: i64,
+    version: i64,
+    name: &'a str,
+    action: &'a str,
+    batch: Option<i64>,
+    checksum: &'a str,
+    at: &'a str,
+    duration_ms: i64,
+    outcome: &'a str,
+    error: Option<&'a str>,
+}
+
+pub fn history_json(database: &str, history: &[HistoryEntry]) -> String {
+    let doc = HistoryJson {
+        database,
+        history: history
+            .iter()
+            .map(|h| HistoryEntryJson {
+                id: h.id,
+                version: h.version,
+                name: &h.name,
+                action: &h.action,
+                batch: h.batch,
+                checksum: &h.checksum,
+                at: &h.at,
+                duration_ms: h.duration_ms,
+                outcome: &h.outcome,
+                error: h.error.as_deref(),
+            })
+            .collect(),
+    };
+    serde_json::to_string_pretty(&doc).expect("serialisable")
+}
+
+/// The closing line of a run, for stdout.
+pub fn report_summary(command: &str, report: &Report) -> String {
+    let applied = report.steps.iter().filter(|s| s.action == Action::Apply).count();
+    let rolled_back = report.steps.len() - applied;
+    let plural = |n: usize| if n == 1 { "migration" } else { "migrations" };
+    match (command, applied, rolled_back) {
+        ("migrate", 0, _) => "nothing to apply: the database is up to date".to_owned(),
+        ("baseline", 0, _) => "nothing to baseline: no pending migration up to that version".to_owned(),
+        ("baseline", n, _) => format!("recorded {n} {} as applied without running them", plural(n)),
+        (_, 0, 0) => "nothing to roll back".to_owned(),
+        (_, 0, r) => format!("rolled back {r} {}", plural(r)),
+        (_, a, 0) => format!("applied {a} {} as batch {}", plural(a), or_dash(report.batch)),
+        (_, a, r) => format!(
+            "rolled back {r} and applied {a} {} again as batch {}",
+            plural(a),
+            or_dash(report.batch)
+        ),
+    }
+}
+
+/// Prints progress events to stderr as they happen.
+pub struct Progress {
+    pub format: LogFormat,
+    pub quiet: bool,
+    pub verbose: bool,
+}
+
+impl Progress {
+    pub fn event(&self, event: Event<'_>) {
+        if self.quiet {
+            return;
+        }
+        let (what, action, version, name, duration) = match event {
+            Event::Started { action, version, name } => {
+                if !self.verbose {
+                    return;
+                }
+                ("started", action, version, name, None)
+            }
+            Event::Finished { action, version, name, duration } => ("finished", action, version, name, Some(duration)),
+            Event::Failed { action, version, name, duration } => ("failed", action, version, name, Some(duration)),
+        };
+        let action_name = match action {
+            Action::Apply => "apply",
+            Action::Rollback => "rollback",
+        };
+        match self.format {
+            LogFormat::Json => eprintln!(
+                "{}",
+                serde_json::json!({
+                    "event": what,
+                    "action": action_name,
+                    "version": version,
+                    "name": name,
+                    "duration_ms": duration.map(|d| d.as_millis() as u64),
+                })
+            ),
+            LogFormat::Text => {
+                let verb = match (what, action) {
+                    ("started", Action::Apply) => "applying",
+                    ("started", Action::Rollback) => "rolling back",
+                    ("finished", Action::Apply) => "applied",
+                    ("finished", Action::Rollback) => "rolled back",
+                    _ => "failed",
+                };
+                let took = duration.map(|d| format!(" ({} ms)", d.as_millis())).unwrap_or_default();
+                eprintln!("{verb:<12} {version} {name}{took}");
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! One file per database: what differs between them (their own tables' DDL, the lock,
+//! transactions around DDL). The migrator only ever talks to the [`Driver`] trait.
+
+use std::fmt;
+use std::time::Duration;
+
+use diesel::QueryResult;
+
+use crate::connection::AnyConnection;
+use crate::url::DatabaseUrl;
+
+#[cfg(feature = "sqlite")]
+pub(crate) mod sqlite;
+
+/// The kind of database a migration runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+impl Backend {
+    /// The cargo feature that compiles this backend in.
+    pub fn feature(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+            Backend::Mysql => "mysql",
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+            Backend::Mysql => "MySQL",
+        })
+    }
+}
+
+/// Why the lock was not taken.
+pub(crate) enum LockError {
+    /// Someone else held it for the whole timeout; who, where the database can tell.
+    Timeout { holder: Option<String> },
+    Database(diesel::result::Error),
+}
+
+/// The operations that differ between databases.
+pub(crate) trait Driver {
+    fn backend(&self) -> Backend;
+
+    /// Whether `updown_migrations` exists, without creating anything.
+    fn tracking_exists(&self, conn: &mut AnyConnection) -> QueryResult<bool>;
+
+    /// Creates `updown_migrations` and `updown_history` if they do not exist.
+    fn create_tracking(&self, conn: &mut AnyConnection) -> QueryResult<()>;
+
+    /// Takes the lock that serialises migrators, waiting at most `timeout`.
+    fn lock(&self, conn: &mut AnyConnection, timeout: Duration) -> Result<(), LockError>;
+
+    /// Releases the lock; called on every path once `lock` succeeded.
+    fn unlock(&self, conn: &mut AnyConnection) -> QueryResult<()>;
+
+    /// Runs `f` with no transaction of updown's open, for `transaction = false`
+    /// migrations. Backends whose lock is a transaction commit it first and take it again
+    /// after.
+    fn outside_transaction(
+        &self,
+        conn: &mut AnyConnection,
+        f: &mut dyn FnMut(&mut AnyConnection),
+    ) -> QueryResult<()> {
+        f(conn);
+        Ok(())
+    }
+}
+
+/// Opens a connection for `url` with the driver of its backend.
+pub(crate) fn connect(url: &DatabaseUrl) -> Result<(AnyConnection, Box<dyn Driver>), crate::Error> {
+    match url.backend() {
+        #[cfg(feature = "sqlite")]
+        Backend::Sqlite => sqlite::connect(url),
+        other => Err(crate::Error::BackendNotCompiled {
+            backend: match other {
+                Backend::Sqlite => "SQLite",
+                Backend::Postgres => "PostgreSQL",
+                Backend::Mysql => "MySQL",
+            },
+            feature: other.feature(),
+        }),
+    }
+}

@@ -1,0 +1,765 @@
+//! The migrator: lock -> ensure tables -> read applied -> validate -> apply or revert ->
+//! unlock. It never branches on the backend; what differs lives behind [`Driver`].
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::{Duration, Instant};
+
+use diesel::Connection;
+
+use crate::backend::{self, Backend, Driver, LockError};
+use crate::connection::AnyConnection;
+use crate::db::{Db, MigrationError};
+use crate::error::{Aftermath, Error, Failure, Problem};
+use crate::migration::{Body, Direction, Migration};
+use crate::registry::Registry;
+use crate::statement_log::StatementLog;
+use crate::status::{State, Status};
+use crate::tracking::{self, AppliedRow, HistoryEntry, NewHistory, STATE_APPLIED, STATE_DIRTY};
+use crate::url::DatabaseUrl;
+
+/// Runs the registered migrations against one database.
+///
+/// ```no_run
+/// # fn main() -> Result<(), updown::Error> {
+/// use updown::{Migrator, MigrateOptions, Registry};
+/// let migrator = Migrator::new(Registry::collect()?, "sqlite://app.db")?;
+/// let report = migrator.migrate(&MigrateOptions::default(), &mut |_event| {})?;
+/// println!("applied {} migrations", report.steps.len());
+/// # Ok(()) }
+/// ```
+pub struct Migrator {
+    registry: Registry,
+    url: DatabaseUrl,
+    lock_timeout: Duration,
+    environment: Option<String>,
+}
+
+/// Options of [`Migrator::migrate`].
+#[derive(Debug, Clone, Default)]
+pub struct MigrateOptions {
+    /// Apply pending migrations up to and including this version only.
+    pub to: Option<i64>,
+    /// Apply even though applied migrations changed since (checksum drift).
+    pub allow_drift: bool,
+    /// Apply even though the database has migrations the code does not.
+    pub allow_missing: bool,
+    /// Apply pending migrations older than the latest applied one.
+    pub allow_out_of_order: bool,
+}
+
+/// Which applied migrations a rollback undoes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RollbackTarget {
+    /// Every migration of the last batch (the last `migrate`).
+    #[default]
+    LastBatch,
+    /// The last N migrations applied.
+    Steps(usize),
+    /// Every migration with a version above this one.
+    To(i64),
+    /// Everything.
+    All,
+}
+
+/// Options of [`Migrator::rollback`], [`Migrator::redo`] and [`Migrator::reset`].
+#[derive(Debug, Clone, Default)]
+pub struct RollbackOptions {
+    pub target: RollbackTarget,
+    /// Roll back migrations whose code changed since they were applied.
+    pub allow_drift: bool,
+    /// Confirms a destructive command where the environment asks for it (production).
+    pub yes: bool,
+}
+
+/// What a step does to a migration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Apply,
+    Rollback,
+}
+
+/// Progress of a run, reported as it happens.
+#[derive(Debug, Clone, Copy)]
+pub enum Event<'a> {
+    Started { action: Action, version: i64, name: &'a str },
+    Finished { action: Action, version: i64, name: &'a str, duration: Duration },
+    Failed { action: Action, version: i64, name: &'a str, duration: Duration },
+}
+
+/// One migration applied or rolled back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub action: Action,
+    pub version: i64,
+    pub name: String,
+    pub duration: Duration,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// The batch the applied migrations were recorded under, if any were.
+    pub batch: Option<i64>,
+    pub steps: Vec<Step>,
+}
+
+/// A callback receiving [`Event`]s.
+pub type Progress<'p> = &'p mut dyn FnMut(Event<'_>);
+
+const PRODUCTION: &str = "production";
+
+impl Migrator {
+    /// A migrator for `database_url` (see [`DatabaseUrl`] for the accepted forms).
+    pub fn new(registry: Registry, database_url: &str) -> Result<Self, Error> {
+        Ok(Migrator {
+            registry,
+            url: DatabaseUrl::parse(database_url)?,
+            lock_timeout: Duration::from_secs(60),
+            environment: None,
+        })
+    }
+
+    /// How long to wait for another migrator's lock (default 60 s).
+    pub fn lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    /// The environment name (`production` guards rollback, redo and reset).
+    pub fn environment(mut self, name: Option<String>) -> Self {
+        self.environment = name;
+        self
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    fn is_production(&self) -> bool {
+        self.environment.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(PRODUCTION))
+    }
+
+    /// Every migration with its state. Reads only: one SELECT, no lock, no table created.
+    pub fn status(&self) -> Result<Status, Error> {
+        let mut session = self.open()?;
+        let rows = session.applied_if_tracked()?;
+        Ok(Status::compute(&self.registry, &rows))
+    }
+
+    /// The audit trail, oldest first.
+    pub fn history(&self) -> Result<Vec<HistoryEntry>, Error> {
+        let mut session = self.open()?;
+        if !session.tracked()? {
+            return Ok(Vec::new());
+        }
+        tracking::history(&mut session.conn).map_err(|e| Error::database("reading updown_history", e))
+    }
+
+    /// Applies every pending migration (up to `options.to`) as one batch.
+    pub fn migrate(&self, options: &MigrateOptions, progress: Progress<'_>) -> Result<Report, Error> {
+        if let Some(to) = options.to {
+            self.known_version(to)?;
+        }
+        self.locked(|session| {
+            let status = session.status(&self.registry)?;
+            refuse_if("migrate", migrate_problems(&status, options))?;
+            let plan: Vec<&'static Migration> = status
+                .migrations
+                .iter()
+                .filter(|m| m.state == State::Pending && options.to.is_none_or(|to| m.version <= to))
+                .filter_map(|m| self.registry.get(m.version))
+                .collect();
+            session.apply_all(&plan, progress)
+        })
+    }
+
+    /// Undoes applied migrations: by default the last batch.
+    pub fn rollback(&self, options: &RollbackOptions, progress: Progress<'_>) -> Result<Report, Error> {
+        self.guard_production("rollback", options)?;
+        if let RollbackTarget::To(v) = options.target {
+            if v != 0 {
+                self.known_version(v)?;
+            }
+        }
+        self.locked(|session| {
+            let rows = session.applied()?;
+            let plan = self.rollback_plan("rollback", &rows, options)?;
+            session.revert_all(&plan, progress)
+        })
+    }
+
+    /// Rolls back the last `steps` migrations, then applies them again as a new batch.
+    pub fn redo(&self, steps: usize, options: &RollbackOptions, progress: Progress<'_>) -> Result<Report, Error> {
+        self.guard_production("redo", options)?;
+        let options = RollbackOptions {
+            target: RollbackTarget::Steps(steps),
+            ..options.clone()
+        };
+        self.locked(|session| {
+            let rows = session.applied()?;
+            let plan = self.rollback_plan("redo", &rows, &options)?;
+            let mut report = session.revert_all(&plan, progress)?;
+            let mut again: Vec<&'static Migration> = plan.iter().map(|(m, _)| *m).collect();
+            again.sort_by_key(|m| m.version);
+            let applied = session.apply_all(&again, progress)?;
+            report.batch = applied.batch;
+            report.steps.extend(applied.steps);
+            Ok(report)
+        })
+    }
+
+    /// Rolls back every applied migration. Refused in production.
+    pub fn reset(&self, options: &RollbackOptions, progress: Progress<'_>) -> Result<Report, Error> {
+        if self.is_production() {
+            return Err(Error::Refused {
+                command: "reset",
+                problems: vec![Problem::Production {
+                    reason: "reset rolls back every migration and is refused in the production environment; roll back what you need with `rollback --to V --yes`".into(),
+                }],
+            });
+        }
+        let options = RollbackOptions {
+            target: RollbackTarget::All,
+            ..options.clone()
+        };
+        self.locked(|session| {
+            let rows = session.applied()?;
+            let plan = self.rollback_plan("reset", &rows, &options)?;
+            session.revert_all(&plan, progress)
+        })
+    }
+
+    /// Accepts reviewed changes: records the code's checksum for modified migrations,
+    /// and clears a dirty mark. A dirty migration becomes pending again (it runs on the
+    /// next `migrate`) unless `applied` says it was finished by hand.
+    pub fn repair(&self, version: Option<i64>, applied: bool) -> Result<Vec<String>, Error> {
+        if let Some(v) = version {
+            self.known_version(v)?;
+        }
+        self.locked(|session| {
+            let status = session.status(&self.registry)?;
+            let mut done = Vec::new();
+            for m in status.migrations.iter().filter(|m| version.is_none_or(|v| v == m.version)) {
+                let recorded = m.recorded_checksum.clone().unwrap_or_default();
+                let note = match m.state {
+                    State::Modified => {
+                        tracking::set_checksum(&mut session.conn, m.version, &m.checksum)
+                            .map_err(|e| Error::database("updating updown_migrations", e))?;
+                        format!("accepted checksum {} (was {})", &m.checksum[..12], &recorded[..recorded.len().min(12)])
+                    }
+                    State::Dirty if applied => {
+                        tracking::mark_clean(&mut session.conn, m.version, 0)
+                            .and_then(|()| tracking::set_checksum(&mut session.conn, m.version, &m.checksum))
+                            .map_err(|e| Error::database("updating updown_migrations", e))?;
+                        "dirty mark cleared; recorded as applied".to_owned()
+                    }
+                    State::Dirty => {
+                        tracking::delete_applied(&mut session.conn, m.version)
+                            .map_err(|e| Error::database("updating updown_migrations", e))?;
+                        "dirty mark cleared; pending again".to_owned()
+                    }
+                    _ => continue,
+                };
+                session.record(&NewHistory {
+                    version: m.version,
+                    name: &m.name,
+                    action: "repair",
+                    batch: m.batch,
+                    checksum: &m.checksum,
+                    duration_ms: 0,
+                    error: None,
+                    note: Some(&note),
+                })?;
+                done.push(format!("{} {}: {note}", m.version, m.name));
+            }
+            Ok(done)
+        })
+    }
+
+    /// Records every pending migration up to `version` as applied without running it,
+    /// for a database whose schema already has them.
+    pub fn baseline(&self, version: i64) -> Result<Report, Error> {
+        self.known_version(version)?;
+        self.locked(|session| {
+            let status = session.status(&self.registry)?;
+            let batch = session.next_batch()?;
+            let mut report = Report::default();
+            for m in status.migrations.iter().filter(|m| m.state == State::Pending && m.version <= version) {
+                let migration = self.registry.get(m.version).expect("pending migrations are in the code");
+                tracking::insert_applied(
+                    &mut session.conn,
+                    migration.version,
+                    migration.name,
+                    migration.checksum,
+                    0,
+                    batch,
+                    STATE_APPLIED,
+                )
+                .map_err(|e| Error::database("writing updown_migrations", e))?;
+                session.record(&NewHistory {
+                    version: migration.version,
+                    name: migration.name,
+                    action: "baseline",
+                    batch: Some(batch),
+                    checksum: migration.checksum,
+                    duration_ms: 0,
+                    error: None,
+                    note: Some("recorded as applied without running"),
+                })?;
+                report.batch = Some(batch);
+                report.steps.push(Step {
+                    action: Action::Apply,
+                    version: migration.version,
+                    name: migration.name.to_owned(),
+                    duration: Duration::ZERO,
+                });
+            }
+            Ok(report)
+        })
+    }
+
+    fn guard_production(&self, command: &'static str, options: &RollbackOptions) -> Result<(), Error> {
+        if self.is_production() && !options.yes {
+            return Err(Error::Refused {
+                command,
+                problems: vec![Problem::Production {
+                    reason: format!(
+                        "`{command}` undoes migrations in the production environment; check what it will undo with `status`, then pass `--yes`"
+                    ),
+                }],
+            });
+        }
+        Ok(())
+    }
+
+    fn known_version(&self, version: i64) -> Result<(), Error> {
+        match self.registry.get(version) {
+            Some(_) => Ok(()),
+            None => Err(Error::UnknownVersion { version }),
+        }
+    }
+
+    /// The applied migrations a rollback undoes, newest first, each with its code.
+    /// Everything that would stop it half-way is found before anything runs.
+    fn rollback_plan<'r>(
+        &self,
+        command: &'static str,
+        rows: &'r [AppliedRow],
+        options: &RollbackOptions,
+    ) -> Result<Vec<(&'static Migration, &'r AppliedRow)>, Error> {
+        let mut problems: Vec<Problem> = rows
+            .iter()
+            .filter(|r| r.is_dirty())
+            .map(|r| Problem::Dirty {
+                version: r.version,
+                name: r.name.clone(),
+            })
+            .collect();
+        let mut newest_first: Vec<&AppliedRow> = rows.iter().filter(|r| !r.is_dirty()).collect();
+        newest_first.sort_by_key(|r| std::cmp::Reverse((r.batch, r.version)));
+        let targets: Vec<&AppliedRow> = match options.target {
+            RollbackTarget::LastBatch => {
+                let last = newest_first.first().map(|r| r.batch);
+                newest_first.into_iter().filter(|r| Some(r.batch) == last).collect()
+            }
+            RollbackTarget::Steps(n) => newest_first.into_iter().take(n).collect(),
+            RollbackTarget::To(v) => newest_first.into_iter().filter(|r| r.version > v).collect(),
+            RollbackTarget::All => newest_first,
+        };
+        let mut plan = Vec::with_capacity(targets.len());
+        for row in targets {
+            match self.registry.get(row.version) {
+                None => problems.push(Problem::NotInCode {
+                    version: row.version,
+                    name: row.name.clone(),
+                }),
+                Some(m) => {
+                    if let Some(reason) = m.irreversible {
+                        problems.push(Problem::Irreversible {
+                            version: m.version,
+                            name: m.name.to_owned(),
+                            reason: reason.to_owned(),
+                        });
+                    } else if row.checksum != m.checksum && !options.allow_drift {
+                        problems.push(Problem::Drift {
+                            version: m.version,
+                            name: m.name.to_owned(),
+                            recorded: row.checksum.clone(),
+                            current: m.checksum.to_owned(),
+                        });
+                    }
+                    plan.push((m, row));
+                }
+            }
+        }
+        refuse_if(command, problems)?;
+        Ok(plan)
+    }
+
+    fn open(&self) -> Result<Session, Error> {
+        let (mut conn, driver) = backend::connect(&self.url)?;
+        let log = StatementLog::default();
+        diesel::Connection::set_instrumentation(&mut conn, log.clone());
+        Ok(Session {
+            conn,
+            backend: driver.backend(),
+            driver,
+            log,
+        })
+    }
+
+    /// Runs `f` holding the migration lock, with updown's tables in place. The lock is
+    /// released on every path out of `f`; if the process dies, the database releases it
+    /// with the connection.
+    fn locked<T>(&self, f: impl FnOnce(&mut Session) -> Result<T, Error>) -> Result<T, Error> {
+        let mut session = self.open()?;
+        session.driver.lock(&mut session.conn, self.lock_timeout).map_err(|e| match e {
+            LockError::Timeout { holder } => Error::LockTimeout {
+                waited: self.lock_timeout,
+                holder,
+            },
+            LockError::Database(e) => Error::database("taking the migration lock", self.url.scrub(&e.to_string())),
+        })?;
+        let result = session
+            .driver
+            .create_tracking(&mut session.conn)
+            .map_err(|e| Error::database("creating updown's tables", e))
+            .and_then(|()| f(&mut session));
+        let released = session.driver.unlock(&mut session.conn);
+        match (result, released) {
+            (Err(e), _) => Err(e),
+            (Ok(_), Err(e)) => Err(Error::database("releasing the migration lock", e)),
+            (Ok(value), Ok(())) => Ok(value),
+        }
+    }
+}
+
+/// The problems that stop `migrate` before it runs anything.
+fn migrate_problems(status: &Status, options: &MigrateOptions) -> Vec<Problem> {
+    let latest = status
+        .migrations
+        .iter()
+        .filter(|m| m.state != State::Pending)
+        .map(|m| m.version)
+        .max();
+    let mut problems = Vec::new();
+    for m in &status.migrations {
+        let (version, name) = (m.version, m.name.clone());
+        match m.state {
+            State::Dirty => problems.push(Problem::Dirty { version, name }),
+            State::Modified if !options.allow_drift => problems.push(Problem::Drift {
+                version,
+                name,
+                recorded: m.recorded_checksum.clone().unwrap_or_default(),
+                current: m.checksum.clone(),
+            }),
+            State::Missing if !options.allow_missing => problems.push(Problem::Missing { version, name }),
+            State::Pending if !options.allow_out_of_order && options.to.is_none_or(|to| version <= to) => {
+                if let Some(latest_applied) = latest.filter(|&l| l > version) {
+                    problems.push(Problem::OutOfOrder {
+                        version,
+                        name,
+                        latest_applied,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    problems
+}
+
+fn refuse_if(command: &'static str, problems: Vec<Problem>) -> Result<(), Error> {
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Refused { command, problems })
+    }
+}
+
+/// One connection, its driver, and the log of the statements it ran.
+struct Session {
+    conn: AnyConnection,
+    driver: Box<dyn Driver>,
+    backend: Backend,
+    log: StatementLog,
+}
+
+/// Why one step failed inside its transaction.
+enum StepError {
+    Body(MigrationError),
+    Tracking(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for StepError {
+    fn from(e: diesel::result::Error) -> Self {
+        StepError::Tracking(e)
+    }
+}
+
+impl Session {
+    fn tracked(&mut self) -> Result<bool, Error> {
+        self.driver
+            .tracking_exists(&mut self.conn)
+            .map_err(|e| Error::database("looking for updown_migrations", e))
+    }
+
+    fn applied(&mut self) -> Result<Vec<AppliedRow>, Error> {
+        tracking::applied(&mut self.conn).map_err(|e| Error::database("reading updown_migrations", e))
+    }
+
+    fn applied_if_tracked(&mut self) -> Result<Vec<AppliedRow>, Error> {
+        if self.tracked()? { self.applied() } else { Ok(Vec::new()) }
+    }
+
+    fn status(&mut self, registry: &Registry) -> Result<Status, Error> {
+        let rows = self.applied()?;
+        Ok(Status::compute(registry, &rows))
+    }
+
+    fn next_batch(&mut self) -> Result<i64, Error> {
+        tracking::last_batch(&mut self.conn)
+            .map(|b| b + 1)
+            .map_err(|e| Error::database("reading the last batch", e))
+    }
+
+    fn record(&mut self, entry: &NewHistory<'_>) -> Result<(), Error> {
+        tracking::insert_history(&mut self.conn, entry).map_err(|e| Error::database("writing updown_history", e))
+    }
+
+    fn apply_all(&mut self, plan: &[&'static Migration], progress: Progress<'_>) -> Result<Report, Error> {
+        let mut report = Report::default();
+        if plan.is_empty() {
+            return Ok(report);
+        }
+        let batch = self.next_batch()?;
+        report.batch = Some(batch);
+        for m in plan {
+            let step = self.step(m, Direction::Up, batch, progress)?;
+            report.steps.push(step);
+        }
+        Ok(report)
+    }
+
+    fn revert_all(
+        &mut self,
+        plan: &[(&'static Migration, &AppliedRow)],
+        progress: Progress<'_>,
+    ) -> Result<Report, Error> {
+        let mut report = Report::default();
+        for (m, row) in plan {
+            let step = self.step(m, Direction::Down, row.batch, progress)?;
+            report.steps.push(step);
+        }
+        Ok(report)
+    }
+
+    /// Applies or reverts one migration. In a transaction, its body and its tracking and
+    /// history rows commit together or not at all. Without one, it is marked dirty
+    /// before the body runs and clean after.
+    fn step(
+        &mut self,
+        m: &'static Migration,
+        direction: Direction,
+        batch: i64,
+        progress: Progress<'_>,
+    ) -> Result<Step, Error> {
+        let action = match direction {
+            Direction::Up => Action::Apply,
+            Direction::Down => Action::Rollback,
+        };
+        let (version, name) = (m.version, m.name);
+        progress(Event::Started { action, version, name });
+        let started = Instant::now();
+        let backend = self.backend;
+        let log = self.log.clone();
+        let outcome = if m.transaction {
+            self.conn
+                .transaction::<_, StepError, _>(|conn| {
+                    run_body(conn, backend, &log, m, direction).map_err(StepError::Body)?;
+                    record_success(conn, m, direction, batch, started.elapsed())?;
+                    Ok(())
+                })
+                .map_err(|e| (e, Aftermath::RolledBack))
+        } else {
+            self.untransacted_step(m, direction, batch, started)
+        };
+        let duration = started.elapsed();
+        match outcome {
+            Ok(()) => {
+                progress(Event::Finished { action, version, name, duration });
+                Ok(Step {
+                    action,
+                    version,
+                    name: name.to_owned(),
+                    duration,
+                })
+            }
+            Err((error, aftermath)) => {
+                progress(Event::Failed { action, version, name, duration });
+                let (statement, cause) = match error {
+                    StepError::Body(e) => (e.statement().map(str::to_owned), e.to_string()),
+                    StepError::Tracking(e) => (None, format!("recording it in updown's tables failed: {e}")),
+                };
+                let failure_text = match &statement {
+                    Some(s) => format!("{cause}\nstatement: {s}"),
+                    None => cause.clone(),
+                };
+                // The failure goes in the history even though the step's own rows were rolled back.
+                let recorded = tracking::insert_history(
+                    &mut self.conn,
+                    &NewHistory {
+                        version,
+                        name,
+                        action: history_action(direction),
+                        batch: Some(batch),
+                        checksum: m.checksum,
+                        duration_ms: millis(duration),
+                        error: Some(&failure_text),
+                        note: None,
+                    },
+                );
+                let cause = match recorded {
+                    Ok(()) => cause,
+                    Err(e) => format!("{cause} (recording the failure in updown_history also failed: {e})"),
+                };
+                let failure = Box::new(Failure {
+                    version,
+                    name: name.to_owned(),
+                    statement,
+                    cause,
+                    aftermath,
+                });
+                Err(match direction {
+                    Direction::Up => Error::MigrationFailed(failure),
+                    Direction::Down => Error::RollbackFailed(failure),
+                })
+            }
+        }
+    }
+
+    fn untransacted_step(
+        &mut self,
+        m: &'static Migration,
+        direction: Direction,
+        batch: i64,
+        started: Instant,
+    ) -> Result<(), (StepError, Aftermath)> {
+        let mark = match direction {
+            Direction::Up => tracking::insert_applied(&mut self.conn, m.version, m.name, m.checksum, 0, batch, STATE_DIRTY),
+            Direction::Down => tracking::mark_dirty(&mut self.conn, m.version),
+        };
+        mark.map_err(|e| (StepError::Tracking(e), Aftermath::RolledBack))?;
+        let (backend, log) = (self.backend, self.log.clone());
+        let mut body_result = None;
+        self.driver
+            .outside_transaction(&mut self.conn, &mut |conn| {
+                body_result = Some(run_body(conn, backend, &log, m, direction));
+            })
+            .map_err(|e| (StepError::Tracking(e), Aftermath::Dirty))?;
+        body_result
+            .expect("outside_transaction runs its closure")
+            .map_err(|e| (StepError::Body(e), Aftermath::Dirty))?;
+        let duration = started.elapsed();
+        let done = match direction {
+            Direction::Up => tracking::mark_clean(&mut self.conn, m.version, millis(duration)),
+            Direction::Down => tracking::delete_applied(&mut self.conn, m.version),
+        };
+        done.and_then(|()| record_history(&mut self.conn, m, direction, batch, duration))
+            .map_err(|e| (StepError::Tracking(e), Aftermath::Dirty))
+    }
+}
+
+fn history_action(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Up => "apply",
+        Direction::Down => "rollback",
+    }
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+fn record_success(
+    conn: &mut AnyConnection,
+    m: &Migration,
+    direction: Direction,
+    batch: i64,
+    duration: Duration,
+) -> diesel::QueryResult<()> {
+    match direction {
+        Direction::Up => {
+            tracking::insert_applied(conn, m.version, m.name, m.checksum, millis(duration), batch, STATE_APPLIED)?
+        }
+        Direction::Down => tracking::delete_applied(conn, m.version)?,
+    }
+    record_history(conn, m, direction, batch, duration)
+}
+
+fn record_history(
+    conn: &mut AnyConnection,
+    m: &Migration,
+    direction: Direction,
+    batch: i64,
+    duration: Duration,
+) -> diesel::QueryResult<()> {
+    tracking::insert_history(
+        conn,
+        &NewHistory {
+            version: m.version,
+            name: m.name,
+            action: history_action(direction),
+            batch: Some(batch),
+            checksum: m.checksum,
+            duration_ms: millis(duration),
+            error: None,
+            note: match direction {
+                Direction::Up => m.destructive,
+                Direction::Down => None,
+            },
+        },
+    )
+}
+
+/// Runs one direction of a migration. A panic in Rust code is caught and reported as
+/// the migration's failure, so its transaction is rolled back and the lock released.
+fn run_body(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    log: &StatementLog,
+    m: &Migration,
+    direction: Direction,
+) -> Result<(), MigrationError> {
+    let Some(body) = m.body(direction) else {
+        return Err(MigrationError::msg(format!(
+            "migration {} is irreversible: {}",
+            m.label(),
+            m.irreversible.unwrap_or("no down")
+        )));
+    };
+    log.clear();
+    let mut db = Db::new(conn, backend);
+    let result = match body {
+        Body::Sql(sql) => db.batch_execute(sql),
+        Body::Rust(f) => match catch_unwind(AssertUnwindSafe(|| f(&mut db))) {
+            Ok(result) => result,
+            Err(panic) => Err(MigrationError::msg(format!("it panicked: {}", panic_message(&*panic)))),
+        },
+    };
+    result.map_err(|e| e.with_statement_if_none(log.failed()))
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a non-string panic payload".to_owned()
+    }
+}

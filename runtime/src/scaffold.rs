@@ -1,0 +1,201 @@
+//! Writing a new migration file: what `updown new NAME` does.
+
+use std::fmt;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// The files a scaffold wrote.
+#[derive(Debug)]
+pub struct Scaffold {
+    pub version: i64,
+    /// The new migration file.
+    pub file: PathBuf,
+    /// The file that now declares it (`mod.rs` or `<dir>.rs`).
+    pub module_file: PathBuf,
+    /// Whether that file was created (then the crate must declare the directory's module).
+    pub module_file_created: bool,
+}
+
+/// Why nothing was written.
+#[derive(Debug)]
+pub enum ScaffoldError {
+    InvalidName { name: String },
+    Exists { path: PathBuf },
+    Io { path: PathBuf, error: std::io::Error },
+}
+
+impl fmt::Display for ScaffoldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScaffoldError::InvalidName { name } => write!(
+                f,
+                "`{name}` is not a usable migration name; use lower-case letters, digits and underscores, starting with a letter, such as `create_users`"
+            ),
+            ScaffoldError::Exists { path } => {
+                write!(f, "`{}` already exists; pick another name or wait a second", path.display())
+            }
+            ScaffoldError::Io { path, error } => write!(f, "cannot write `{}`: {error}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for ScaffoldError {}
+
+/// Which kind of migration to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `#[migration]` on a module with Rust `up` and `down`.
+    Rust,
+    /// `#[derive(Migration)]` with SQL strings.
+    Sql,
+}
+
+/// Writes `<dir>/m<version>_<name>.rs` and declares it in the directory's module file.
+///
+/// The version is the UTC time `now` as `YYYYMMDD_HHMMSS`. The bodies are placeholders
+/// that do not compile until they are written: a `down` that does nothing is rejected.
+pub fn new_migration(dir: &Path, name: &str, kind: Kind, now: SystemTime) -> Result<Scaffold, ScaffoldError> {
+    let name = name.trim().replace(['-', ' '], "_").to_lowercase();
+    let valid = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !valid {
+        return Err(ScaffoldError::InvalidName { name });
+    }
+    let (date, time) = timestamp(now);
+    let version: i64 = format!("{date}{time}").parse().expect("digits");
+    let module = format!("m{date}_{time}_{name}");
+    let file = dir.join(format!("{module}.rs"));
+    if file.exists() {
+        return Err(ScaffoldError::Exists { path: file });
+    }
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |error| ScaffoldError::Io { path, error }
+    };
+    fs::create_dir_all(dir).map_err(io(dir))?;
+    let text = match kind {
+        Kind::Rust => rust_template(&date, &time, &name),
+        Kind::Sql => sql_template(&date, &time, &name),
+    };
+    fs::write(&file, text).map_err(io(&file))?;
+
+    let sibling = dir.with_extension("rs");
+    let module_file = if sibling.is_file() { sibling } else { dir.join("mod.rs") };
+    let module_file_created = !module_file.exists();
+    let mut out = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&module_file)
+        .map_err(io(&module_file))?;
+    if module_file_created {
+        writeln!(out, "//! Migrations, one module each; `updown new NAME` adds them here.\n").map_err(io(&module_file))?;
+    }
+    writeln!(out, "mod {module};").map_err(io(&module_file))?;
+    Ok(Scaffold {
+        version,
+        file,
+        module_file,
+        module_file_created,
+    })
+}
+
+/// `("20250101", "120000")` for 2025-01-01T12:00:00Z.
+fn timestamp(now: SystemTime) -> (String, String) {
+    let text = humantime::format_rfc3339_seconds(now).to_string();
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    (digits[..8].to_owned(), digits[8..14].to_owned())
+}
+
+fn rust_template(date: &str, time: &str, name: &str) -> String {
+    format!(
+        r#"use updown::prelude::*;
+
+#[migration(version = {date}_{time})]
+mod {name} {{
+    use super::*;
+
+    pub fn up(db: &mut Db) -> Result<()> {{
+        todo!("make the change, e.g. db.execute(\"CREATE TABLE ...\")")
+    }}
+
+    // Until this undoes `up`, the crate does not compile. If it cannot be undone,
+    // delete it and declare `irreversible = "why"` in the attribute above.
+    pub fn down(db: &mut Db) -> Result<()> {{
+        todo!("undo `up`, e.g. db.execute(\"DROP TABLE ...\")")
+    }}
+}}
+"#
+    )
+}
+
+fn sql_template(date: &str, time: &str, name: &str) -> String {
+    let type_name: String = name
+        .split('_')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut c = p.chars();
+            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+        })
+        .collect();
+    format!(
+        r#"use updown::prelude::*;
+
+// Until `up` and `down` hold SQL, the crate does not compile. If the change cannot be
+// undone, replace `down` with `irreversible = "why"`.
+#[derive(Migration)]
+#[migration(
+    version = {date}_{time},
+    name = "{name}",
+    up = "-- the change, e.g. CREATE TABLE ...",
+    down = "-- what undoes it, e.g. DROP TABLE ..."
+)]
+pub struct {type_name};
+"#
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn at_2025() -> SystemTime {
+        // 2025-01-02T03:04:05Z
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_735_787_045)
+    }
+
+    #[test]
+    fn writes_the_file_and_declares_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let migrations = dir.path().join("src/migrations");
+        let made = new_migration(&migrations, "create-users", Kind::Rust, at_2025()).unwrap();
+        assert_eq!(made.version, 20250102030405);
+        assert!(made.module_file_created);
+        let text = fs::read_to_string(&made.file).unwrap();
+        assert!(text.contains("#[migration(version = 20250102_030405)]\nmod create_users {"), "{text}");
+        let decl = fs::read_to_string(migrations.join("mod.rs")).unwrap();
+        assert!(decl.contains("mod m20250102_030405_create_users;"), "{decl}");
+
+        let second = new_migration(&migrations, "add_index", Kind::Sql, at_2025() + Duration::from_secs(1)).unwrap();
+        assert!(!second.module_file_created);
+        assert!(fs::read_to_string(&second.file).unwrap().contains("pub struct AddIndex;"));
+        let decl = fs::read_to_string(migrations.join("mod.rs")).unwrap();
+        assert_eq!(decl.matches("mod m2025").count(), 2, "{decl}");
+    }
+
+    #[test]
+    fn refuses_bad_names_and_existing_files() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            new_migration(dir.path(), "1st", Kind::Rust, at_2025()),
+            Err(ScaffoldError::InvalidName { .. })
+        ));
+        new_migration(dir.path(), "a", Kind::Rust, at_2025()).unwrap();
+        assert!(matches!(
+            new_migration(dir.path(), "a", Kind::Rust, at_2025()),
+            Err(ScaffoldError::Exists { .. })
+        ));
+    }
+}

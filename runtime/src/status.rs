@@ -1,0 +1,160 @@
+//! Where each migration stands: code and database compared.
+
+use crate::registry::Registry;
+use crate::tracking::AppliedRow;
+
+/// The state of one migration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum State {
+    /// Applied, and its code is unchanged since.
+    Applied,
+    /// In the code, not yet applied.
+    Pending,
+    /// Applied, but its code changed since (checksum drift).
+    Modified,
+    /// Applied in the database, absent from the code.
+    Missing,
+    /// Failed or interrupted outside a transaction: may be half-applied.
+    Dirty,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Applied => "applied",
+            State::Pending => "pending",
+            State::Modified => "modified",
+            State::Missing => "missing",
+            State::Dirty => "dirty",
+        }
+    }
+}
+
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One migration's line in `status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationStatus {
+    pub version: i64,
+    pub name: String,
+    pub state: State,
+    pub applied_at: Option<String>,
+    pub batch: Option<i64>,
+    /// The checksum of the code, or the recorded one for a missing migration.
+    pub checksum: String,
+    /// The checksum recorded when it was applied, if it was.
+    pub recorded_checksum: Option<String>,
+    pub duration_ms: Option<i64>,
+}
+
+/// Every migration in the code or the database, by version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub migrations: Vec<MigrationStatus>,
+}
+
+/// How many migrations are in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub total: usize,
+    pub applied: usize,
+    pub pending: usize,
+    pub modified: usize,
+    pub missing: usize,
+    pub dirty: usize,
+}
+
+impl Status {
+    /// Merges the registry and the tracking rows, both sorted by version: O(N).
+    pub(crate) fn compute(registry: &Registry, rows: &[AppliedRow]) -> Status {
+        let code = registry.migrations();
+        let mut out = Vec::with_capacity(code.len().max(rows.len()));
+        let (mut i, mut j) = (0, 0);
+        while i < code.len() || j < rows.len() {
+            let m = code.get(i);
+            let row = rows.get(j);
+            let entry = match (m, row) {
+                (Some(m), Some(r)) if m.version == r.version => {
+                    i += 1;
+                    j += 1;
+                    let state = if r.is_dirty() {
+                        State::Dirty
+                    } else if r.checksum != m.checksum {
+                        State::Modified
+                    } else {
+                        State::Applied
+                    };
+                    from_row(r, m.name, m.checksum, state)
+                }
+                (Some(m), r) if r.is_none_or(|r| m.version < r.version) => {
+                    i += 1;
+                    MigrationStatus {
+                        version: m.version,
+                        name: m.name.to_owned(),
+                        state: State::Pending,
+                        applied_at: None,
+                        batch: None,
+                        checksum: m.checksum.to_owned(),
+                        recorded_checksum: None,
+                        duration_ms: None,
+                    }
+                }
+                (_, Some(r)) => {
+                    // The row's version is below the next migration's, or there is none.
+                    j += 1;
+                    let state = if r.is_dirty() { State::Dirty } else { State::Missing };
+                    from_row(r, &r.name, &r.checksum, state)
+                }
+                (Some(_), None) | (None, None) => unreachable!("covered above, or ended by the loop condition"),
+            };
+            out.push(entry);
+        }
+        Status { migrations: out }
+    }
+
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary {
+            total: self.migrations.len(),
+            ..Summary::default()
+        };
+        for m in &self.migrations {
+            match m.state {
+                State::Applied => s.applied += 1,
+                State::Pending => s.pending += 1,
+                State::Modified => s.modified += 1,
+                State::Missing => s.missing += 1,
+                State::Dirty => s.dirty += 1,
+            }
+        }
+        s
+    }
+
+    /// The highest version recorded in the database, if any.
+    pub fn latest_applied(&self) -> Option<i64> {
+        self.migrations.iter().filter(|m| m.state != State::Pending).map(|m| m.version).max()
+    }
+
+    pub fn get(&self, version: i64) -> Option<&MigrationStatus> {
+        self.migrations
+            .binary_search_by_key(&version, |m| m.version)
+            .ok()
+            .map(|i| &self.migrations[i])
+    }
+}
+
+fn from_row(r: &AppliedRow, name: &str, checksum: &str, state: State) -> MigrationStatus {
+    MigrationStatus {
+        version: r.version,
+        name: name.to_owned(),
+        state,
+        applied_at: Some(r.applied_at.clone()),
+        batch: Some(r.batch),
+        checksum: checksum.to_owned(),
+        recorded_checksum: Some(r.checksum.clone()),
+        duration_ms: Some(r.duration_ms),
+    }
+}
