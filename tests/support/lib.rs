@@ -131,10 +131,23 @@ impl TestDb {
 
     /// The command `run` would run, to start it in the background.
     pub fn command(&self, bin: &str, args: &[&str]) -> Command {
+        let mut cmd = self.bare_command(bin, &["--database-url", &self.url]);
+        cmd.args(args);
+        cmd
+    }
+
+    /// Runs a binary in this database's directory with only `args`: no URL given.
+    pub fn run_bare(&self, bin: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = self.bare_command(bin, args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        Run::from_output(describe(bin, args), cmd.output().expect("fixture binary runs"))
+    }
+
+    fn bare_command(&self, bin: &str, args: &[&str]) -> Command {
         let mut cmd = Command::new(bin);
-        cmd.arg("--database-url")
-            .arg(&self.url)
-            .args(args)
+        cmd.args(args)
             .current_dir(self.dir.path())
             .env_remove("DATABASE_URL")
             .env_remove("UPDOWN_ENV");

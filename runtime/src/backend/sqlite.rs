@@ -12,6 +12,8 @@ use crate::url::DatabaseUrl;
 
 pub(crate) struct Sqlite;
 
+const READ_BUSY_TIMEOUT_MS: u32 = 5_000;
+
 pub(crate) fn connect(url: &DatabaseUrl) -> Result<(AnyConnection, Box<dyn Driver>), crate::Error> {
     let path = url.target();
     if path != ":memory:" && !path.starts_with("file:") {
@@ -23,10 +25,16 @@ pub(crate) fn connect(url: &DatabaseUrl) -> Result<(AnyConnection, Box<dyn Drive
             });
         }
     }
-    let conn = SqliteConnection::establish(path).map_err(|e| crate::Error::Connect {
+    let mut conn = SqliteConnection::establish(path).map_err(|e| crate::Error::Connect {
         url: url.redacted().to_owned(),
         cause: e.to_string(),
     })?;
+    // Readers (status, history) wait for a committing writer instead of failing at once.
+    conn.batch_execute(&format!("PRAGMA busy_timeout = {READ_BUSY_TIMEOUT_MS}"))
+        .map_err(|e| crate::Error::Connect {
+            url: url.redacted().to_owned(),
+            cause: e.to_string(),
+        })?;
     Ok((AnyConnection::Sqlite(conn), Box::new(Sqlite)))
 }
 

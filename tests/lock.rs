@@ -1,0 +1,76 @@
+//! The migration lock: a second migrator waits, times out with exit 1, or finds the work
+//! done; a migrator that dies releases the lock with its connection.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use updown_tests::{TestDb, bin, databases, states};
+
+/// Starts `app_slow migrate`, which sleeps inside migration 1002, and returns once it
+/// holds the lock (it has reported 1001 applied).
+fn start_holder(db: &TestDb, sleep_ms: &str) -> Child {
+    let mut child = db
+        .command(bin!("app_slow"), &["migrate"])
+        .env("UPDOWN_FIXTURE_SLEEP_MS", sleep_ms)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start app_slow");
+    let mut lines = BufReader::new(child.stderr.take().expect("piped")).lines();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let line = lines.next().expect("holder ended before applying 1001").expect("read stderr");
+        if line.contains("applied") && line.contains("1001") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "holder never applied 1001");
+    }
+    // Keep draining so the holder never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    child
+}
+
+#[test]
+fn a_second_migrator_times_out_with_exit_1_while_the_lock_is_held() {
+    for db in databases() {
+        let mut holder = start_holder(&db, "3000");
+        db.run(bin!("app_slow"), &["migrate", "--lock-timeout", "1"])
+            .expect(1)
+            .stderr_has(&["timed out after 1s waiting for the migration lock", "--lock-timeout"]);
+        assert!(holder.wait().unwrap().success());
+        assert_eq!(db.states(bin!("app_slow")), states(&[(1001, "applied"), (1002, "applied")]));
+    }
+}
+
+#[test]
+fn a_waiting_migrator_rereads_the_applied_list_under_the_lock() {
+    for db in databases() {
+        let mut holder = start_holder(&db, "1500");
+        db.run(bin!("app_slow"), &["migrate"]).expect(0).stdout_has(&["nothing to apply"]);
+        assert!(holder.wait().unwrap().success());
+        let history = db.run(bin!("app_slow"), &["history", "--format", "json"]).expect(0).json();
+        assert_eq!(history["history"].as_array().unwrap().len(), 2, "{history}");
+    }
+}
+
+#[test]
+fn a_migrator_killed_while_holding_the_lock_releases_it() {
+    for db in databases() {
+        let mut holder = start_holder(&db, "60000");
+        holder.kill().unwrap();
+        holder.wait().unwrap();
+        let run = db.run(bin!("app_slow"), &["migrate", "--lock-timeout", "5"]);
+        run.expect(0);
+        // Whatever the dead run had not committed is applied again, exactly once.
+        let history = db.run(bin!("app_slow"), &["history", "--format", "json"]).expect(0).json();
+        let versions: Vec<i64> = history["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|h| h["action"] == "apply" && h["outcome"] == "ok")
+            .map(|h| h["version"].as_i64().unwrap())
+            .collect();
+        assert_eq!(versions, [1001, 1002], "{history}");
+    }
+}
