@@ -21,7 +21,11 @@ fn the_url_comes_from_the_flag_then_database_url_then_dot_env() {
 
     // The flag wins over both.
     let other = format!("sqlite://{}", db.dir().join("other.db").display());
-    let run = db.run_bare(bin!("app"), &["--database-url", &other, "status", "--format", "json"], &[("DATABASE_URL", &db.url)]);
+    let run = db.run_bare(
+        bin!("app"),
+        &["--database-url", &other, "status", "--format", "json"],
+        &[("DATABASE_URL", &db.url)],
+    );
     assert_eq!(run.expect(0).json()["database"], other.as_str());
 }
 
@@ -29,43 +33,69 @@ fn the_url_comes_from_the_flag_then_database_url_then_dot_env() {
 fn configuration_errors_exit_5_and_never_show_the_password() {
     let db = databases().remove(0);
     for (url, expected) in [
-        ("http://admin:hunter2@example.com/db", "unsupported scheme `http://`"),
-        ("mysql://admin:hunter2@127.0.0.1:1/db", "cannot connect to mysql://admin:***@127.0.0.1:1/db"),
-        ("postgres://admin:hunter2@127.0.0.1:1/db", "cannot connect to postgres://admin:***@127.0.0.1:1/db"),
+        (
+            "http://admin:hunter2@example.com/db",
+            "unsupported scheme `http://`",
+        ),
+        (
+            "mysql://admin:hunter2@127.0.0.1:1/db",
+            "cannot connect to mysql://admin:***@127.0.0.1:1/db",
+        ),
+        (
+            "postgres://admin:hunter2@127.0.0.1:1/db",
+            "cannot connect to postgres://admin:***@127.0.0.1:1/db",
+        ),
     ] {
         let run = db.run_bare(bin!("app"), &["--database-url", url, "status"], &[]);
         // A backend that is not compiled in is a configuration error too, and says so.
-        let expected = if run.stderr.contains("support is not compiled into this program") {
+        let expected = if run
+            .stderr
+            .contains("support is not compiled into this program")
+        {
             "enable the"
         } else {
             expected
         };
         run.expect(5).stderr_has(&[expected]);
-        assert!(!run.stderr.contains("hunter2") && !run.stdout.contains("hunter2"), "{}", run.stderr);
+        assert!(
+            !run.stderr.contains("hunter2") && !run.stdout.contains("hunter2"),
+            "{}",
+            run.stderr
+        );
     }
     let missing_dir = format!("sqlite://{}/no/such/dir/app.db", db.dir().display());
-    db.run_bare(bin!("app"), &["--database-url", &missing_dir, "migrate"], &[])
-        .expect(5)
-        .stderr_has(&["does not exist; create it first"]);
+    db.run_bare(
+        bin!("app"),
+        &["--database-url", &missing_dir, "migrate"],
+        &[],
+    )
+    .expect(5)
+    .stderr_has(&["does not exist; create it first"]);
 }
 
 #[test]
 fn usage_errors_exit_5_and_help_exits_0() {
     let db = databases().remove(0);
-    db.run(bin!("app"), &["migrate", "--no-such-flag"]).expect(5);
+    db.run(bin!("app"), &["migrate", "--no-such-flag"])
+        .expect(5);
     db.run(bin!("app"), &["frobnicate"]).expect(5);
-    db.run(bin!("app"), &["status", "--format", "yaml"]).expect(5);
-    db.run(bin!("app"), &["--help"]).expect(0).stdout_has(&["migrate", "rollback", "Exit codes"]);
+    db.run(bin!("app"), &["status", "--format", "yaml"])
+        .expect(5);
+    db.run(bin!("app"), &["--help"])
+        .expect(0)
+        .stdout_has(&["migrate", "rollback", "Exit codes"]);
 }
 
 #[test]
 fn duplicate_versions_name_both_places() {
     let db = databases().remove(0);
-    db.run(bin!("app_duplicates"), &["status"]).expect(5).stderr_has(&[
-        "version 1001 is used by",
-        "create_accounts (tests/fixtures/bin/../migrations/create_accounts.rs:4)",
-        "create_customers (tests/fixtures/bin/../migrations/create_accounts_again.rs:5)",
-    ]);
+    db.run(bin!("app_duplicates"), &["status"])
+        .expect(5)
+        .stderr_has(&[
+            "version 1001 is used by",
+            "create_accounts (tests/fixtures/bin/../migrations/create_accounts.rs:4)",
+            "create_customers (tests/fixtures/bin/../migrations/create_accounts_again.rs:5)",
+        ]);
     assert!(!db.dir().join("test.db").exists() || !db.table_exists("updown_migrations"));
 }
 
@@ -74,7 +104,10 @@ fn no_migrations_explains_the_linking_rule() {
     let db = databases().remove(0);
     db.run(bin!("app_empty"), &["migrate"])
         .expect(5)
-        .stderr_has(&["no migrations are registered in this program", "use my_migrations as _;"]);
+        .stderr_has(&[
+            "no migrations are registered in this program",
+            "use my_migrations as _;",
+        ]);
 }
 
 #[test]
@@ -85,7 +118,22 @@ fn json_log_format_prints_errors_as_json() {
     let last = run.stderr.lines().last().unwrap();
     let error: serde_json::Value = serde_json::from_str(last).unwrap();
     assert_eq!(error["exit_code"], 2);
-    assert!(error["message"].as_str().unwrap().contains("migration 1004 seed_accounts failed"));
-    let events: Vec<serde_json::Value> = run.stderr.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
-    assert!(events.iter().any(|e| e["event"] == "failed" && e["version"] == 1004), "{}", run.stderr);
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("migration 1004 seed_accounts failed")
+    );
+    let events: Vec<serde_json::Value> = run
+        .stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["event"] == "failed" && e["version"] == 1004),
+        "{}",
+        run.stderr
+    );
 }

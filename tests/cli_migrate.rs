@@ -5,10 +5,16 @@ use updown_tests::{bin, databases, states};
 #[test]
 fn status_of_a_new_database_lists_everything_pending_and_writes_nothing() {
     for db in databases() {
-        db.run(bin!("app"), &["status"])
-            .expect(0)
-            .stdout_has(&["create_accounts", "pending", "3 migrations: 0 applied, 3 pending"]);
-        assert!(!db.table_exists("updown_migrations"), "{:?}: status created tables", db.backend);
+        db.run(bin!("app"), &["status"]).expect(0).stdout_has(&[
+            "create_accounts",
+            "pending",
+            "3 migrations: 0 applied, 3 pending",
+        ]);
+        assert!(
+            !db.table_exists("updown_migrations"),
+            "{:?}: status created tables",
+            db.backend
+        );
     }
 }
 
@@ -18,11 +24,17 @@ fn migrate_applies_every_pending_migration_as_one_batch() {
         db.run(bin!("app"), &["migrate"])
             .expect(0)
             .stdout_has(&["applied 3 migrations as batch 1"])
-            .stderr_has(&["applied      1001 create_accounts", "applied      1003 create_audit_log"]);
+            .stderr_has(&[
+                "applied      1001 create_accounts",
+                "applied      1003 create_audit_log",
+            ]);
         assert!(db.table_exists("accounts") && db.table_exists("audit_log"));
         assert_eq!(db.count("audit_log"), 1);
 
-        let status = db.run(bin!("app"), &["status", "--format", "json"]).expect(0).json();
+        let status = db
+            .run(bin!("app"), &["status", "--format", "json"])
+            .expect(0)
+            .json();
         for m in status["migrations"].as_array().unwrap() {
             assert_eq!(m["state"], "applied", "{m}");
             assert_eq!(m["batch"], 1, "{m}");
@@ -30,20 +42,42 @@ fn migrate_applies_every_pending_migration_as_one_batch() {
         }
         assert_eq!(status["summary"]["applied"], 3);
 
-        db.run(bin!("app"), &["migrate"]).expect(0).stdout_has(&["nothing to apply"]);
-        let history = db.run(bin!("app"), &["history", "--format", "json"]).expect(0).json();
-        let applies = history["history"].as_array().unwrap().iter().filter(|h| h["action"] == "apply").count();
-        assert_eq!(applies, 3, "a second migrate must not apply anything: {history}");
+        db.run(bin!("app"), &["migrate"])
+            .expect(0)
+            .stdout_has(&["nothing to apply"]);
+        let history = db
+            .run(bin!("app"), &["history", "--format", "json"])
+            .expect(0)
+            .json();
+        let applies = history["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|h| h["action"] == "apply")
+            .count();
+        assert_eq!(
+            applies, 3,
+            "a second migrate must not apply anything: {history}"
+        );
     }
 }
 
 #[test]
 fn migrate_to_stops_at_that_version_and_the_rest_is_a_new_batch() {
     for db in databases() {
-        db.run(bin!("app"), &["migrate", "--to", "1002"]).expect(0).stdout_has(&["applied 2 migrations"]);
-        assert_eq!(db.states(bin!("app")), states(&[(1001, "applied"), (1002, "applied"), (1003, "pending")]));
-        db.run(bin!("app"), &["migrate"]).expect(0).stdout_has(&["applied 1 migration as batch 2"]);
-        db.run(bin!("app"), &["migrate", "--to", "42"]).expect(5).stderr_has(&["no migration has version 42"]);
+        db.run(bin!("app"), &["migrate", "--to", "1002"])
+            .expect(0)
+            .stdout_has(&["applied 2 migrations"]);
+        assert_eq!(
+            db.states(bin!("app")),
+            states(&[(1001, "applied"), (1002, "applied"), (1003, "pending")])
+        );
+        db.run(bin!("app"), &["migrate"])
+            .expect(0)
+            .stdout_has(&["applied 1 migration as batch 2"]);
+        db.run(bin!("app"), &["migrate", "--to", "42"])
+            .expect(5)
+            .stderr_has(&["no migration has version 42"]);
     }
 }
 
@@ -51,7 +85,10 @@ fn migrate_to_stops_at_that_version_and_the_rest_is_a_new_batch() {
 fn status_and_history_json_have_the_documented_shape() {
     for db in databases() {
         db.run(bin!("app"), &["migrate", "--to", "1001"]).expect(0);
-        let status = db.run(bin!("app"), &["status", "--format", "json"]).expect(0).json();
+        let status = db
+            .run(bin!("app"), &["status", "--format", "json"])
+            .expect(0)
+            .json();
         let keys = |v: &serde_json::Value| {
             let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
             k.sort();
@@ -60,19 +97,46 @@ fn status_and_history_json_have_the_documented_shape() {
         assert_eq!(keys(&status), ["database", "migrations", "summary"]);
         assert_eq!(
             keys(&status["migrations"][0]),
-            ["applied_at", "batch", "checksum", "duration_ms", "name", "state", "version"]
+            [
+                "applied_at",
+                "batch",
+                "checksum",
+                "duration_ms",
+                "name",
+                "state",
+                "version"
+            ]
         );
-        assert_eq!(keys(&status["summary"]), ["applied", "dirty", "missing", "modified", "pending", "total"]);
+        assert_eq!(
+            keys(&status["summary"]),
+            [
+                "applied", "dirty", "missing", "modified", "pending", "total"
+            ]
+        );
         assert_eq!(status["summary"]["total"], 3);
         assert_eq!(status["migrations"][1]["state"], "pending");
         assert!(status["migrations"][1]["applied_at"].is_null());
 
-        let history = db.run(bin!("app"), &["history", "--format", "json"]).expect(0).json();
+        let history = db
+            .run(bin!("app"), &["history", "--format", "json"])
+            .expect(0)
+            .json();
         assert_eq!(keys(&history), ["database", "history"]);
         let entry = &history["history"][0];
         assert_eq!(
             keys(entry),
-            ["action", "at", "batch", "checksum", "duration_ms", "error", "id", "name", "outcome", "version"]
+            [
+                "action",
+                "at",
+                "batch",
+                "checksum",
+                "duration_ms",
+                "error",
+                "id",
+                "name",
+                "outcome",
+                "version"
+            ]
         );
         assert_eq!(entry["action"], "apply");
         assert_eq!(entry["outcome"], "ok");
@@ -84,37 +148,72 @@ fn status_and_history_json_have_the_documented_shape() {
 #[test]
 fn a_migration_failing_half_way_is_undone_and_named() {
     for db in databases() {
-        db.run(bin!("app_failing"), &["migrate"]).expect(2).stderr_has(&[
-            "migration 1004 seed_accounts failed",
-            "statement: INSERT INTO no_such_table (id) VALUES (1)",
-            "rolled back",
-        ]);
+        db.run(bin!("app_failing"), &["migrate"])
+            .expect(2)
+            .stderr_has(&[
+                "migration 1004 seed_accounts failed",
+                "statement: INSERT INTO no_such_table (id) VALUES (1)",
+                "rolled back",
+            ]);
         // The migrations before it stay; nothing of it remains; the one after it never ran.
         assert_eq!(
             db.states(bin!("app_failing")),
-            states(&[(1001, "applied"), (1002, "applied"), (1003, "applied"), (1004, "pending"), (1005, "pending")])
+            states(&[
+                (1001, "applied"),
+                (1002, "applied"),
+                (1003, "applied"),
+                (1004, "pending"),
+                (1005, "pending")
+            ])
         );
-        assert!(!db.table_exists("seeded"), "the failed migration's table survived");
-        assert_eq!(db.count("accounts"), 0, "the failed migration's row survived");
+        assert!(
+            !db.table_exists("seeded"),
+            "the failed migration's table survived"
+        );
+        assert_eq!(
+            db.count("accounts"),
+            0,
+            "the failed migration's row survived"
+        );
         assert!(!db.table_exists("reports"));
 
-        let history = db.run(bin!("app_failing"), &["history", "--format", "json"]).expect(0).json();
-        let last = history["history"].as_array().unwrap().last().unwrap().clone();
+        let history = db
+            .run(bin!("app_failing"), &["history", "--format", "json"])
+            .expect(0)
+            .json();
+        let last = history["history"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone();
         assert_eq!(last["version"], 1004);
         assert_eq!(last["outcome"], "failed");
-        assert!(last["error"].as_str().unwrap().contains("no_such_table"), "{last}");
+        assert!(
+            last["error"].as_str().unwrap().contains("no_such_table"),
+            "{last}"
+        );
     }
 }
 
 #[test]
 fn a_failing_statement_of_a_sql_script_is_named() {
     for db in databases() {
-        db.run(bin!("app_failing_sql"), &["migrate"]).expect(2).stderr_has(&[
-            "migration 1004 seed_accounts_sql failed",
-            "statement: INSERT INTO accounts (id, emial) VALUES (2, 'grace@example.com')",
-        ]);
-        assert_eq!(db.count("accounts"), 0, "the script's first statement was not rolled back");
-        assert_eq!(db.states(bin!("app_failing_sql")).last().unwrap(), &(1004, "pending".to_owned()));
+        db.run(bin!("app_failing_sql"), &["migrate"])
+            .expect(2)
+            .stderr_has(&[
+                "migration 1004 seed_accounts_sql failed",
+                "statement: INSERT INTO accounts (id, emial) VALUES (2, 'grace@example.com')",
+            ]);
+        assert_eq!(
+            db.count("accounts"),
+            0,
+            "the script's first statement was not rolled back"
+        );
+        assert_eq!(
+            db.states(bin!("app_failing_sql")).last().unwrap(),
+            &(1004, "pending".to_owned())
+        );
     }
 }
 
@@ -126,7 +225,10 @@ fn a_panicking_migration_fails_cleanly_and_releases_the_lock() {
         ]);
         assert_eq!(db.count("accounts"), 0);
         // Nothing is left locked: the next run starts at once.
-        db.run(bin!("app_panics"), &["status", "--format", "json"]).expect(0);
-        db.run(bin!("app"), &["migrate", "--lock-timeout", "2"]).expect(0).stdout_has(&["nothing to apply"]);
+        db.run(bin!("app_panics"), &["status", "--format", "json"])
+            .expect(0);
+        db.run(bin!("app"), &["migrate", "--lock-timeout", "2"])
+            .expect(0)
+            .stdout_has(&["nothing to apply"]);
     }
 }

@@ -12,11 +12,18 @@ fn rollback_undoes_the_last_batch_by_default() {
             .stdout_has(&["rolled back 1 migration"])
             .stderr_has(&["rolled back  1003 create_audit_log"]);
         assert!(!db.table_exists("audit_log"));
-        assert_eq!(db.states(bin!("app")), states(&[(1001, "applied"), (1002, "applied"), (1003, "pending")]));
+        assert_eq!(
+            db.states(bin!("app")),
+            states(&[(1001, "applied"), (1002, "applied"), (1003, "pending")])
+        );
 
-        db.run(bin!("app"), &["rollback"]).expect(0).stdout_has(&["rolled back 2 migrations"]);
+        db.run(bin!("app"), &["rollback"])
+            .expect(0)
+            .stdout_has(&["rolled back 2 migrations"]);
         assert!(!db.table_exists("accounts"));
-        db.run(bin!("app"), &["rollback"]).expect(0).stdout_has(&["nothing to roll back"]);
+        db.run(bin!("app"), &["rollback"])
+            .expect(0)
+            .stdout_has(&["nothing to roll back"]);
     }
 }
 
@@ -24,17 +31,32 @@ fn rollback_undoes_the_last_batch_by_default() {
 fn rollback_steps_and_to() {
     for db in databases() {
         db.run(bin!("app"), &["migrate"]).expect(0);
-        db.run(bin!("app"), &["rollback", "--steps", "2"]).expect(0).stdout_has(&["rolled back 2 migrations"]);
-        assert_eq!(db.states(bin!("app")), states(&[(1001, "applied"), (1002, "pending"), (1003, "pending")]));
+        db.run(bin!("app"), &["rollback", "--steps", "2"])
+            .expect(0)
+            .stdout_has(&["rolled back 2 migrations"]);
+        assert_eq!(
+            db.states(bin!("app")),
+            states(&[(1001, "applied"), (1002, "pending"), (1003, "pending")])
+        );
 
         db.run(bin!("app"), &["migrate"]).expect(0);
-        db.run(bin!("app"), &["rollback", "--to", "1001"]).expect(0).stdout_has(&["rolled back 2 migrations"]);
-        assert_eq!(db.states(bin!("app")), states(&[(1001, "applied"), (1002, "pending"), (1003, "pending")]));
+        db.run(bin!("app"), &["rollback", "--to", "1001"])
+            .expect(0)
+            .stdout_has(&["rolled back 2 migrations"]);
+        assert_eq!(
+            db.states(bin!("app")),
+            states(&[(1001, "applied"), (1002, "pending"), (1003, "pending")])
+        );
         assert!(db.table_exists("accounts"));
 
-        db.run(bin!("app"), &["rollback", "--to", "999"]).expect(5).stderr_has(&["no migration has version 999"]);
-        db.run(bin!("app"), &["rollback", "--steps", "1", "--to", "1001"]).expect(5);
-        db.run(bin!("app"), &["rollback", "--to", "0"]).expect(0).stdout_has(&["rolled back 1 migration"]);
+        db.run(bin!("app"), &["rollback", "--to", "999"])
+            .expect(5)
+            .stderr_has(&["no migration has version 999"]);
+        db.run(bin!("app"), &["rollback", "--steps", "1", "--to", "1001"])
+            .expect(5);
+        db.run(bin!("app"), &["rollback", "--to", "0"])
+            .expect(0)
+            .stdout_has(&["rolled back 1 migration"]);
         assert!(!db.table_exists("accounts"));
     }
 }
@@ -50,11 +72,19 @@ fn an_irreversible_migration_stops_a_rollback_before_anything_is_undone() {
         ]);
         // 1005 comes after 1004 in the same batch and was not undone either.
         assert!(db.table_exists("reports"));
-        assert!(db.states(bin!("app_irreversible")).iter().all(|(_, s)| s == "applied"));
+        assert!(
+            db.states(bin!("app_irreversible"))
+                .iter()
+                .all(|(_, s)| s == "applied")
+        );
 
-        db.run(bin!("app_irreversible"), &["rollback", "--to", "1004"]).expect(0).stdout_has(&["rolled back 1 migration"]);
+        db.run(bin!("app_irreversible"), &["rollback", "--to", "1004"])
+            .expect(0)
+            .stdout_has(&["rolled back 1 migration"]);
         assert!(!db.table_exists("reports"));
-        db.run(bin!("app_irreversible"), &["reset"]).expect(1).stderr_has(&["1004 purge_audit_log is irreversible"]);
+        db.run(bin!("app_irreversible"), &["reset"])
+            .expect(1)
+            .stderr_has(&["1004 purge_audit_log is irreversible"]);
     }
 }
 
@@ -62,15 +92,31 @@ fn an_irreversible_migration_stops_a_rollback_before_anything_is_undone() {
 fn a_failing_down_exits_4_and_leaves_the_migration_applied() {
     for db in databases() {
         db.run(bin!("app_broken_down"), &["migrate"]).expect(0);
-        db.run(bin!("app_broken_down"), &["rollback"]).expect(4).stderr_has(&[
-            "rollback of 1004 create_invoices failed",
-            "statement: DROP TABLE invoices_typo",
-        ]);
+        db.run(bin!("app_broken_down"), &["rollback"])
+            .expect(4)
+            .stderr_has(&[
+                "rollback of 1004 create_invoices failed",
+                "statement: DROP TABLE invoices_typo",
+            ]);
         assert!(db.table_exists("invoices"));
-        assert_eq!(db.states(bin!("app_broken_down")).last().unwrap(), &(1004, "applied".to_owned()));
-        let history = db.run(bin!("app_broken_down"), &["history", "--format", "json"]).expect(0).json();
-        let last = history["history"].as_array().unwrap().last().unwrap().clone();
-        assert_eq!((last["action"].as_str(), last["outcome"].as_str()), (Some("rollback"), Some("failed")));
+        assert_eq!(
+            db.states(bin!("app_broken_down")).last().unwrap(),
+            &(1004, "applied".to_owned())
+        );
+        let history = db
+            .run(bin!("app_broken_down"), &["history", "--format", "json"])
+            .expect(0)
+            .json();
+        let last = history["history"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (last["action"].as_str(), last["outcome"].as_str()),
+            (Some("rollback"), Some("failed"))
+        );
     }
 }
 
@@ -84,17 +130,37 @@ fn redo_rolls_back_and_reapplies_as_a_new_batch() {
         db.run(bin!("app"), &["redo", "--steps", "2"])
             .expect(0)
             .stdout_has(&["rolled back 2 and applied 2 migrations again as batch 3"]);
-        let status = db.run(bin!("app"), &["status", "--format", "json"]).expect(0).json();
-        let batches: Vec<i64> = status["migrations"].as_array().unwrap().iter().map(|m| m["batch"].as_i64().unwrap()).collect();
+        let status = db
+            .run(bin!("app"), &["status", "--format", "json"])
+            .expect(0)
+            .json();
+        let batches: Vec<i64> = status["migrations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["batch"].as_i64().unwrap())
+            .collect();
         assert_eq!(batches, [1, 3, 3]);
-        assert_eq!(db.count("audit_log"), 1, "redo must leave the data of a fresh apply");
+        assert_eq!(
+            db.count("audit_log"),
+            1,
+            "redo must leave the data of a fresh apply"
+        );
 
-        let history = db.run(bin!("app"), &["history", "--format", "json"]).expect(0).json();
+        let history = db
+            .run(bin!("app"), &["history", "--format", "json"])
+            .expect(0)
+            .json();
         let actions: Vec<(i64, String)> = history["history"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|h| (h["version"].as_i64().unwrap(), h["action"].as_str().unwrap().to_owned()))
+            .map(|h| {
+                (
+                    h["version"].as_i64().unwrap(),
+                    h["action"].as_str().unwrap().to_owned(),
+                )
+            })
             .collect();
         assert_eq!(
             &actions[3..],
@@ -115,12 +181,21 @@ fn reset_rolls_back_everything_and_keeps_the_history() {
     for db in databases() {
         db.run(bin!("app"), &["migrate", "--to", "1001"]).expect(0);
         db.run(bin!("app"), &["migrate"]).expect(0);
-        db.run(bin!("app"), &["reset"]).expect(0).stdout_has(&["rolled back 3 migrations"]);
+        db.run(bin!("app"), &["reset"])
+            .expect(0)
+            .stdout_has(&["rolled back 3 migrations"]);
         assert!(!db.table_exists("accounts") && !db.table_exists("audit_log"));
         assert!(db.states(bin!("app")).iter().all(|(_, s)| s == "pending"));
         let history = db.run(bin!("app"), &["history"]);
         history.expect(0).stdout_has(&["rollback", "apply"]);
-        assert_eq!(history.stdout.lines().filter(|l| l.contains(" rollback ")).count(), 3);
+        assert_eq!(
+            history
+                .stdout
+                .lines()
+                .filter(|l| l.contains(" rollback "))
+                .count(),
+            3
+        );
     }
 }
 
@@ -137,10 +212,17 @@ fn production_needs_yes_for_rollback_and_redo_and_refuses_reset() {
         db.run(bin!("app"), &["--env", "production", "reset", "--yes"])
             .expect(1)
             .stderr_has(&["reset refused", "production"]);
-        assert!(db.states(bin!("app")).iter().all(|(_, s)| s == "applied"), "a refused command changed something");
+        assert!(
+            db.states(bin!("app")).iter().all(|(_, s)| s == "applied"),
+            "a refused command changed something"
+        );
 
-        db.run(bin!("app"), &["--env", "production", "rollback", "--yes"]).expect(0).stdout_has(&["rolled back 3"]);
-        db.run(bin!("app"), &["--env", "staging", "migrate"]).expect(0);
-        db.run(bin!("app"), &["--env", "staging", "reset"]).expect(0);
+        db.run(bin!("app"), &["--env", "production", "rollback", "--yes"])
+            .expect(0)
+            .stdout_has(&["rolled back 3"]);
+        db.run(bin!("app"), &["--env", "staging", "migrate"])
+            .expect(0);
+        db.run(bin!("app"), &["--env", "staging", "reset"])
+            .expect(0);
     }
 }

@@ -31,18 +31,30 @@ fn eight_processes_migrating_one_database_apply_each_migration_once() {
                     String::from_utf8_lossy(&out.stderr)
                 );
             }
-            let history = db.run(bin!("app"), &["history", "--format", "json"]).expect(0).json();
+            let history = db
+                .run(bin!("app"), &["history", "--format", "json"])
+                .expect(0)
+                .json();
             let mut applied: Vec<i64> = history["history"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .map(|h| {
-                    assert_eq!((&h["action"], &h["outcome"]), (&"apply".into(), &"ok".into()), "{h}");
+                    assert_eq!(
+                        (&h["action"], &h["outcome"]),
+                        (&"apply".into(), &"ok".into()),
+                        "{h}"
+                    );
                     h["version"].as_i64().unwrap()
                 })
                 .collect();
             applied.sort();
-            assert_eq!(applied, [1001, 1002, 1003], "round {round} on {:?}", db.backend);
+            assert_eq!(
+                applied,
+                [1001, 1002, 1003],
+                "round {round} on {:?}",
+                db.backend
+            );
         }
     }
 }

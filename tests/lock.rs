@@ -20,7 +20,10 @@ fn start_holder(db: &TestDb, sleep_ms: &str) -> Child {
     let mut lines = BufReader::new(child.stderr.take().expect("piped")).lines();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let line = lines.next().expect("holder ended before applying 1001").expect("read stderr");
+        let line = lines
+            .next()
+            .expect("holder ended before applying 1001")
+            .expect("read stderr");
         if line.contains("applied") && line.contains("1001") {
             break;
         }
@@ -37,9 +40,15 @@ fn a_second_migrator_times_out_with_exit_1_while_the_lock_is_held() {
         let mut holder = start_holder(&db, "3000");
         db.run(bin!("app_slow"), &["migrate", "--lock-timeout", "1"])
             .expect(1)
-            .stderr_has(&["timed out after 1s waiting for the migration lock", "--lock-timeout"]);
+            .stderr_has(&[
+                "timed out after 1s waiting for the migration lock",
+                "--lock-timeout",
+            ]);
         assert!(holder.wait().unwrap().success());
-        assert_eq!(db.states(bin!("app_slow")), states(&[(1001, "applied"), (1002, "applied")]));
+        assert_eq!(
+            db.states(bin!("app_slow")),
+            states(&[(1001, "applied"), (1002, "applied")])
+        );
     }
 }
 
@@ -47,9 +56,14 @@ fn a_second_migrator_times_out_with_exit_1_while_the_lock_is_held() {
 fn a_waiting_migrator_rereads_the_applied_list_under_the_lock() {
     for db in databases() {
         let mut holder = start_holder(&db, "1500");
-        db.run(bin!("app_slow"), &["migrate"]).expect(0).stdout_has(&["nothing to apply"]);
+        db.run(bin!("app_slow"), &["migrate"])
+            .expect(0)
+            .stdout_has(&["nothing to apply"]);
         assert!(holder.wait().unwrap().success());
-        let history = db.run(bin!("app_slow"), &["history", "--format", "json"]).expect(0).json();
+        let history = db
+            .run(bin!("app_slow"), &["history", "--format", "json"])
+            .expect(0)
+            .json();
         assert_eq!(history["history"].as_array().unwrap().len(), 2, "{history}");
     }
 }
@@ -63,7 +77,10 @@ fn a_migrator_killed_while_holding_the_lock_releases_it() {
         let run = db.run(bin!("app_slow"), &["migrate", "--lock-timeout", "5"]);
         run.expect(0);
         // Whatever the dead run had not committed is applied again, exactly once.
-        let history = db.run(bin!("app_slow"), &["history", "--format", "json"]).expect(0).json();
+        let history = db
+            .run(bin!("app_slow"), &["history", "--format", "json"])
+            .expect(0)
+            .json();
         let versions: Vec<i64> = history["history"]
             .as_array()
             .unwrap()

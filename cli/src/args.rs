@@ -149,5 +149,6 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     if let Ok(secs) = text.parse::<u64>() {
         return Ok(std::time::Duration::from_secs(secs));
     }
-    humantime::parse_duration(text).map_err(|e| format!("{e}; write seconds (`60`) or a duration (`90s`, `2m`)"))
+    humantime::parse_duration(text)
+        .map_err(|e| format!("{e}; write seconds (`60`) or a duration (`90s`, `2m`)"))
 }

@@ -85,11 +85,11 @@ impl Cli {
         I: IntoIterator<Item = T>,
         T: Into<OsString> + Clone,
     {
-        if let Err(e) = dotenvy::dotenv() {
-            if !e.not_found() {
-                eprintln!("error: cannot read .env: {e}");
-                return ExitCode::from(USAGE);
-            }
+        if let Err(e) = dotenvy::dotenv()
+            && !e.not_found()
+        {
+            eprintln!("error: cannot read .env: {e}");
+            return ExitCode::from(USAGE);
         }
         let args = match Args::try_parse_from(args) {
             Ok(args) => args,
@@ -171,18 +171,31 @@ impl Cli {
                 let report = migrator.migrate(&options, &mut on_event)?;
                 say(output::report_summary("migrate", &report));
             }
-            Command::Rollback { steps, to, yes, allow_drift } => {
+            Command::Rollback {
+                steps,
+                to,
+                yes,
+                allow_drift,
+            } => {
                 let target = match (steps, to) {
                     (Some(n), _) => RollbackTarget::Steps(n),
                     (None, Some(0)) => RollbackTarget::All,
                     (None, Some(v)) => RollbackTarget::To(v),
                     (None, None) => RollbackTarget::LastBatch,
                 };
-                let options = RollbackOptions { target, allow_drift, yes };
+                let options = RollbackOptions {
+                    target,
+                    allow_drift,
+                    yes,
+                };
                 let report = migrator.rollback(&options, &mut on_event)?;
                 say(output::report_summary("rollback", &report));
             }
-            Command::Redo { steps, yes, allow_drift } => {
+            Command::Redo {
+                steps,
+                yes,
+                allow_drift,
+            } => {
                 let options = RollbackOptions {
                     allow_drift,
                     yes,
@@ -224,14 +237,21 @@ fn env_var(name: &str) -> Option<String> {
 }
 
 fn scaffold(new: &NewArgs, quiet: bool) -> Result<(), Failure> {
-    let kind = if new.sql { updown::scaffold::Kind::Sql } else { updown::scaffold::Kind::Rust };
+    let kind = if new.sql {
+        updown::scaffold::Kind::Sql
+    } else {
+        updown::scaffold::Kind::Rust
+    };
     let made = updown::scaffold::new_migration(&new.dir, &new.name, kind, SystemTime::now())
         .map_err(|e| usage(e.to_string()))?;
     if !quiet {
         println!("created {} (version {})", made.file.display(), made.version);
         println!("declared it in {}", made.module_file.display());
         if made.module_file_created {
-            println!("add `mod migrations;` (the module of {}) to your main.rs or lib.rs", new.dir.display());
+            println!(
+                "add `mod migrations;` (the module of {}) to your main.rs or lib.rs",
+                new.dir.display()
+            );
         }
         println!("write `up` and `down`: the crate does not compile until `down` undoes `up`");
     }

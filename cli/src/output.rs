@@ -14,7 +14,11 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         }
     }
     let line = |cells: Vec<&str>| {
-        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
         padded.join("  ").trim_end().to_owned()
     };
     let mut out = line(header.to_vec());
@@ -44,8 +48,15 @@ pub fn status_table(database: &str, status: &Status) -> String {
         })
         .collect();
     let s = status.summary();
-    let mut counts = vec![format!("{} applied", s.applied), format!("{} pending", s.pending)];
-    for (n, label) in [(s.modified, "modified"), (s.missing, "missing"), (s.dirty, "dirty")] {
+    let mut counts = vec![
+        format!("{} applied", s.applied),
+        format!("{} pending", s.pending),
+    ];
+    for (n, label) in [
+        (s.modified, "modified"),
+        (s.missing, "missing"),
+        (s.dirty, "dirty"),
+    ] {
         if n > 0 {
             counts.push(format!("{n} {label}"));
         }
@@ -122,7 +133,11 @@ pub fn history_table(database: &str, history: &[HistoryEntry]) -> String {
     let rows: Vec<Vec<String>> = history
         .iter()
         .map(|h| {
-            let error = h.error.as_deref().and_then(|e| e.lines().next()).unwrap_or("");
+            let error = h
+                .error
+                .as_deref()
+                .and_then(|e| e.lines().next())
+                .unwrap_or("");
             vec![
                 h.id.to_string(),
                 h.at.clone(),
@@ -138,7 +153,12 @@ pub fn history_table(database: &str, history: &[HistoryEntry]) -> String {
         .collect();
     format!(
         "database: {database}\n{}",
-        table(&["ID", "AT", "ACTION", "VERSION", "NAME", "BATCH", "OUTCOME", "DURATION", "ERROR"], &rows)
+        table(
+            &[
+                "ID", "AT", "ACTION", "VERSION", "NAME", "BATCH", "OUTCOME", "DURATION", "ERROR"
+            ],
+            &rows
+        )
     )
 }
 
@@ -194,16 +214,26 @@ pub fn history_json(database: &str, history: &[HistoryEntry]) -> String {
 
 /// The closing line of a run, for stdout.
 pub fn report_summary(command: &str, report: &Report) -> String {
-    let applied = report.steps.iter().filter(|s| s.action == Action::Apply).count();
+    let applied = report
+        .steps
+        .iter()
+        .filter(|s| s.action == Action::Apply)
+        .count();
     let rolled_back = report.steps.len() - applied;
     let plural = |n: usize| if n == 1 { "migration" } else { "migrations" };
     match (command, applied, rolled_back) {
         ("migrate", 0, _) => "nothing to apply: the database is up to date".to_owned(),
-        ("baseline", 0, _) => "nothing to baseline: no pending migration up to that version".to_owned(),
+        ("baseline", 0, _) => {
+            "nothing to baseline: no pending migration up to that version".to_owned()
+        }
         ("baseline", n, _) => format!("recorded {n} {} as applied without running them", plural(n)),
         (_, 0, 0) => "nothing to roll back".to_owned(),
         (_, 0, r) => format!("rolled back {r} {}", plural(r)),
-        (_, a, 0) => format!("applied {a} {} as batch {}", plural(a), or_dash(report.batch)),
+        (_, a, 0) => format!(
+            "applied {a} {} as batch {}",
+            plural(a),
+            or_dash(report.batch)
+        ),
         (_, a, r) => format!(
             "rolled back {r} and applied {a} {} again as batch {}",
             plural(a),
@@ -225,14 +255,28 @@ impl Progress {
             return;
         }
         let (what, action, version, name, duration) = match event {
-            Event::Started { action, version, name } => {
+            Event::Started {
+                action,
+                version,
+                name,
+            } => {
                 if !self.verbose {
                     return;
                 }
                 ("started", action, version, name, None)
             }
-            Event::Finished { action, version, name, duration } => ("finished", action, version, name, Some(duration)),
-            Event::Failed { action, version, name, duration } => ("failed", action, version, name, Some(duration)),
+            Event::Finished {
+                action,
+                version,
+                name,
+                duration,
+            } => ("finished", action, version, name, Some(duration)),
+            Event::Failed {
+                action,
+                version,
+                name,
+                duration,
+            } => ("failed", action, version, name, Some(duration)),
         };
         let action_name = match action {
             Action::Apply => "apply",
@@ -257,7 +301,9 @@ impl Progress {
                     ("finished", Action::Rollback) => "rolled back",
                     _ => "failed",
                 };
-                let took = duration.map(|d| format!(" ({} ms)", d.as_millis())).unwrap_or_default();
+                let took = duration
+                    .map(|d| format!(" ({} ms)", d.as_millis()))
+                    .unwrap_or_default();
                 eprintln!("{verb:<12} {version} {name}{took}");
             }
         }

@@ -3,14 +3,22 @@
 use std::process::Command;
 
 fn updown(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_updown")).args(args).current_dir(dir).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_updown"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
 }
 
 #[test]
 fn new_writes_a_timestamped_migration_and_declares_it() {
     let dir = tempfile::tempdir().unwrap();
     let out = updown(dir.path(), &["new", "create_users"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("add `mod migrations;`"), "{stdout}");
 
@@ -22,14 +30,23 @@ fn new_writes_a_timestamped_migration_and_declares_it() {
         .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     let file = &files[0];
-    assert!(file.starts_with('m') && file.ends_with("_create_users.rs"), "{file}");
+    assert!(
+        file.starts_with('m') && file.ends_with("_create_users.rs"),
+        "{file}"
+    );
     let version = file[1..16].replace('_', "");
     let text = std::fs::read_to_string(migrations.join(file)).unwrap();
-    assert!(text.contains(&format!("#[migration(version = {})]", &file[1..16])), "{text}");
+    assert!(
+        text.contains(&format!("#[migration(version = {})]", &file[1..16])),
+        "{text}"
+    );
     assert!(text.contains("mod create_users {"), "{text}");
     assert_eq!(version.len(), 14);
     let module = std::fs::read_to_string(migrations.join("mod.rs")).unwrap();
-    assert!(module.contains(&format!("mod {};", file.trim_end_matches(".rs"))), "{module}");
+    assert!(
+        module.contains(&format!("mod {};", file.trim_end_matches(".rs"))),
+        "{module}"
+    );
 }
 
 #[test]

@@ -18,14 +18,13 @@ impl ModuleMigration {
     /// Parses the attribute's arguments and the annotated item; `None` when the item is
     /// not an inline module (the error is recorded).
     pub fn from_tokens(cx: &Ctxt, args: TokenStream, item: TokenStream) -> Option<Self> {
-        let attrs = attr::parse(cx, args, Form::Module);
         let item = match syn::parse2::<Item>(item) {
             Ok(Item::Mod(m)) if m.content.is_some() => m,
             Ok(Item::Mod(m)) => {
                 cx.error_spanned_by(
                     &m,
                     format!(
-                        "`#[migration]` needs the module's body inline; move the contents of `{0}.rs` into `mod {0} {{ ... }}`",
+                        "`#[migration]` needs the module's body inline: move the contents of its file into `mod {0} {{ ... }}`",
                         m.ident
                     ),
                 );
@@ -50,6 +49,9 @@ impl ModuleMigration {
                 return None;
             }
         };
+        // Keys are read only once the item is known to be a module, so that a migration
+        // on the wrong item gets one error, not one per SQL key.
+        let attrs = attr::parse(cx, args, Form::Module);
         let name = match &attrs.name {
             Some(lit) => lit.value(),
             None => item.ident.to_string().trim_start_matches("r#").to_owned(),
@@ -58,7 +60,11 @@ impl ModuleMigration {
     }
 
     pub fn items(&self) -> &[Item] {
-        self.item.content.as_ref().map(|(_, items)| items.as_slice()).unwrap_or_default()
+        self.item
+            .content
+            .as_ref()
+            .map(|(_, items)| items.as_slice())
+            .unwrap_or_default()
     }
 
     /// The module's `fn up` or `fn down`, if it has one.
@@ -81,7 +87,8 @@ pub struct SqlMigration {
 
 impl SqlMigration {
     pub fn from_derive(cx: &Ctxt, input: &DeriveInput) -> Option<Self> {
-        let unit = matches!(&input.data, syn::Data::Struct(s) if matches!(s.fields, syn::Fields::Unit));
+        let unit =
+            matches!(&input.data, syn::Data::Struct(s) if matches!(s.fields, syn::Fields::Unit));
         if !unit || !input.generics.params.is_empty() {
             cx.error_spanned_by(
                 &input.ident,
@@ -91,9 +98,16 @@ impl SqlMigration {
         }
         let mut attrs = Attrs::default();
         let mut has_attribute = false;
-        for a in input.attrs.iter().filter(|a| a.path().is_ident("migration")) {
+        for a in input
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("migration"))
+        {
             if has_attribute {
-                cx.error_spanned_by(a, "more than one `#[migration(...)]` attribute; put every key in one of them");
+                cx.error_spanned_by(
+                    a,
+                    "more than one `#[migration(...)]` attribute; put every key in one of them",
+                );
                 continue;
             }
             has_attribute = true;
@@ -158,7 +172,8 @@ pub fn snake_case(ident: &str) -> String {
     let mut out = String::new();
     for (i, &c) in chars.iter().enumerate() {
         if c.is_uppercase() {
-            let prev_lower = i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
+            let prev_lower =
+                i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
             let prev_upper = i > 0 && chars[i - 1].is_uppercase();
             if i > 0 && !out.ends_with('_') && (prev_lower || (prev_upper && next_lower)) {

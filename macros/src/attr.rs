@@ -52,15 +52,24 @@ pub struct Attrs {
     /// Every key written, valid or not, so that a bad value is not also reported as a
     /// missing key.
     pub written: Vec<String>,
+    /// Keys an unknown key was probably meant to be (`verison` -> `version`).
+    pub misspelled: Vec<&'static str>,
 }
 
 impl Attrs {
+    /// Whether `key` was written, or probably meant by a misspelled key (already reported).
     pub fn has(&self, key: &str) -> bool {
-        self.written.iter().any(|k| k == key)
+        self.written.iter().any(|k| k == key) || self.misspelled.contains(&key)
     }
 }
 
-const MODULE_KEYS: &[&str] = &["version", "name", "transaction", "destructive", "irreversible"];
+const MODULE_KEYS: &[&str] = &[
+    "version",
+    "name",
+    "transaction",
+    "destructive",
+    "irreversible",
+];
 const SQL_KEYS: &[&str] = &[
     "version",
     "name",
@@ -87,7 +96,14 @@ pub fn parse(cx: &Ctxt, tokens: TokenStream, form: Form) -> Attrs {
     for meta in metas {
         let path = meta.path().clone();
         let Some(key) = path.get_ident().map(|i| i.to_string()) else {
-            cx.error_spanned_by(&path, format!("unknown key `{}`; {}", path_text(&path), expected_keys(form)));
+            cx.error_spanned_by(
+                &path,
+                format!(
+                    "unknown key `{}`; {}",
+                    path_text(&path),
+                    expected_keys(form)
+                ),
+            );
             continue;
         };
         let allowed = match form {
@@ -96,6 +112,9 @@ pub fn parse(cx: &Ctxt, tokens: TokenStream, form: Form) -> Attrs {
         };
         if !allowed.contains(&key.as_str()) {
             cx.error_spanned_by(&path, unknown_key_message(&key, form));
+            if let Some(meant) = closest_key(&key, allowed) {
+                attrs.misspelled.push(meant);
+            }
             continue;
         }
         if seen.iter().any(|(k, _)| *k == key) {
@@ -121,11 +140,24 @@ pub fn parse(cx: &Ctxt, tokens: TokenStream, form: Form) -> Attrs {
                 attrs.irreversible_key = Some(path);
             }
             "up" | "up_file" | "down" | "down_file" => {
-                let Some(lit) = string(cx, &key, &value) else { continue };
-                let source = if key.ends_with("_file") { SqlSource::File(lit) } else { SqlSource::Inline(lit) };
-                let (slot, other) = if key.starts_with("up") { (&mut attrs.up, "up") } else { (&mut attrs.down, "down") };
+                let Some(lit) = string(cx, &key, &value) else {
+                    continue;
+                };
+                let source = if key.ends_with("_file") {
+                    SqlSource::File(lit)
+                } else {
+                    SqlSource::Inline(lit)
+                };
+                let (slot, other) = if key.starts_with("up") {
+                    (&mut attrs.up, "up")
+                } else {
+                    (&mut attrs.down, "down")
+                };
                 if slot.is_some() {
-                    cx.error_spanned_by(&path, format!("`{other}` and `{other}_file` are both set; keep one of them"));
+                    cx.error_spanned_by(
+                        &path,
+                        format!("`{other}` and `{other}_file` are both set; keep one of them"),
+                    );
                 } else {
                     *slot = Some(source);
                 }
@@ -137,7 +169,11 @@ pub fn parse(cx: &Ctxt, tokens: TokenStream, form: Form) -> Attrs {
 }
 
 fn path_text(path: &syn::Path) -> String {
-    path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::")
+    path.segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
 }
 
 fn expected_keys(form: Form) -> String {
@@ -156,7 +192,41 @@ fn unknown_key_message(key: &str, form: Form) -> String {
             "`{key}` is a key of `#[derive(Migration)]`; in a module migration write `pub fn {direction}(db: &mut Db) -> Result<()>` inside the module"
         );
     }
-    format!("unknown key `{key}`; {}", expected_keys(form))
+    let keys = match form {
+        Form::Module => MODULE_KEYS,
+        Form::Sql => SQL_KEYS,
+    };
+    match closest_key(key, keys) {
+        Some(meant) => format!("unknown key `{key}`; did you mean `{meant}`?"),
+        None => format!("unknown key `{key}`; {}", expected_keys(form)),
+    }
+}
+
+/// The allowed key within two edits of `key`, if there is one.
+fn closest_key(key: &str, allowed: &[&'static str]) -> Option<&'static str> {
+    allowed
+        .iter()
+        .map(|k| (edit_distance(key, k), *k))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 fn example(key: &str) -> &'static str {
@@ -164,61 +234,101 @@ fn example(key: &str) -> &'static str {
         "version" => "`version = 20250101_120000`",
         "transaction" => "`transaction = false`",
         "name" => "`name = \"create_users\"`",
-        "destructive" | "irreversible" => "a reason in a string, like `irreversible = \"the dropped data cannot be restored\"`",
+        "destructive" | "irreversible" => {
+            "a reason in a string, like `irreversible = \"the dropped data cannot be restored\"`"
+        }
         "up" | "down" => "a SQL string, like `up = \"CREATE TABLE ...\"`",
-        _ => "a path relative to the crate's Cargo.toml, like `up_file = \"sql/create_users.up.sql\"`",
+        _ => {
+            "a path relative to the crate's Cargo.toml, like `up_file = \"sql/create_users.up.sql\"`"
+        }
     }
 }
 
 fn parse_version(cx: &Ctxt, value: &Expr) -> Option<Version> {
     const HOW: &str = "use a positive integer, such as a timestamp `20250101_120000`";
     match value {
-        Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) => match int.base10_parse::<i64>() {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) => match int.base10_parse::<i64>() {
             Ok(0) => {
                 cx.error_spanned_by(int, format!("`version` must be positive, not 0; {HOW}"));
                 None
             }
-            Ok(n) if int.suffix().is_empty() => Some(Version { value: n, span: int.span() }),
+            // `-5` can arrive as one literal token.
+            Ok(n) if n < 0 => {
+                cx.error_spanned_by(int, format!("`version` must be positive; {HOW}"));
+                None
+            }
+            Ok(n) if int.suffix().is_empty() => Some(Version {
+                value: n,
+                span: int.span(),
+            }),
             Ok(_) => {
                 cx.error_spanned_by(int, format!("`version` takes no type suffix; {HOW}"));
                 None
             }
             Err(_) => {
-                cx.error_spanned_by(int, format!("`version` does not fit in a 64-bit signed integer; {HOW}"));
+                cx.error_spanned_by(
+                    int,
+                    format!("`version` does not fit in a 64-bit signed integer; {HOW}"),
+                );
                 None
             }
         },
-        Expr::Unary(ExprUnary { op: UnOp::Neg(_), .. }) => {
+        Expr::Unary(ExprUnary {
+            op: UnOp::Neg(_), ..
+        }) => {
             cx.error_spanned_by(value, format!("`version` must be positive; {HOW}"));
             None
         }
         _ => {
-            cx.error_spanned_by(value, format!("`version` must be an integer literal; {HOW}"));
+            cx.error_spanned_by(
+                value,
+                format!("`version` must be an integer literal; {HOW}"),
+            );
             None
         }
     }
 }
 
 fn string(cx: &Ctxt, key: &str, value: &Expr) -> Option<LitStr> {
-    if let Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) = value {
+    if let Expr::Lit(ExprLit {
+        lit: Lit::Str(s), ..
+    }) = value
+    {
         return Some(s.clone());
     }
-    cx.error_spanned_by(value, format!("`{key}` takes a string literal: {}", example(key)));
+    cx.error_spanned_by(
+        value,
+        format!("`{key}` takes a string literal: {}", example(key)),
+    );
     None
 }
 
 fn reason(cx: &Ctxt, key: &str, value: &Expr) -> Option<LitStr> {
     let lit = string(cx, key, value)?;
     if lit.value().trim().is_empty() {
-        cx.error_spanned_by(&lit, format!("`{key}` needs a reason, not an empty string: {}", example(key)));
+        cx.error_spanned_by(
+            &lit,
+            format!(
+                "`{key}` needs a reason, not an empty string: {}",
+                example(key)
+            ),
+        );
     }
     Some(lit)
 }
 
 fn boolean(cx: &Ctxt, key: &str, value: &Expr) -> Option<LitBool> {
-    if let Expr::Lit(ExprLit { lit: Lit::Bool(b), .. }) = value {
+    if let Expr::Lit(ExprLit {
+        lit: Lit::Bool(b), ..
+    }) = value
+    {
         return Some(b.clone());
     }
-    cx.error_spanned_by(value, format!("`{key}` takes `true` or `false`: {}", example(key)));
+    cx.error_spanned_by(
+        value,
+        format!("`{key}` takes `true` or `false`: {}", example(key)),
+    );
     None
 }

@@ -30,9 +30,14 @@ pub fn module(cx: &Ctxt, m: &ModuleMigration) {
     match (m.function("down"), &m.attrs.irreversible) {
         (Some(down), None) => {
             signature(cx, down, "down");
+            let down_block = &down.block;
             if let Some(what) = does_nothing(&down.block) {
+                let span_on = match down.block.stmts.as_slice() {
+                    [only] => quote::quote!(#only),
+                    _ => quote::quote!(#down_block),
+                };
                 cx.error_spanned_by(
-                    &down.block,
+                    span_on,
                     format!(
                         "the `down` of migration `{}` does nothing ({what}); write the statements that undo `up`, or remove `down` and declare `irreversible = \"why\"`",
                         m.name
@@ -62,7 +67,10 @@ pub fn module(cx: &Ctxt, m: &ModuleMigration) {
     literals.visit_item_mod(&m.item);
     for lit in literals.found {
         if updown_sql::is_empty(&lit.value()) {
-            cx.error_spanned_by(&lit, "this SQL is empty or only comments; write the statement to run");
+            cx.error_spanned_by(
+                &lit,
+                "this SQL is empty or only comments; write the statement to run",
+            );
         }
     }
 }
@@ -86,16 +94,22 @@ pub fn sql(cx: &Ctxt, m: &SqlMigration) -> SqlTexts {
     if m.attrs.up.is_none() && !m.attrs.has("up") && !m.attrs.has("up_file") {
         cx.error_spanned_by(
             ident,
-            format!("migration `{}` has no `up`; add `up = \"...\"` or `up_file = \"sql/....up.sql\"`", m.name),
+            format!(
+                "migration `{}` has no `up`; add `up = \"...\"` or `up_file = \"sql/....up.sql\"`",
+                m.name
+            ),
         );
     }
-    if let (Some(source), Some(text)) = (&m.attrs.up, &up) {
-        if updown_sql::is_empty(text) {
-            cx.error_spanned_by(
-                source.lit(),
-                format!("the `up` of migration `{}` is empty or only comments; write the statements to run", m.name),
-            );
-        }
+    if let (Some(source), Some(text)) = (&m.attrs.up, &up)
+        && updown_sql::is_empty(text)
+    {
+        cx.error_spanned_by(
+            source.lit(),
+            format!(
+                "the `up` of migration `{}` is empty or only comments; write the statements to run",
+                m.name
+            ),
+        );
     }
     match (&m.attrs.down, &m.attrs.irreversible) {
         (Some(source), None) => {
@@ -109,12 +123,13 @@ pub fn sql(cx: &Ctxt, m: &SqlMigration) -> SqlTexts {
                 );
             }
         }
-        (Some(_), Some(_)) => {
+        (Some(source), Some(_)) => {
             let key = m.attrs.irreversible_key.as_ref().expect("set with irreversible");
             cx.error_spanned_by(
                 key,
                 format!("migration `{}` declares `irreversible` and also has a `down`; remove one of them", m.name),
             );
+            cx.error_spanned_by(source.lit(), "`down` given here while the migration is declared `irreversible`");
         }
         (None, Some(_)) => {}
         (None, None) if m.attrs.has("down") || m.attrs.has("down_file") => {}
@@ -139,8 +154,15 @@ pub struct SqlTexts {
 /// Rules shared by both forms.
 fn common(cx: &Ctxt, attrs: &Attrs, name: &str, ident: &syn::Ident) {
     if name.trim().is_empty() {
-        let span = attrs.name.as_ref().map(|l| l.span()).unwrap_or(ident.span());
-        cx.error_at(span, "`name` is empty; give the migration a name such as `create_users`");
+        let span = attrs
+            .name
+            .as_ref()
+            .map(|l| l.span())
+            .unwrap_or(ident.span());
+        cx.error_at(
+            span,
+            "`name` is empty; give the migration a name such as `create_users`",
+        );
     }
 }
 
@@ -156,9 +178,9 @@ fn sql_text(cx: &Ctxt, source: &SqlSource) -> Option<String> {
                     cx.error_spanned_by(
                         lit,
                         format!(
-                            "cannot read `{}` ({}: {e}); paths are relative to the directory of the crate's Cargo.toml",
+                            "cannot read `{}`: {}; the path is relative to the directory of the crate's Cargo.toml",
                             lit.value(),
-                            path.display()
+                            io_reason(&e),
                         ),
                     );
                     None
@@ -168,8 +190,20 @@ fn sql_text(cx: &Ctxt, source: &SqlSource) -> Option<String> {
     }
 }
 
+/// The error without the OS's error code, which differs between systems.
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        std::io::ErrorKind::InvalidData => "it is not UTF-8 text".to_owned(),
+        _ => e.to_string(),
+    }
+}
+
 pub fn manifest_relative(path: &str) -> PathBuf {
-    let dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_default();
+    let dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_default();
     dir.join(path)
 }
 
@@ -179,7 +213,10 @@ fn signature(cx: &Ctxt, f: &ItemFn, which: &str) {
     let sig = &f.sig;
     let fix = format!("write `pub fn {which}(db: &mut Db) -> Result<()>`");
     if let Some(t) = &sig.asyncness {
-        cx.error_spanned_by(t, format!("`{which}` cannot be `async`: migrations run on a blocking connection; {fix}"));
+        cx.error_spanned_by(
+            t,
+            format!("`{which}` cannot be `async`: migrations run on a blocking connection; {fix}"),
+        );
     }
     if let Some(t) = &sig.constness {
         cx.error_spanned_by(t, format!("`{which}` cannot be `const`; {fix}"));
@@ -196,7 +233,10 @@ fn signature(cx: &Ctxt, f: &ItemFn, which: &str) {
     match sig.inputs.len() {
         1 => match sig.inputs.first().expect("one input") {
             FnArg::Receiver(r) => {
-                cx.error_spanned_by(r, format!("`{which}` takes `db: &mut Db`, not `self`; {fix}"));
+                cx.error_spanned_by(
+                    r,
+                    format!("`{which}` takes `db: &mut Db`, not `self`; {fix}"),
+                );
             }
             FnArg::Typed(pat) => match &*pat.ty {
                 Type::Reference(r) if r.mutability.is_some() => {}
@@ -210,10 +250,13 @@ fn signature(cx: &Ctxt, f: &ItemFn, which: &str) {
             &sig.ident,
             format!("`{which}` must take the migration context `db: &mut Db`; {fix}"),
         ),
-        _ => cx.error_spanned_by(
-            &sig.inputs,
-            format!("`{which}` takes exactly one argument, `db: &mut Db`; {fix}"),
-        ),
+        _ => {
+            let extra: Vec<&FnArg> = sig.inputs.iter().skip(1).collect();
+            cx.error_spanned_by(
+                quote::quote!(#(#extra),*),
+                format!("`{which}` takes exactly one argument, `db: &mut Db`; {fix}"),
+            )
+        }
     }
     if let ReturnType::Default = sig.output {
         cx.error_at(
@@ -265,10 +308,13 @@ struct SqlLiterals {
 
 impl<'ast> Visit<'ast> for SqlLiterals {
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-        if call.method == "execute" || call.method == "batch_execute" {
-            if let Some(Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. })) = call.args.first() {
-                self.found.push(s.clone());
-            }
+        if (call.method == "execute" || call.method == "batch_execute")
+            && let Some(Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            })) = call.args.first()
+        {
+            self.found.push(s.clone());
         }
         syn::visit::visit_expr_method_call(self, call);
     }

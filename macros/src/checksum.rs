@@ -30,7 +30,10 @@ fn tokens(sum: &mut Checksum, stream: TokenStream) {
     while let Some(tree) = iter.next() {
         match tree {
             TokenTree::Punct(p) if p.as_char() == '#' => {
-                if iter.peek().is_some_and(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == '!')) {
+                if iter
+                    .peek()
+                    .is_some_and(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == '!'))
+                {
                     let bang = iter.next().expect("peeked");
                     if iter.peek().is_some_and(is_doc_attribute) {
                         iter.next();
@@ -114,9 +117,15 @@ mod tests {
             ("BIGINT", "INTEGER"),
             ("db.execute(\"DROP", "db.batch_execute(\"DROP"),
             ("use super::*;", "use super::*; use std::fmt;"),
-            ("Result<()> {\n            db.execute(\"DROP", "Result<()> {\n            let _x = 1; db.execute(\"DROP"),
+            (
+                "Result<()> {\n            db.execute(\"DROP",
+                "Result<()> {\n            let _x = 1; db.execute(\"DROP",
+            ),
             ("pub fn down", "fn down"),
-            ("(db: &mut Db) -> Result<()> {\n            db.execute(\"CREATE", "(conn: &mut Db) -> Result<()> {\n            conn.execute(\"CREATE"),
+            (
+                "(db: &mut Db) -> Result<()> {\n            db.execute(\"CREATE",
+                "(conn: &mut Db) -> Result<()> {\n            conn.execute(\"CREATE",
+            ),
         ] {
             let changed = BASE.replacen(from, to, 1);
             assert_ne!(changed, BASE, "replacement {from:?} did not apply");
@@ -134,6 +143,9 @@ mod tests {
     /// checksum of a Rust migration changes with it.
     #[test]
     fn golden() {
-        assert_eq!(sum(BASE), "f80c6ecbb34ef6b4a9559c278883ec6ab2842fcbd9eac9672b4e0287d2e818ec");
+        assert_eq!(
+            sum(BASE),
+            "f80c6ecbb34ef6b4a9559c278883ec6ab2842fcbd9eac9672b4e0287d2e818ec"
+        );
     }
 }

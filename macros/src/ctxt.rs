@@ -38,7 +38,11 @@ impl Ctxt {
 
     /// Ends collection: all errors combined into one, or `Ok` when there were none.
     pub fn check(self) -> Result<(), syn::Error> {
-        let errors = self.errors.borrow_mut().take().expect("check() called twice");
+        let errors = self
+            .errors
+            .borrow_mut()
+            .take()
+            .expect("check() called twice");
         let mut iter = errors.into_iter();
         let Some(mut combined) = iter.next() else {
             return Ok(());

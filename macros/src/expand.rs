@@ -15,10 +15,15 @@ pub fn module(m: ModuleMigration) -> TokenStream {
     let checksum = checksum::module(&m.item);
     let ident = &m.item.ident;
     // Spanned on the user's functions, so a type mismatch is reported on them.
-    let fn_span = |which: &str| m.function(which).map_or(ident.span(), |f| f.sig.ident.span());
+    let fn_span = |which: &str| {
+        m.function(which)
+            .map_or(ident.span(), |f| f.sig.ident.span())
+    };
     let up = quote_spanned!(fn_span("up")=> ::updown::__private::Body::Rust(up));
     let down = match m.function("down") {
-        Some(_) => quote_spanned!(fn_span("down")=> ::core::option::Option::Some(::updown::__private::Body::Rust(down))),
+        Some(_) => {
+            quote_spanned!(fn_span("down")=> ::core::option::Option::Some(::updown::__private::Body::Rust(down)))
+        }
         None => quote!(::core::option::Option::None),
     };
     let registration = registration(&m.attrs, &m.name, &checksum, up, down, ident.span());
@@ -31,6 +36,27 @@ pub fn module(m: ModuleMigration) -> TokenStream {
         #item
         #duplicate_guard
     }
+}
+
+/// The user's module as written, for the error path, except that an empty `up` or
+/// `down` body (already reported) gets one that type-checks, so the compiler does not
+/// add a second error about the same mistake.
+pub fn fallback(m: ModuleMigration) -> TokenStream {
+    let mut item = m.item;
+    if let Some((_, items)) = item.content.as_mut() {
+        for it in items {
+            if let syn::Item::Fn(f) = it {
+                let ours = f.sig.ident == "up" || f.sig.ident == "down";
+                if ours
+                    && f.block.stmts.is_empty()
+                    && !matches!(f.sig.output, syn::ReturnType::Default)
+                {
+                    f.block = syn::parse_quote!({ ::core::unimplemented!() });
+                }
+            }
+        }
+    }
+    quote!(#item)
 }
 
 pub fn sql(m: SqlMigration, texts: SqlTexts) -> TokenStream {
@@ -77,7 +103,11 @@ fn registration(
     down: TokenStream,
     span: Span,
 ) -> TokenStream {
-    let version = attrs.version.as_ref().expect("checked: version present").value;
+    let version = attrs
+        .version
+        .as_ref()
+        .expect("checked: version present")
+        .value;
     let transaction = attrs.transaction.as_ref().is_none_or(|b| b.value);
     let destructive = optional_str(attrs.destructive.as_ref());
     let irreversible = optional_str(attrs.irreversible.as_ref());
@@ -114,7 +144,11 @@ fn optional_str(lit: Option<&LitStr>) -> TokenStream {
 /// when the program starts.
 fn duplicate_guard(attrs: &Attrs) -> TokenStream {
     let version = attrs.version.as_ref().expect("checked: version present");
-    let ident = format_ident!("duplicate_migration_version_{}", version.value as u64, span = version.span);
+    let ident = format_ident!(
+        "migration_version_{}_is_used_twice",
+        version.value as u64,
+        span = version.span
+    );
     quote! {
         #[doc(hidden)]
         #[allow(non_upper_case_globals, dead_code)]

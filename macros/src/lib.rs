@@ -30,15 +30,20 @@ pub fn derive_migration(input: TokenStream) -> TokenStream {
     expand_sql(&input).into()
 }
 
-fn expand_module(args: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+fn expand_module(
+    args: proc_macro2::TokenStream,
+    item: proc_macro2::TokenStream,
+) -> proc_macro2::TokenStream {
     let cx = Ctxt::new();
     let migration = ast::ModuleMigration::from_tokens(&cx, args, item.clone());
     if let Some(m) = &migration {
         check::module(&cx, m);
     }
-    match cx.check() {
-        Ok(()) => expand::module(migration.expect("no error means parsed")),
-        Err(e) => with_original(e, item),
+    match (cx.check(), migration) {
+        (Ok(()), Some(m)) => expand::module(m),
+        (Err(e), Some(m)) => with_original(e, expand::fallback(m)),
+        (Err(e), None) => with_original(e, item),
+        (Ok(()), None) => unreachable!("an item that is not a module is an error"),
     }
 }
 
@@ -47,7 +52,10 @@ fn expand_sql(input: &syn::DeriveInput) -> proc_macro2::TokenStream {
     let migration = ast::SqlMigration::from_derive(&cx, input);
     let texts = migration.as_ref().map(|m| check::sql(&cx, m));
     match cx.check() {
-        Ok(()) => expand::sql(migration.expect("no error means parsed"), texts.unwrap_or_default()),
+        Ok(()) => expand::sql(
+            migration.expect("no error means parsed"),
+            texts.unwrap_or_default(),
+        ),
         // A derive cannot re-emit its item: the compiler keeps the struct as written.
         Err(e) => e.to_compile_error(),
     }

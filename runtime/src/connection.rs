@@ -14,13 +14,26 @@ macro_rules! any_connection {
 }
 
 #[cfg(all(feature = "postgres", feature = "mysql", feature = "sqlite"))]
-any_connection!(Postgres(diesel::PgConnection), Mysql(diesel::MysqlConnection), Sqlite(diesel::SqliteConnection));
+any_connection!(
+    Postgres(diesel::PgConnection),
+    Mysql(diesel::MysqlConnection),
+    Sqlite(diesel::SqliteConnection)
+);
 #[cfg(all(feature = "postgres", feature = "mysql", not(feature = "sqlite")))]
-any_connection!(Postgres(diesel::PgConnection), Mysql(diesel::MysqlConnection));
+any_connection!(
+    Postgres(diesel::PgConnection),
+    Mysql(diesel::MysqlConnection)
+);
 #[cfg(all(feature = "postgres", not(feature = "mysql"), feature = "sqlite"))]
-any_connection!(Postgres(diesel::PgConnection), Sqlite(diesel::SqliteConnection));
+any_connection!(
+    Postgres(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection)
+);
 #[cfg(all(not(feature = "postgres"), feature = "mysql", feature = "sqlite"))]
-any_connection!(Mysql(diesel::MysqlConnection), Sqlite(diesel::SqliteConnection));
+any_connection!(
+    Mysql(diesel::MysqlConnection),
+    Sqlite(diesel::SqliteConnection)
+);
 #[cfg(all(feature = "postgres", not(feature = "mysql"), not(feature = "sqlite")))]
 any_connection!(Postgres(diesel::PgConnection));
 #[cfg(all(not(feature = "postgres"), feature = "mysql", not(feature = "sqlite")))]
@@ -29,4 +42,20 @@ any_connection!(Mysql(diesel::MysqlConnection));
 any_connection!(Sqlite(diesel::SqliteConnection));
 
 #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
-compile_error!("updown needs at least one backend: enable the `sqlite`, `postgres` or `mysql` feature");
+compile_error!(
+    "updown needs at least one backend: enable the `sqlite`, `postgres` or `mysql` feature"
+);
+
+impl AnyConnection {
+    /// Which database this connection is to.
+    pub fn backend(&self) -> crate::Backend {
+        match self {
+            #[cfg(feature = "postgres")]
+            AnyConnection::Postgres(_) => crate::Backend::Postgres,
+            #[cfg(feature = "mysql")]
+            AnyConnection::Mysql(_) => crate::Backend::Mysql,
+            #[cfg(feature = "sqlite")]
+            AnyConnection::Sqlite(_) => crate::Backend::Sqlite,
+        }
+    }
+}

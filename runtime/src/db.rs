@@ -29,14 +29,18 @@ pub type Result<T = (), E = MigrationError> = std::result::Result<T, E>;
 /// }
 /// # fn main() {}
 /// ```
-pub struct Db<'c> {
-    conn: &'c mut AnyConnection,
-    backend: Backend,
+// A transparent view of the connection, like `Path` over `OsStr`: `&mut Db` needs no
+// lifetime parameter of its own, so `fn up(db: &mut Db)` is the whole signature.
+#[repr(transparent)]
+pub struct Db {
+    conn: AnyConnection,
 }
 
-impl<'c> Db<'c> {
-    pub(crate) fn new(conn: &'c mut AnyConnection, backend: Backend) -> Self {
-        Db { conn, backend }
+impl Db {
+    pub(crate) fn wrap(conn: &mut AnyConnection) -> &mut Db {
+        // SAFETY: `Db` is `repr(transparent)` over `AnyConnection`, so the two have the
+        // same layout, and the returned borrow is the input borrow.
+        unsafe { &mut *(conn as *mut AnyConnection as *mut Db) }
     }
 
     /// Runs one SQL statement. More than one statement is an error: use
@@ -64,7 +68,7 @@ impl<'c> Db<'c> {
 
     /// Which database this is, for the rare migration that must differ between them.
     pub fn backend(&self) -> Backend {
-        self.backend
+        self.conn.backend()
     }
 
     /// The diesel connection, for the query builder and `table!` types:
@@ -76,7 +80,7 @@ impl<'c> Db<'c> {
     /// It is an [`AnyConnection`], diesel's `MultiConnection` over the compiled-in
     /// backends, so the same code runs on each of them.
     pub fn conn(&mut self) -> &mut AnyConnection {
-        self.conn
+        &mut self.conn
     }
 
     fn run(&mut self, statement: &str) -> Result<()> {

@@ -14,7 +14,10 @@ pub enum Error {
     #[error(
         "{backend} support is not compiled into this program; enable the `{feature}` feature of `updown` and `updown-cli` in Cargo.toml"
     )]
-    BackendNotCompiled { backend: &'static str, feature: &'static str },
+    BackendNotCompiled {
+        backend: &'static str,
+        feature: &'static str,
+    },
 
     #[error("cannot connect to {url}: {cause}")]
     Connect { url: String, cause: String },
@@ -34,14 +37,20 @@ pub enum Error {
     UnknownVersion { version: i64 },
 
     #[error("{command} refused, nothing was changed:\n{}", bullets(.problems))]
-    Refused { command: &'static str, problems: Vec<Problem> },
+    Refused {
+        command: &'static str,
+        problems: Vec<Problem>,
+    },
 
     #[error(
         "timed out after {}s waiting for the migration lock{}; another migrator is running. Wait for it, or raise `--lock-timeout`",
         .waited.as_secs(),
         .holder.as_ref().map(|h| format!(" held by {h}")).unwrap_or_default()
     )]
-    LockTimeout { waited: Duration, holder: Option<String> },
+    LockTimeout {
+        waited: Duration,
+        holder: Option<String>,
+    },
 
     #[error("{}", failed("migration", "applying", .0))]
     MigrationFailed(Box<Failure>),
@@ -85,9 +94,14 @@ pub struct Duplicate {
 }
 
 fn duplicates(list: &[Duplicate]) -> String {
-    let mut out = String::from("migration versions must be unique; give each of these its own version:");
+    let mut out =
+        String::from("migration versions must be unique; give each of these its own version:");
     for d in list {
-        out.push_str(&format!("\n  - version {} is used by {}", d.version, d.places.join(" and ")));
+        out.push_str(&format!(
+            "\n  - version {} is used by {}",
+            d.version,
+            d.places.join(" and ")
+        ));
     }
     out
 }
@@ -97,17 +111,30 @@ fn duplicates(list: &[Duplicate]) -> String {
 #[non_exhaustive]
 pub enum Problem {
     /// An applied migration whose code changed since.
-    Drift { version: i64, name: String, recorded: String, current: String },
+    Drift {
+        version: i64,
+        name: String,
+        recorded: String,
+        current: String,
+    },
     /// Applied in the database, absent from the code.
     Missing { version: i64, name: String },
     /// A rollback target whose code is gone, so its `down` cannot run.
     NotInCode { version: i64, name: String },
     /// Pending, but older than a migration already applied.
-    OutOfOrder { version: i64, name: String, latest_applied: i64 },
+    OutOfOrder {
+        version: i64,
+        name: String,
+        latest_applied: i64,
+    },
     /// A migration that failed or was interrupted outside a transaction.
     Dirty { version: i64, name: String },
     /// A rollback would have to pass a migration that cannot be undone.
-    Irreversible { version: i64, name: String, reason: String },
+    Irreversible {
+        version: i64,
+        name: String,
+        reason: String,
+    },
     /// A guard of the `production` environment.
     Production { reason: String },
 }
@@ -115,7 +142,12 @@ pub enum Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Problem::Drift { version, name, recorded, current } => write!(
+            Problem::Drift {
+                version,
+                name,
+                recorded,
+                current,
+            } => write!(
                 f,
                 "migration {version} {name} was changed after it was applied (checksum {} recorded, {} in the code); restore its code, or if the edit is intended run `repair --version {version}` to accept it (or pass `--allow-drift`)",
                 short(recorded),
@@ -129,15 +161,23 @@ impl fmt::Display for Problem {
                 f,
                 "migration {version} {name} cannot be rolled back: its code is not in this program, so its `down` cannot run; restore it, or roll back only newer migrations with `--to {version}`"
             ),
-            Problem::OutOfOrder { version, name, latest_applied } => write!(
+            Problem::OutOfOrder {
+                version,
+                name,
+                latest_applied,
+            } => write!(
                 f,
                 "migration {version} {name} is pending but older than {latest_applied}, which is already applied; give it a newer version, or pass `--allow-out-of-order` to apply it anyway"
             ),
             Problem::Dirty { version, name } => write!(
                 f,
-                "migration {version} {name} is marked dirty: it failed or was interrupted outside a transaction and may be half-applied; fix the database by hand, then run `repair --version {version}`"
+                "migration {version} {name} is marked dirty: it failed or was interrupted outside a transaction and may be half-applied; undo what it did and run `repair --version {version}` (it runs again on the next migrate), or finish it by hand and run `repair --version {version} --applied`"
             ),
-            Problem::Irreversible { version, name, reason } => write!(
+            Problem::Irreversible {
+                version,
+                name,
+                reason,
+            } => write!(
                 f,
                 "migration {version} {name} is irreversible (\"{reason}\"); roll back only the migrations after it with `--to {version}`"
             ),
@@ -151,7 +191,11 @@ fn short(checksum: &str) -> &str {
 }
 
 fn bullets(problems: &[Problem]) -> String {
-    problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
+    problems
+        .iter()
+        .map(|p| format!("  - {p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A migration or rollback that failed while running.
@@ -181,11 +225,9 @@ fn failed(what: &str, doing: &str, f: &Failure) -> String {
         out.push_str(&format!("\n  statement: {}", one_line(statement)));
     }
     match f.aftermath {
-        Aftermath::RolledBack => out.push_str(&format!(
-            "\n  its transaction was rolled back, so nothing of it remains; what ran before it stays. Fix it and run the command again"
-        )),
+        Aftermath::RolledBack => out.push_str("\n  its transaction was rolled back, so nothing of it remains; what ran before it stays. Fix it and run the command again"),
         Aftermath::Dirty => out.push_str(&format!(
-            "\n  it ran outside a transaction and may be half-done, so it is marked dirty; fix the database by hand, then run `repair --version {}` ({doing} stopped here)",
+            "\n  it ran outside a transaction and may be half-done, so it is marked dirty and {doing} stopped here; undo what it did and run `repair --version {0}`, or finish it by hand and run `repair --version {0} --applied`",
             f.version
         )),
     }

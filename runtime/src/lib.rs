@@ -51,7 +51,10 @@ pub use db::{Db, MigrationError, Result};
 pub use diesel;
 pub use error::{Aftermath, Duplicate, Error, Failure, Problem};
 pub use migration::{Body, Direction, Migration};
-pub use migrator::{Action, Event, MigrateOptions, Migrator, Progress, Report, RollbackOptions, RollbackTarget, Step};
+pub use migrator::{
+    Action, Event, MigrateOptions, Migrator, Progress, Report, RollbackOptions, RollbackTarget,
+    Step,
+};
 pub use registry::Registry;
 pub use status::{MigrationStatus, State, Status, Summary};
 pub use tracking::{AppliedRow, HistoryEntry};

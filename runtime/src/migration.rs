@@ -33,7 +33,7 @@ pub struct Migration {
 #[derive(Clone, Copy)]
 pub enum Body {
     /// A Rust function taking the migration context.
-    Rust(fn(&mut Db<'_>) -> Result<()>),
+    Rust(fn(&mut Db) -> Result<()>),
     /// A SQL script, run statement by statement.
     Sql(&'static str),
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use diesel::Connection;
 
-use crate::backend::{self, Backend, Driver, LockError};
+use crate::backend::{self, Driver, LockError};
 use crate::connection::AnyConnection;
 use crate::db::{Db, MigrationError};
 use crate::error::{Aftermath, Error, Failure, Problem};
@@ -81,9 +81,23 @@ pub enum Action {
 /// Progress of a run, reported as it happens.
 #[derive(Debug, Clone, Copy)]
 pub enum Event<'a> {
-    Started { action: Action, version: i64, name: &'a str },
-    Finished { action: Action, version: i64, name: &'a str, duration: Duration },
-    Failed { action: Action, version: i64, name: &'a str, duration: Duration },
+    Started {
+        action: Action,
+        version: i64,
+        name: &'a str,
+    },
+    Finished {
+        action: Action,
+        version: i64,
+        name: &'a str,
+        duration: Duration,
+    },
+    Failed {
+        action: Action,
+        version: i64,
+        name: &'a str,
+        duration: Duration,
+    },
 }
 
 /// One migration applied or rolled back.
@@ -140,7 +154,9 @@ impl Migrator {
     }
 
     fn is_production(&self) -> bool {
-        self.environment.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(PRODUCTION))
+        self.environment
+            .as_deref()
+            .is_some_and(|e| e.eq_ignore_ascii_case(PRODUCTION))
     }
 
     /// Every migration with its state. Reads only: one SELECT, no lock, no table created.
@@ -156,11 +172,16 @@ impl Migrator {
         if !session.tracked()? {
             return Ok(Vec::new());
         }
-        tracking::history(&mut session.conn).map_err(|e| Error::database("reading updown_history", e))
+        tracking::history(&mut session.conn)
+            .map_err(|e| Error::database("reading updown_history", e))
     }
 
     /// Applies every pending migration (up to `options.to`) as one batch.
-    pub fn migrate(&self, options: &MigrateOptions, progress: Progress<'_>) -> Result<Report, Error> {
+    pub fn migrate(
+        &self,
+        options: &MigrateOptions,
+        progress: Progress<'_>,
+    ) -> Result<Report, Error> {
         if let Some(to) = options.to {
             self.known_version(to)?;
         }
@@ -170,7 +191,9 @@ impl Migrator {
             let plan: Vec<&'static Migration> = status
                 .migrations
                 .iter()
-                .filter(|m| m.state == State::Pending && options.to.is_none_or(|to| m.version <= to))
+                .filter(|m| {
+                    m.state == State::Pending && options.to.is_none_or(|to| m.version <= to)
+                })
                 .filter_map(|m| self.registry.get(m.version))
                 .collect();
             session.apply_all(&plan, progress)
@@ -178,12 +201,16 @@ impl Migrator {
     }
 
     /// Undoes applied migrations: by default the last batch.
-    pub fn rollback(&self, options: &RollbackOptions, progress: Progress<'_>) -> Result<Report, Error> {
+    pub fn rollback(
+        &self,
+        options: &RollbackOptions,
+        progress: Progress<'_>,
+    ) -> Result<Report, Error> {
         self.guard_production("rollback", options)?;
-        if let RollbackTarget::To(v) = options.target {
-            if v != 0 {
-                self.known_version(v)?;
-            }
+        if let RollbackTarget::To(v) = options.target
+            && v != 0
+        {
+            self.known_version(v)?;
         }
         self.locked(|session| {
             let rows = session.applied()?;
@@ -193,7 +220,12 @@ impl Migrator {
     }
 
     /// Rolls back the last `steps` migrations, then applies them again as a new batch.
-    pub fn redo(&self, steps: usize, options: &RollbackOptions, progress: Progress<'_>) -> Result<Report, Error> {
+    pub fn redo(
+        &self,
+        steps: usize,
+        options: &RollbackOptions,
+        progress: Progress<'_>,
+    ) -> Result<Report, Error> {
         self.guard_production("redo", options)?;
         let options = RollbackOptions {
             target: RollbackTarget::Steps(steps),
@@ -213,7 +245,11 @@ impl Migrator {
     }
 
     /// Rolls back every applied migration. Refused in production.
-    pub fn reset(&self, options: &RollbackOptions, progress: Progress<'_>) -> Result<Report, Error> {
+    pub fn reset(
+        &self,
+        options: &RollbackOptions,
+        progress: Progress<'_>,
+    ) -> Result<Report, Error> {
         if self.is_production() {
             return Err(Error::Refused {
                 command: "reset",
@@ -243,17 +279,27 @@ impl Migrator {
         self.locked(|session| {
             let status = session.status(&self.registry)?;
             let mut done = Vec::new();
-            for m in status.migrations.iter().filter(|m| version.is_none_or(|v| v == m.version)) {
+            for m in status
+                .migrations
+                .iter()
+                .filter(|m| version.is_none_or(|v| v == m.version))
+            {
                 let recorded = m.recorded_checksum.clone().unwrap_or_default();
                 let note = match m.state {
                     State::Modified => {
                         tracking::set_checksum(&mut session.conn, m.version, &m.checksum)
                             .map_err(|e| Error::database("updating updown_migrations", e))?;
-                        format!("accepted checksum {} (was {})", &m.checksum[..12], &recorded[..recorded.len().min(12)])
+                        format!(
+                            "accepted checksum {} (was {})",
+                            &m.checksum[..12],
+                            &recorded[..recorded.len().min(12)]
+                        )
                     }
                     State::Dirty if applied => {
                         tracking::mark_clean(&mut session.conn, m.version, 0)
-                            .and_then(|()| tracking::set_checksum(&mut session.conn, m.version, &m.checksum))
+                            .and_then(|()| {
+                                tracking::set_checksum(&mut session.conn, m.version, &m.checksum)
+                            })
                             .map_err(|e| Error::database("updating updown_migrations", e))?;
                         "dirty mark cleared; recorded as applied".to_owned()
                     }
@@ -288,8 +334,15 @@ impl Migrator {
             let status = session.status(&self.registry)?;
             let batch = session.next_batch()?;
             let mut report = Report::default();
-            for m in status.migrations.iter().filter(|m| m.state == State::Pending && m.version <= version) {
-                let migration = self.registry.get(m.version).expect("pending migrations are in the code");
+            for m in status
+                .migrations
+                .iter()
+                .filter(|m| m.state == State::Pending && m.version <= version)
+            {
+                let migration = self
+                    .registry
+                    .get(m.version)
+                    .expect("pending migrations are in the code");
                 tracking::insert_applied(
                     &mut session.conn,
                     migration.version,
@@ -322,7 +375,11 @@ impl Migrator {
         })
     }
 
-    fn guard_production(&self, command: &'static str, options: &RollbackOptions) -> Result<(), Error> {
+    fn guard_production(
+        &self,
+        command: &'static str,
+        options: &RollbackOptions,
+    ) -> Result<(), Error> {
         if self.is_production() && !options.yes {
             return Err(Error::Refused {
                 command,
@@ -364,7 +421,10 @@ impl Migrator {
         let targets: Vec<&AppliedRow> = match options.target {
             RollbackTarget::LastBatch => {
                 let last = newest_first.first().map(|r| r.batch);
-                newest_first.into_iter().filter(|r| Some(r.batch) == last).collect()
+                newest_first
+                    .into_iter()
+                    .filter(|r| Some(r.batch) == last)
+                    .collect()
             }
             RollbackTarget::Steps(n) => newest_first.into_iter().take(n).collect(),
             RollbackTarget::To(v) => newest_first.into_iter().filter(|r| r.version > v).collect(),
@@ -404,12 +464,7 @@ impl Migrator {
         let (mut conn, driver) = backend::connect(&self.url)?;
         let log = StatementLog::default();
         diesel::Connection::set_instrumentation(&mut conn, log.clone());
-        Ok(Session {
-            conn,
-            backend: driver.backend(),
-            driver,
-            log,
-        })
+        Ok(Session { conn, driver, log })
     }
 
     /// Runs `f` holding the migration lock, with updown's tables in place. The lock is
@@ -417,13 +472,18 @@ impl Migrator {
     /// with the connection.
     fn locked<T>(&self, f: impl FnOnce(&mut Session) -> Result<T, Error>) -> Result<T, Error> {
         let mut session = self.open()?;
-        session.driver.lock(&mut session.conn, self.lock_timeout).map_err(|e| match e {
-            LockError::Timeout { holder } => Error::LockTimeout {
-                waited: self.lock_timeout,
-                holder,
-            },
-            LockError::Database(e) => Error::database("taking the migration lock", self.url.scrub(&e.to_string())),
-        })?;
+        session
+            .driver
+            .lock(&mut session.conn, self.lock_timeout)
+            .map_err(|e| match e {
+                LockError::Timeout { holder } => Error::LockTimeout {
+                    waited: self.lock_timeout,
+                    holder,
+                },
+                LockError::Database(e) => {
+                    Error::database("taking the migration lock", self.url.scrub(&e.to_string()))
+                }
+            })?;
         let result = session
             .driver
             .create_tracking(&mut session.conn)
@@ -457,8 +517,12 @@ fn migrate_problems(status: &Status, options: &MigrateOptions) -> Vec<Problem> {
                 recorded: m.recorded_checksum.clone().unwrap_or_default(),
                 current: m.checksum.clone(),
             }),
-            State::Missing if !options.allow_missing => problems.push(Problem::Missing { version, name }),
-            State::Pending if !options.allow_out_of_order && options.to.is_none_or(|to| version <= to) => {
+            State::Missing if !options.allow_missing => {
+                problems.push(Problem::Missing { version, name })
+            }
+            State::Pending
+                if !options.allow_out_of_order && options.to.is_none_or(|to| version <= to) =>
+            {
                 if let Some(latest_applied) = latest.filter(|&l| l > version) {
                     problems.push(Problem::OutOfOrder {
                         version,
@@ -485,7 +549,6 @@ fn refuse_if(command: &'static str, problems: Vec<Problem>) -> Result<(), Error>
 struct Session {
     conn: AnyConnection,
     driver: Box<dyn Driver>,
-    backend: Backend,
     log: StatementLog,
 }
 
@@ -509,11 +572,16 @@ impl Session {
     }
 
     fn applied(&mut self) -> Result<Vec<AppliedRow>, Error> {
-        tracking::applied(&mut self.conn).map_err(|e| Error::database("reading updown_migrations", e))
+        tracking::applied(&mut self.conn)
+            .map_err(|e| Error::database("reading updown_migrations", e))
     }
 
     fn applied_if_tracked(&mut self) -> Result<Vec<AppliedRow>, Error> {
-        if self.tracked()? { self.applied() } else { Ok(Vec::new()) }
+        if self.tracked()? {
+            self.applied()
+        } else {
+            Ok(Vec::new())
+        }
     }
 
     fn status(&mut self, registry: &Registry) -> Result<Status, Error> {
@@ -528,10 +596,15 @@ impl Session {
     }
 
     fn record(&mut self, entry: &NewHistory<'_>) -> Result<(), Error> {
-        tracking::insert_history(&mut self.conn, entry).map_err(|e| Error::database("writing updown_history", e))
+        tracking::insert_history(&mut self.conn, entry)
+            .map_err(|e| Error::database("writing updown_history", e))
     }
 
-    fn apply_all(&mut self, plan: &[&'static Migration], progress: Progress<'_>) -> Result<Report, Error> {
+    fn apply_all(
+        &mut self,
+        plan: &[&'static Migration],
+        progress: Progress<'_>,
+    ) -> Result<Report, Error> {
         let mut report = Report::default();
         if plan.is_empty() {
             return Ok(report);
@@ -573,14 +646,17 @@ impl Session {
             Direction::Down => Action::Rollback,
         };
         let (version, name) = (m.version, m.name);
-        progress(Event::Started { action, version, name });
+        progress(Event::Started {
+            action,
+            version,
+            name,
+        });
         let started = Instant::now();
-        let backend = self.backend;
         let log = self.log.clone();
         let outcome = if m.transaction {
             self.conn
                 .transaction::<_, StepError, _>(|conn| {
-                    run_body(conn, backend, &log, m, direction).map_err(StepError::Body)?;
+                    run_body(conn, &log, m, direction).map_err(StepError::Body)?;
                     record_success(conn, m, direction, batch, started.elapsed())?;
                     Ok(())
                 })
@@ -591,7 +667,12 @@ impl Session {
         let duration = started.elapsed();
         match outcome {
             Ok(()) => {
-                progress(Event::Finished { action, version, name, duration });
+                progress(Event::Finished {
+                    action,
+                    version,
+                    name,
+                    duration,
+                });
                 Ok(Step {
                     action,
                     version,
@@ -600,10 +681,17 @@ impl Session {
                 })
             }
             Err((error, aftermath)) => {
-                progress(Event::Failed { action, version, name, duration });
+                progress(Event::Failed {
+                    action,
+                    version,
+                    name,
+                    duration,
+                });
                 let (statement, cause) = match error {
                     StepError::Body(e) => (e.statement().map(str::to_owned), e.to_string()),
-                    StepError::Tracking(e) => (None, format!("recording it in updown's tables failed: {e}")),
+                    StepError::Tracking(e) => {
+                        (None, format!("recording it in updown's tables failed: {e}"))
+                    }
                 };
                 let failure_text = match &statement {
                     Some(s) => format!("{cause}\nstatement: {s}"),
@@ -625,7 +713,9 @@ impl Session {
                 );
                 let cause = match recorded {
                     Ok(()) => cause,
-                    Err(e) => format!("{cause} (recording the failure in updown_history also failed: {e})"),
+                    Err(e) => format!(
+                        "{cause} (recording the failure in updown_history also failed: {e})"
+                    ),
                 };
                 let failure = Box::new(Failure {
                     version,
@@ -650,15 +740,23 @@ impl Session {
         started: Instant,
     ) -> Result<(), (StepError, Aftermath)> {
         let mark = match direction {
-            Direction::Up => tracking::insert_applied(&mut self.conn, m.version, m.name, m.checksum, 0, batch, STATE_DIRTY),
+            Direction::Up => tracking::insert_applied(
+                &mut self.conn,
+                m.version,
+                m.name,
+                m.checksum,
+                0,
+                batch,
+                STATE_DIRTY,
+            ),
             Direction::Down => tracking::mark_dirty(&mut self.conn, m.version),
         };
         mark.map_err(|e| (StepError::Tracking(e), Aftermath::RolledBack))?;
-        let (backend, log) = (self.backend, self.log.clone());
+        let log = self.log.clone();
         let mut body_result = None;
         self.driver
             .outside_transaction(&mut self.conn, &mut |conn| {
-                body_result = Some(run_body(conn, backend, &log, m, direction));
+                body_result = Some(run_body(conn, &log, m, direction));
             })
             .map_err(|e| (StepError::Tracking(e), Aftermath::Dirty))?;
         body_result
@@ -693,9 +791,15 @@ fn record_success(
     duration: Duration,
 ) -> diesel::QueryResult<()> {
     match direction {
-        Direction::Up => {
-            tracking::insert_applied(conn, m.version, m.name, m.checksum, millis(duration), batch, STATE_APPLIED)?
-        }
+        Direction::Up => tracking::insert_applied(
+            conn,
+            m.version,
+            m.name,
+            m.checksum,
+            millis(duration),
+            batch,
+            STATE_APPLIED,
+        )?,
         Direction::Down => tracking::delete_applied(conn, m.version)?,
     }
     record_history(conn, m, direction, batch, duration)
@@ -730,7 +834,6 @@ fn record_history(
 /// the migration's failure, so its transaction is rolled back and the lock released.
 fn run_body(
     conn: &mut AnyConnection,
-    backend: Backend,
     log: &StatementLog,
     m: &Migration,
     direction: Direction,
@@ -743,12 +846,15 @@ fn run_body(
         )));
     };
     log.clear();
-    let mut db = Db::new(conn, backend);
+    let db = Db::wrap(conn);
     let result = match body {
         Body::Sql(sql) => db.batch_execute(sql),
-        Body::Rust(f) => match catch_unwind(AssertUnwindSafe(|| f(&mut db))) {
+        Body::Rust(f) => match catch_unwind(AssertUnwindSafe(|| f(db))) {
             Ok(result) => result,
-            Err(panic) => Err(MigrationError::msg(format!("it panicked: {}", panic_message(&*panic)))),
+            Err(panic) => Err(MigrationError::msg(format!(
+                "it panicked: {}",
+                panic_message(&*panic)
+            ))),
         },
     };
     result.map_err(|e| e.with_statement_if_none(log.failed()))

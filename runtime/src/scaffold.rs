@@ -21,9 +21,16 @@ pub struct Scaffold {
 /// Why nothing was written.
 #[derive(Debug)]
 pub enum ScaffoldError {
-    InvalidName { name: String },
-    Exists { path: PathBuf },
-    Io { path: PathBuf, error: std::io::Error },
+    InvalidName {
+        name: String,
+    },
+    Exists {
+        path: PathBuf,
+    },
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
 }
 
 impl fmt::Display for ScaffoldError {
@@ -34,9 +41,15 @@ impl fmt::Display for ScaffoldError {
                 "`{name}` is not a usable migration name; use lower-case letters, digits and underscores, starting with a letter, such as `create_users`"
             ),
             ScaffoldError::Exists { path } => {
-                write!(f, "`{}` already exists; pick another name or wait a second", path.display())
+                write!(
+                    f,
+                    "`{}` already exists; pick another name or wait a second",
+                    path.display()
+                )
             }
-            ScaffoldError::Io { path, error } => write!(f, "cannot write `{}`: {error}", path.display()),
+            ScaffoldError::Io { path, error } => {
+                write!(f, "cannot write `{}`: {error}", path.display())
+            }
         }
     }
 }
@@ -56,10 +69,17 @@ pub enum Kind {
 ///
 /// The version is the UTC time `now` as `YYYYMMDD_HHMMSS`. The bodies are placeholders
 /// that do not compile until they are written: a `down` that does nothing is rejected.
-pub fn new_migration(dir: &Path, name: &str, kind: Kind, now: SystemTime) -> Result<Scaffold, ScaffoldError> {
+pub fn new_migration(
+    dir: &Path,
+    name: &str,
+    kind: Kind,
+    now: SystemTime,
+) -> Result<Scaffold, ScaffoldError> {
     let name = name.trim().replace(['-', ' '], "_").to_lowercase();
     let valid = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if !valid {
         return Err(ScaffoldError::InvalidName { name });
     }
@@ -82,7 +102,11 @@ pub fn new_migration(dir: &Path, name: &str, kind: Kind, now: SystemTime) -> Res
     fs::write(&file, text).map_err(io(&file))?;
 
     let sibling = dir.with_extension("rs");
-    let module_file = if sibling.is_file() { sibling } else { dir.join("mod.rs") };
+    let module_file = if sibling.is_file() {
+        sibling
+    } else {
+        dir.join("mod.rs")
+    };
     let module_file_created = !module_file.exists();
     let mut out = fs::OpenOptions::new()
         .create(true)
@@ -90,7 +114,11 @@ pub fn new_migration(dir: &Path, name: &str, kind: Kind, now: SystemTime) -> Res
         .open(&module_file)
         .map_err(io(&module_file))?;
     if module_file_created {
-        writeln!(out, "//! Migrations, one module each; `updown new NAME` adds them here.\n").map_err(io(&module_file))?;
+        writeln!(
+            out,
+            "//! Migrations, one module each; `updown new NAME` adds them here.\n"
+        )
+        .map_err(io(&module_file))?;
     }
     writeln!(out, "mod {module};").map_err(io(&module_file))?;
     Ok(Scaffold {
@@ -136,7 +164,9 @@ fn sql_template(date: &str, time: &str, name: &str) -> String {
         .filter(|p| !p.is_empty())
         .map(|p| {
             let mut c = p.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
         })
         .collect();
     format!(
@@ -174,13 +204,29 @@ mod tests {
         assert_eq!(made.version, 20250102030405);
         assert!(made.module_file_created);
         let text = fs::read_to_string(&made.file).unwrap();
-        assert!(text.contains("#[migration(version = 20250102_030405)]\nmod create_users {"), "{text}");
+        assert!(
+            text.contains("#[migration(version = 20250102_030405)]\nmod create_users {"),
+            "{text}"
+        );
         let decl = fs::read_to_string(migrations.join("mod.rs")).unwrap();
-        assert!(decl.contains("mod m20250102_030405_create_users;"), "{decl}");
+        assert!(
+            decl.contains("mod m20250102_030405_create_users;"),
+            "{decl}"
+        );
 
-        let second = new_migration(&migrations, "add_index", Kind::Sql, at_2025() + Duration::from_secs(1)).unwrap();
+        let second = new_migration(
+            &migrations,
+            "add_index",
+            Kind::Sql,
+            at_2025() + Duration::from_secs(1),
+        )
+        .unwrap();
         assert!(!second.module_file_created);
-        assert!(fs::read_to_string(&second.file).unwrap().contains("pub struct AddIndex;"));
+        assert!(
+            fs::read_to_string(&second.file)
+                .unwrap()
+                .contains("pub struct AddIndex;")
+        );
         let decl = fs::read_to_string(migrations.join("mod.rs")).unwrap();
         assert_eq!(decl.matches("mod m2025").count(), 2, "{decl}");
     }

@@ -18,15 +18,28 @@ impl StatementLog {
     /// The last statement that failed since `clear`, without its bind values (they may
     /// hold user data).
     pub fn failed(&self) -> Option<String> {
-        self.failed.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.failed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 
 impl Instrumentation for StatementLog {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-        if let InstrumentationEvent::FinishQuery { query, error: Some(_), .. } = event {
+        if let InstrumentationEvent::FinishQuery {
+            query,
+            error: Some(_),
+            ..
+        } = event
+        {
             let text = query.to_string();
-            let sql = text.split(" -- binds: ").next().unwrap_or_default().trim().to_owned();
+            let sql = text
+                .split(" -- binds: ")
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_owned();
             *self.failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(sql);
         }
     }

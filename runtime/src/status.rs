@@ -106,10 +106,16 @@ impl Status {
                 (_, Some(r)) => {
                     // The row's version is below the next migration's, or there is none.
                     j += 1;
-                    let state = if r.is_dirty() { State::Dirty } else { State::Missing };
+                    let state = if r.is_dirty() {
+                        State::Dirty
+                    } else {
+                        State::Missing
+                    };
                     from_row(r, &r.name, &r.checksum, state)
                 }
-                (Some(_), None) | (None, None) => unreachable!("covered above, or ended by the loop condition"),
+                (Some(_), None) | (None, None) => {
+                    unreachable!("covered above, or ended by the loop condition")
+                }
             };
             out.push(entry);
         }
@@ -135,7 +141,11 @@ impl Status {
 
     /// The highest version recorded in the database, if any.
     pub fn latest_applied(&self) -> Option<i64> {
-        self.migrations.iter().filter(|m| m.state != State::Pending).map(|m| m.version).max()
+        self.migrations
+            .iter()
+            .filter(|m| m.state != State::Pending)
+            .map(|m| m.version)
+            .max()
     }
 
     pub fn get(&self, version: i64) -> Option<&MigrationStatus> {

@@ -91,11 +91,15 @@ pub(crate) fn now() -> String {
 
 /// All applied (or dirty) migrations, by version: one SELECT.
 pub(crate) fn applied(conn: &mut AnyConnection) -> QueryResult<Vec<AppliedRow>> {
-    updown_migrations::table.order(updown_migrations::version.asc()).load(conn)
+    updown_migrations::table
+        .order(updown_migrations::version.asc())
+        .load(conn)
 }
 
 pub(crate) fn history(conn: &mut AnyConnection) -> QueryResult<Vec<HistoryEntry>> {
-    updown_history::table.order(updown_history::id.asc()).load(conn)
+    updown_history::table
+        .order(updown_history::id.asc())
+        .load(conn)
 }
 
 /// The highest batch number ever used, so that a new batch never reuses one.
@@ -132,7 +136,11 @@ pub(crate) fn insert_applied(
         .map(drop)
 }
 
-pub(crate) fn mark_clean(conn: &mut AnyConnection, version: i64, duration_ms: i64) -> QueryResult<()> {
+pub(crate) fn mark_clean(
+    conn: &mut AnyConnection,
+    version: i64,
+    duration_ms: i64,
+) -> QueryResult<()> {
     diesel::update(updown_migrations::table.find(version))
         .set((
             updown_migrations::state.eq(STATE_APPLIED),
@@ -150,7 +158,11 @@ pub(crate) fn mark_dirty(conn: &mut AnyConnection, version: i64) -> QueryResult<
         .map(drop)
 }
 
-pub(crate) fn set_checksum(conn: &mut AnyConnection, version: i64, checksum: &str) -> QueryResult<()> {
+pub(crate) fn set_checksum(
+    conn: &mut AnyConnection,
+    version: i64,
+    checksum: &str,
+) -> QueryResult<()> {
     diesel::update(updown_migrations::table.find(version))
         .set(updown_migrations::checksum.eq(checksum))
         .execute(conn)
@@ -158,7 +170,9 @@ pub(crate) fn set_checksum(conn: &mut AnyConnection, version: i64, checksum: &st
 }
 
 pub(crate) fn delete_applied(conn: &mut AnyConnection, version: i64) -> QueryResult<()> {
-    diesel::delete(updown_migrations::table.find(version)).execute(conn).map(drop)
+    diesel::delete(updown_migrations::table.find(version))
+        .execute(conn)
+        .map(drop)
 }
 
 pub(crate) fn insert_history(conn: &mut AnyConnection, entry: &NewHistory<'_>) -> QueryResult<()> {
@@ -171,7 +185,11 @@ pub(crate) fn insert_history(conn: &mut AnyConnection, entry: &NewHistory<'_>) -
             updown_history::checksum.eq(entry.checksum),
             updown_history::at.eq(now()),
             updown_history::duration_ms.eq(entry.duration_ms),
-            updown_history::outcome.eq(if entry.error.is_some() { "failed" } else { "ok" }),
+            updown_history::outcome.eq(if entry.error.is_some() {
+                "failed"
+            } else {
+                "ok"
+            }),
             updown_history::error.eq(entry.error),
             updown_history::note.eq(entry.note),
         ))

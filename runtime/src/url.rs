@@ -46,7 +46,9 @@ impl DatabaseUrl {
             },
         };
         if target.is_empty() || (backend == Backend::Sqlite && target.starts_with('?')) {
-            return Err(invalid("it names no database; for SQLite give a file path, as in `sqlite://app.db`".into()));
+            return Err(invalid(
+                "it names no database; for SQLite give a file path, as in `sqlite://app.db`".into(),
+            ));
         }
         Ok(DatabaseUrl {
             backend,
@@ -140,18 +142,33 @@ mod tests {
 
     #[test]
     fn redacts_passwords() {
-        assert_eq!(redact("postgres://app:s3cr%40t@db:5432/app"), "postgres://app:***@db:5432/app");
-        assert_eq!(redact("mysql://root:pw@127.0.0.1/x?ssl=true"), "mysql://root:***@127.0.0.1/x?ssl=true");
-        assert_eq!(redact("postgres://db/app?user=u&password=pw&x=1"), "postgres://db/app?user=u&password=***&x=1");
+        assert_eq!(
+            redact("postgres://app:s3cr%40t@db:5432/app"),
+            "postgres://app:***@db:5432/app"
+        );
+        assert_eq!(
+            redact("mysql://root:pw@127.0.0.1/x?ssl=true"),
+            "mysql://root:***@127.0.0.1/x?ssl=true"
+        );
+        assert_eq!(
+            redact("postgres://db/app?user=u&password=pw&x=1"),
+            "postgres://db/app?user=u&password=***&x=1"
+        );
         assert_eq!(redact("postgres://app@db/app"), "postgres://app@db/app");
         assert_eq!(redact("sqlite://app.db"), "sqlite://app.db");
-        assert_eq!(redact("postgres://u:p@ss@db/app"), "postgres://u:***@db/app");
+        assert_eq!(
+            redact("postgres://u:p@ss@db/app"),
+            "postgres://u:***@db/app"
+        );
     }
 
     #[test]
     fn scrubs_the_password_from_messages() {
         let url = DatabaseUrl::parse("postgres://app:hunter2@db/app").unwrap();
-        assert_eq!(url.scrub("password authentication failed (hunter2)"), "password authentication failed (***)");
+        assert_eq!(
+            url.scrub("password authentication failed (hunter2)"),
+            "password authentication failed (***)"
+        );
         assert_eq!(url.to_string(), "postgres://app:***@db/app");
     }
 
@@ -172,7 +189,10 @@ mod tests {
 
     #[test]
     fn server_forms() {
-        assert_eq!(DatabaseUrl::parse("postgresql://h/db").unwrap().backend(), Backend::Postgres);
+        assert_eq!(
+            DatabaseUrl::parse("postgresql://h/db").unwrap().backend(),
+            Backend::Postgres
+        );
         let maria = DatabaseUrl::parse("mariadb://u:p@127.0.0.1/db").unwrap();
         assert_eq!(maria.backend(), Backend::Mysql);
         assert_eq!(maria.target(), "mysql://u:p@127.0.0.1/db");
@@ -180,7 +200,9 @@ mod tests {
 
     #[test]
     fn rejects_unknown_schemes_and_empty_urls() {
-        let err = DatabaseUrl::parse("http://u:pw@example.com").unwrap_err().to_string();
+        let err = DatabaseUrl::parse("http://u:pw@example.com")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("unsupported scheme `http://`"), "{err}");
         assert!(!err.contains("pw@"), "{err}");
         assert!(DatabaseUrl::parse("  ").is_err());

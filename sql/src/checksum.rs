@@ -45,7 +45,11 @@ impl Checksum {
 
     /// The checksum as 64 lower-case hex digits.
     pub fn finish(self) -> String {
-        self.0.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        self.0
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 }
 
@@ -106,14 +110,20 @@ mod tests {
 
     #[test]
     fn tokens_moved_between_sections_change_it() {
-        assert_ne!(sql_migration("SELECT 1; SELECT 2", Some("SELECT 3")), sql_migration("SELECT 1", Some("SELECT 2; SELECT 3")));
+        assert_ne!(
+            sql_migration("SELECT 1; SELECT 2", Some("SELECT 3")),
+            sql_migration("SELECT 1", Some("SELECT 2; SELECT 3"))
+        );
     }
 
     /// Pins the canonical form: if this changes, every recorded checksum changes.
     #[test]
     fn golden() {
         assert_eq!(
-            sql_migration("CREATE TABLE users (id BIGINT PRIMARY KEY)", Some("DROP TABLE users")),
+            sql_migration(
+                "CREATE TABLE users (id BIGINT PRIMARY KEY)",
+                Some("DROP TABLE users")
+            ),
             "cdb023c5957eb8f84fefb3ddea331a7bcee0e0cbe3d6c627acd228b81acae937"
         );
     }

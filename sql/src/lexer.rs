@@ -180,7 +180,9 @@ fn dollar_tag(bytes: &[u8], i: usize) -> Option<usize> {
     if j < bytes.len() && bytes[j].is_ascii_digit() {
         return None;
     }
-    while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_' || bytes[j] >= 0x80) {
+    while j < bytes.len()
+        && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_' || bytes[j] >= 0x80)
+    {
         j += 1;
     }
     (bytes.get(j) == Some(&b'$')).then_some(j + 1 - i)
@@ -231,7 +233,10 @@ mod tests {
     fn strings_keep_semicolons_and_comment_markers() {
         assert_eq!(
             texts("INSERT INTO t VALUES ('a;--b', 'it''s', E'\\'q;')"),
-            ["INSERT", "INTO", "t", "VALUES", "(", "'a;--b'", ",", "'it''s'", ",", "E'\\'q;'", ")"]
+            [
+                "INSERT", "INTO", "t", "VALUES", "(", "'a;--b'", ",", "'it''s'", ",", "E'\\'q;'",
+                ")"
+            ]
         );
     }
 

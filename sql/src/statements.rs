@@ -67,20 +67,32 @@ fn is_routine(toks: &[Token<'_>]) -> bool {
     toks.iter()
         .take(12)
         .take_while(|t| t.kind != TokenKind::Semicolon)
-        .any(|t| ["TRIGGER", "PROCEDURE", "FUNCTION", "EVENT"].iter().any(|w| word_is(t, w)))
+        .any(|t| {
+            ["TRIGGER", "PROCEDURE", "FUNCTION", "EVENT"]
+                .iter()
+                .any(|w| word_is(t, w))
+        })
 }
 
 /// `BEGIN` and `CASE` open a block; `END` closes one unless it ends an `IF`, `LOOP`,
 /// `WHILE`, `REPEAT` or `FOR`, which never opened one.
 fn block_depth(depth: usize, toks: &[Token<'_>], i: usize) -> usize {
     let t = &toks[i];
-    if word_is(t, "BEGIN") || word_is(t, "CASE") && !toks[..i].last().is_some_and(|p| word_is(p, "END")) {
+    if word_is(t, "BEGIN")
+        || word_is(t, "CASE") && !toks[..i].last().is_some_and(|p| word_is(p, "END"))
+    {
         depth + 1
     } else if word_is(t, "END") {
-        let closes_unopened = toks
-            .get(i + 1)
-            .is_some_and(|n| ["IF", "LOOP", "WHILE", "REPEAT", "FOR"].iter().any(|w| word_is(n, w)));
-        if closes_unopened { depth } else { depth.saturating_sub(1) }
+        let closes_unopened = toks.get(i + 1).is_some_and(|n| {
+            ["IF", "LOOP", "WHILE", "REPEAT", "FOR"]
+                .iter()
+                .any(|w| word_is(n, w))
+        });
+        if closes_unopened {
+            depth
+        } else {
+            depth.saturating_sub(1)
+        }
     } else {
         depth
     }
@@ -104,7 +116,10 @@ mod tests {
 
     #[test]
     fn reports_start_lines() {
-        let lines: Vec<usize> = split("SELECT 1;\n\nSELECT\n2;").iter().map(|s| s.line).collect();
+        let lines: Vec<usize> = split("SELECT 1;\n\nSELECT\n2;")
+            .iter()
+            .map(|s| s.line)
+            .collect();
         assert_eq!(lines, [1, 3]);
     }
 
@@ -138,6 +153,9 @@ mod tests {
 
     #[test]
     fn plain_transactions_are_not_blocks() {
-        assert_eq!(texts("BEGIN; SELECT 1; COMMIT;"), ["BEGIN", "SELECT 1", "COMMIT"]);
+        assert_eq!(
+            texts("BEGIN; SELECT 1; COMMIT;"),
+            ["BEGIN", "SELECT 1", "COMMIT"]
+        );
     }
 }

@@ -98,8 +98,9 @@ impl Run {
 
     #[track_caller]
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("`{}` printed no JSON ({e}):\n{}", self.command, self.stdout))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!("`{}` printed no JSON ({e}):\n{}", self.command, self.stdout)
+        })
     }
 }
 
@@ -142,7 +143,10 @@ impl TestDb {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        Run::from_output(describe(bin, args), cmd.output().expect("fixture binary runs"))
+        Run::from_output(
+            describe(bin, args),
+            cmd.output().expect("fixture binary runs"),
+        )
     }
 
     fn bare_command(&self, bin: &str, args: &[&str]) -> Command {
@@ -159,7 +163,9 @@ impl TestDb {
             updown::Backend::Sqlite => {
                 use diesel::Connection;
                 let path = self.url.trim_start_matches("sqlite://");
-                AnyConnection::Sqlite(diesel::SqliteConnection::establish(path).expect("open the test database"))
+                AnyConnection::Sqlite(
+                    diesel::SqliteConnection::establish(path).expect("open the test database"),
+                )
             }
             other => panic!("no test connection for {other}"),
         }
@@ -176,11 +182,17 @@ impl TestDb {
     pub fn table_exists(&self, table: &str) -> bool {
         let sql = match self.backend {
             updown::Backend::Sqlite => {
-                format!("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = '{table}'")
+                format!(
+                    "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = '{table}'"
+                )
             }
             _ => format!(
                 "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_name = '{table}' AND table_schema = {}",
-                if self.backend == updown::Backend::Postgres { "current_schema()" } else { "DATABASE()" }
+                if self.backend == updown::Backend::Postgres {
+                    "current_schema()"
+                } else {
+                    "DATABASE()"
+                }
             ),
         };
         self.number(&sql) > 0
@@ -192,19 +204,33 @@ impl TestDb {
 
     /// `state` of each migration in `status --format json`, as `(version, state)`.
     pub fn states(&self, bin: &str) -> Vec<(i64, String)> {
-        let json = self.run(bin, &["status", "--format", "json"]).expect(0).json();
+        let json = self
+            .run(bin, &["status", "--format", "json"])
+            .expect(0)
+            .json();
         json["migrations"]
             .as_array()
             .expect("migrations array")
             .iter()
-            .map(|m| (m["version"].as_i64().unwrap(), m["state"].as_str().unwrap().to_owned()))
+            .map(|m| {
+                (
+                    m["version"].as_i64().unwrap(),
+                    m["state"].as_str().unwrap().to_owned(),
+                )
+            })
             .collect()
     }
 }
 
 fn describe(bin: &str, args: &[&str]) -> String {
-    let name = Path::new(bin).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    std::iter::once(name.as_str()).chain(args.iter().copied()).collect::<Vec<_>>().join(" ")
+    let name = Path::new(bin)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    std::iter::once(name.as_str())
+        .chain(args.iter().copied())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `[(1001, "applied"), ...]` from literals, for comparing with [`TestDb::states`].

@@ -14,5 +14,7 @@ mod schema;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    updown_cli::Cli::new().default_database_url("sqlite://quickstart.db").main()
+    updown_cli::Cli::new()
+        .default_database_url("sqlite://quickstart.db")
+        .main()
 }

@@ -45,14 +45,14 @@ impl fmt::Display for Backend {
 /// Why the lock was not taken.
 pub(crate) enum LockError {
     /// Someone else held it for the whole timeout; who, where the database can tell.
-    Timeout { holder: Option<String> },
+    Timeout {
+        holder: Option<String>,
+    },
     Database(diesel::result::Error),
 }
 
 /// The operations that differ between databases.
 pub(crate) trait Driver {
-    fn backend(&self) -> Backend;
-
     /// Whether `updown_migrations` exists, without creating anything.
     fn tracking_exists(&self, conn: &mut AnyConnection) -> QueryResult<bool>;
 

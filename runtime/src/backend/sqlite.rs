@@ -6,7 +6,7 @@ use std::time::Duration;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::{Connection, QueryResult, RunQueryDsl, SqliteConnection};
 
-use super::{Backend, Driver, LockError};
+use super::{Driver, LockError};
 use crate::connection::AnyConnection;
 use crate::url::DatabaseUrl;
 
@@ -21,7 +21,10 @@ pub(crate) fn connect(url: &DatabaseUrl) -> Result<(AnyConnection, Box<dyn Drive
         if let Some(dir) = parent.filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
             return Err(crate::Error::Connect {
                 url: url.redacted().to_owned(),
-                cause: format!("directory `{}` does not exist; create it first", dir.display()),
+                cause: format!(
+                    "directory `{}` does not exist; create it first",
+                    dir.display()
+                ),
             });
         }
     }
@@ -53,10 +56,6 @@ struct Count {
 }
 
 impl Driver for Sqlite {
-    fn backend(&self) -> Backend {
-        Backend::Sqlite
-    }
-
     fn tracking_exists(&self, conn: &mut AnyConnection) -> QueryResult<bool> {
         let count: Count = diesel::sql_query(
             "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'updown_migrations'",
@@ -97,13 +96,20 @@ impl Driver for Sqlite {
         conn.batch_execute(&format!("PRAGMA busy_timeout = {}", timeout.as_millis()))
             .map_err(LockError::Database)?;
         AnsiTransactionManager::begin_transaction_sql(conn, "BEGIN IMMEDIATE").map_err(|e| {
-            if is_busy(&e) { LockError::Timeout { holder: None } } else { LockError::Database(e) }
+            if is_busy(&e) {
+                LockError::Timeout { holder: None }
+            } else {
+                LockError::Database(e)
+            }
         })
     }
 
     fn unlock(&self, conn: &mut AnyConnection) -> QueryResult<()> {
         let conn = inner(conn);
-        if AnsiTransactionManager::transaction_manager_status_mut(conn).transaction_depth()?.is_some() {
+        if AnsiTransactionManager::transaction_manager_status_mut(conn)
+            .transaction_depth()?
+            .is_some()
+        {
             AnsiTransactionManager::commit_transaction(conn)?;
         }
         Ok(())

@@ -1,0 +1,6 @@
+use updown::prelude::*;
+
+#[derive(Migration)]
+struct AddUserName;
+
+fn main() {}

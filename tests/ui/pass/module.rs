@@ -1,0 +1,17 @@
+use updown::prelude::*;
+
+/// Creates the users table.
+#[migration(version = 20250101_120000)]
+mod create_users {
+    use super::*;
+
+    pub fn up(db: &mut Db) -> Result<()> {
+        db.execute("CREATE TABLE users (id BIGINT PRIMARY KEY, email TEXT NOT NULL)")
+    }
+
+    pub fn down(db: &mut Db) -> Result<()> {
+        db.execute("DROP TABLE users")
+    }
+}
+
+fn main() {}

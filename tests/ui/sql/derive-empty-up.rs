@@ -1,0 +1,7 @@
+use updown::prelude::*;
+
+#[derive(Migration)]
+#[migration(version = 20250102_090000, up = "", down = "ALTER TABLE users DROP COLUMN name")]
+struct AddUserName;
+
+fn main() {}
