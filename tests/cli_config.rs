@@ -1,11 +1,11 @@
 //! Where the database URL comes from, how bad configuration is reported (exit 5), and
 //! that a password never appears in any output.
 
-use updown_tests::{bin, databases};
+use updown_tests::{bin, databases, sqlite};
 
 #[test]
 fn the_url_comes_from_the_flag_then_database_url_then_dot_env() {
-    let db = databases().remove(0);
+    let db = sqlite();
     let status = ["status", "--format", "json"];
 
     db.run_bare(bin!("app"), &status, &[])
@@ -31,7 +31,7 @@ fn the_url_comes_from_the_flag_then_database_url_then_dot_env() {
 
 #[test]
 fn configuration_errors_exit_5_and_never_show_the_password() {
-    let db = databases().remove(0);
+    let db = sqlite();
     for (url, expected) in [
         (
             "http://admin:hunter2@example.com/db",
@@ -75,7 +75,7 @@ fn configuration_errors_exit_5_and_never_show_the_password() {
 
 #[test]
 fn usage_errors_exit_5_and_help_exits_0() {
-    let db = databases().remove(0);
+    let db = sqlite();
     db.run(bin!("app"), &["migrate", "--no-such-flag"])
         .expect(5);
     db.run(bin!("app"), &["frobnicate"]).expect(5);
@@ -88,7 +88,7 @@ fn usage_errors_exit_5_and_help_exits_0() {
 
 #[test]
 fn duplicate_versions_name_both_places() {
-    let db = databases().remove(0);
+    let db = sqlite();
     db.run(bin!("app_duplicates"), &["status"])
         .expect(5)
         .stderr_has(&[
@@ -101,7 +101,7 @@ fn duplicate_versions_name_both_places() {
 
 #[test]
 fn no_migrations_explains_the_linking_rule() {
-    let db = databases().remove(0);
+    let db = sqlite();
     db.run(bin!("app_empty"), &["migrate"])
         .expect(5)
         .stderr_has(&[
@@ -112,7 +112,7 @@ fn no_migrations_explains_the_linking_rule() {
 
 #[test]
 fn json_log_format_prints_errors_as_json() {
-    let db = databases().remove(0);
+    let db = sqlite();
     let run = db.run(bin!("app_failing"), &["--log-format", "json", "migrate"]);
     run.expect(2);
     let last = run.stderr.lines().last().unwrap();

@@ -99,9 +99,16 @@ fn a_failing_down_exits_4_and_leaves_the_migration_applied() {
                 "statement: DROP TABLE invoices_typo",
             ]);
         assert!(db.table_exists("invoices"));
+        // Where the down's transaction rolls back, the migration stays applied; on MySQL
+        // it may be half-undone, so it is marked dirty.
+        let state = if db.rolls_back_ddl() {
+            "applied"
+        } else {
+            "dirty"
+        };
         assert_eq!(
             db.states(bin!("app_broken_down")).last().unwrap(),
-            &(1004, "applied".to_owned())
+            &(1004, state.to_owned())
         );
         let history = db
             .run(bin!("app_broken_down"), &["history", "--format", "json"])

@@ -653,7 +653,7 @@ impl Session {
         });
         let started = Instant::now();
         let log = self.log.clone();
-        let outcome = if m.transaction {
+        let outcome = if m.transaction && self.driver.transactional_ddl() {
             self.conn
                 .transaction::<_, StepError, _>(|conn| {
                     run_body(conn, &log, m, direction).map_err(StepError::Body)?;

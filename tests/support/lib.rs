@@ -2,8 +2,11 @@
 //! machine has, the fixture binaries run as a user would, and direct reads of the
 //! database to check what they did.
 
+use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use diesel::{QueryableByName, RunQueryDsl};
 use updown::AnyConnection;
@@ -16,26 +19,140 @@ macro_rules! bin {
     };
 }
 
-/// A fresh, empty database for one test.
+/// A fresh, empty database for one test; a server database is dropped with it.
 pub struct TestDb {
     pub backend: updown::Backend,
     pub url: String,
     /// The directory the binaries run in (holds the SQLite file).
     dir: tempfile::TempDir,
+    /// For a server database: the administrative URL and the database's name.
+    server: Option<(String, String)>,
 }
 
-/// A fresh database on each backend under test.
+/// Where the tests find servers: an account that may create databases.
+pub const POSTGRES_URL_VAR: &str = "UPDOWN_TEST_POSTGRES_URL";
+pub const MYSQL_URL_VAR: &str = "UPDOWN_TEST_MYSQL_URL";
+
+/// A fresh database on each backend under test: SQLite always; PostgreSQL and MySQL when
+/// their URL is set and their feature compiled in. Under `CI=true` both are required.
 pub fn databases() -> Vec<TestDb> {
-    vec![sqlite()]
+    let mut out = vec![sqlite()];
+    out.extend(server(
+        updown::Backend::Postgres,
+        POSTGRES_URL_VAR,
+        cfg!(feature = "postgres"),
+    ));
+    out.extend(server(
+        updown::Backend::Mysql,
+        MYSQL_URL_VAR,
+        cfg!(feature = "mysql"),
+    ));
+    out
 }
 
-fn sqlite() -> TestDb {
+/// One fresh SQLite database, for tests about what does not depend on the backend.
+pub fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
     TestDb {
         backend: updown::Backend::Sqlite,
         url,
         dir,
+        server: None,
+    }
+}
+
+fn server(backend: updown::Backend, var: &str, compiled: bool) -> Option<TestDb> {
+    let admin = std::env::var(var).ok().filter(|v| !v.is_empty());
+    let reason = match (&admin, compiled) {
+        (Some(_), true) => None,
+        (None, _) => Some(format!("{var} is not set")),
+        (Some(_), false) => Some(format!(
+            "the `{}` feature is not compiled in (use --all-features)",
+            backend.feature()
+        )),
+    };
+    if let Some(reason) = reason {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("{backend} is required under CI=true, but {reason}");
+        }
+        skip_once(backend, &reason);
+        return None;
+    }
+    let admin = admin.expect("checked");
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let name = format!(
+        "updown_test_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut conn = connect_url(backend, &admin);
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .unwrap_or_else(|e| panic!("creating test database {name} on {backend}: {e}"));
+    Some(TestDb {
+        backend,
+        url: with_database(&admin, &name),
+        dir: tempfile::tempdir().expect("temp dir"),
+        server: Some((admin, name)),
+    })
+}
+
+/// Says once per test binary, past the test harness's capture, why a backend is skipped.
+fn skip_once(backend: updown::Backend, reason: &str) {
+    static SAID: Mutex<Vec<updown::Backend>> = Mutex::new(Vec::new());
+    let mut said = SAID.lock().unwrap_or_else(|p| p.into_inner());
+    if !said.contains(&backend) {
+        said.push(backend);
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: skipping {backend} tests: {reason}"
+        );
+    }
+}
+
+/// `scheme://user:pw@host:port/admin_db?x` with the database replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let authority_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let root = match base[authority_end..].find('/') {
+        Some(i) => &base[..authority_end + i],
+        None => base,
+    };
+    format!("{root}/{name}{query}")
+}
+
+fn connect_url(backend: updown::Backend, url: &str) -> AnyConnection {
+    use diesel::Connection;
+    match backend {
+        updown::Backend::Sqlite => AnyConnection::Sqlite(
+            diesel::SqliteConnection::establish(url.trim_start_matches("sqlite://"))
+                .expect("open the test database"),
+        ),
+        #[cfg(feature = "postgres")]
+        updown::Backend::Postgres => AnyConnection::Postgres(
+            diesel::PgConnection::establish(url).unwrap_or_else(|e| panic!("{backend}: {e}")),
+        ),
+        #[cfg(feature = "mysql")]
+        updown::Backend::Mysql => AnyConnection::Mysql(
+            diesel::MysqlConnection::establish(url).unwrap_or_else(|e| panic!("{backend}: {e}")),
+        ),
+        other => panic!("{other} is not compiled into the tests"),
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.server {
+            let drop = match self.backend {
+                updown::Backend::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                _ => format!("DROP DATABASE IF EXISTS {name}"),
+            };
+            let _ = diesel::sql_query(drop).execute(&mut connect_url(self.backend, admin));
+        }
     }
 }
 
@@ -159,16 +276,12 @@ impl TestDb {
     }
 
     pub fn connect(&self) -> AnyConnection {
-        match self.backend {
-            updown::Backend::Sqlite => {
-                use diesel::Connection;
-                let path = self.url.trim_start_matches("sqlite://");
-                AnyConnection::Sqlite(
-                    diesel::SqliteConnection::establish(path).expect("open the test database"),
-                )
-            }
-            other => panic!("no test connection for {other}"),
-        }
+        connect_url(self.backend, &self.url)
+    }
+
+    /// Whether a failed migration's DDL is rolled back here (not on MySQL).
+    pub fn rolls_back_ddl(&self) -> bool {
+        self.backend != updown::Backend::Mysql
     }
 
     /// The value of `SELECT ... AS n` as an integer.

@@ -9,6 +9,10 @@ use diesel::QueryResult;
 use crate::connection::AnyConnection;
 use crate::url::DatabaseUrl;
 
+#[cfg(feature = "mysql")]
+pub(crate) mod mysql;
+#[cfg(feature = "postgres")]
+pub(crate) mod postgres;
 #[cfg(feature = "sqlite")]
 pub(crate) mod sqlite;
 
@@ -32,13 +36,20 @@ impl Backend {
     }
 }
 
-impl fmt::Display for Backend {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Backend {
+    /// `SQLite`, `PostgreSQL` or `MySQL`.
+    pub fn name(self) -> &'static str {
+        match self {
             Backend::Sqlite => "SQLite",
             Backend::Postgres => "PostgreSQL",
             Backend::Mysql => "MySQL",
-        })
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -65,6 +76,13 @@ pub(crate) trait Driver {
     /// Releases the lock; called on every path once `lock` succeeded.
     fn unlock(&self, conn: &mut AnyConnection) -> QueryResult<()>;
 
+    /// Whether rolling back a transaction undoes DDL. Where it does not (MySQL commits
+    /// DDL implicitly), every migration runs as if `transaction = false`: marked dirty
+    /// before its body runs, clean after.
+    fn transactional_ddl(&self) -> bool {
+        true
+    }
+
     /// Runs `f` with no transaction of updown's open, for `transaction = false`
     /// migrations. Backends whose lock is a transaction commit it first and take it again
     /// after.
@@ -83,12 +101,13 @@ pub(crate) fn connect(url: &DatabaseUrl) -> Result<(AnyConnection, Box<dyn Drive
     match url.backend() {
         #[cfg(feature = "sqlite")]
         Backend::Sqlite => sqlite::connect(url),
+        #[cfg(feature = "postgres")]
+        Backend::Postgres => postgres::connect(url),
+        #[cfg(feature = "mysql")]
+        Backend::Mysql => mysql::connect(url),
+        #[allow(unreachable_patterns)]
         other => Err(crate::Error::BackendNotCompiled {
-            backend: match other {
-                Backend::Sqlite => "SQLite",
-                Backend::Postgres => "PostgreSQL",
-                Backend::Mysql => "MySQL",
-            },
+            backend: other.name(),
             feature: other.feature(),
         }),
     }

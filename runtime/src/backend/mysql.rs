@@ -7,7 +7,7 @@ use std::time::Duration;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, MysqlConnection, QueryResult, QueryableByName, RunQueryDsl};
 
-use super::{Backend, Driver, LockError};
+use super::{Driver, LockError};
 use crate::connection::AnyConnection;
 use crate::url::DatabaseUrl;
 
@@ -92,12 +92,15 @@ impl Driver for Mysql {
     fn lock(&self, conn: &mut AnyConnection, timeout: Duration) -> Result<(), LockError> {
         let conn = inner(conn);
         let secs = timeout.as_secs_f64().max(0.001);
-        let got: MaybeNumber = diesel::sql_query(format!("SELECT GET_LOCK({LOCK_NAME}, {secs:.3}) AS n"))
-            .get_result(conn)
-            .map_err(LockError::Database)?;
+        let got: MaybeNumber =
+            diesel::sql_query(format!("SELECT GET_LOCK({LOCK_NAME}, {secs:.3}) AS n"))
+                .get_result(conn)
+                .map_err(LockError::Database)?;
         match got.n {
             Some(1) => Ok(()),
-            _ => Err(LockError::Timeout { holder: holder(conn) }),
+            _ => Err(LockError::Timeout {
+                holder: holder(conn),
+            }),
         }
     }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, QueryResult, QueryableByName, RunQueryDsl};
 
-use super::{Backend, Driver, LockError};
+use super::{Driver, LockError};
 use crate::connection::AnyConnection;
 use crate::url::DatabaseUrl;
 
@@ -24,7 +24,8 @@ pub(crate) fn connect(url: &DatabaseUrl) -> Result<(AnyConnection, Box<dyn Drive
     let mut conn = PgConnection::establish(url.target()).map_err(|e| failed(&e))?;
     // Names this session in pg_stat_activity, so a waiting migrator can say who holds the lock.
     if !url.target().contains("application_name") {
-        conn.batch_execute("SET application_name = 'updown'").map_err(|e| failed(&e))?;
+        conn.batch_execute("SET application_name = 'updown'")
+            .map_err(|e| failed(&e))?;
     }
     Ok((AnyConnection::Postgres(conn), Box::new(Postgres)))
 }
@@ -95,22 +96,22 @@ impl Driver for Postgres {
         let conn = inner(conn);
         // lock_timeout bounds the wait for the advisory lock like any other lock wait.
         let ms = timeout.as_millis().max(1);
-        conn.batch_execute(&format!("SET lock_timeout = {ms}")).map_err(LockError::Database)?;
+        conn.batch_execute(&format!("SET lock_timeout = {ms}"))
+            .map_err(LockError::Database)?;
         let locked = conn.batch_execute(&format!("SELECT pg_advisory_lock({LOCK_KEY})"));
-        conn.batch_execute("SET lock_timeout = DEFAULT").map_err(LockError::Database)?;
+        conn.batch_execute("SET lock_timeout = DEFAULT")
+            .map_err(LockError::Database)?;
         match locked {
             Ok(()) => Ok(()),
-            Err(e) if e.to_string().contains("lock timeout") => Err(LockError::Timeout { holder: holder(conn) }),
+            Err(e) if e.to_string().contains("lock timeout") => Err(LockError::Timeout {
+                holder: holder(conn),
+            }),
             Err(e) => Err(LockError::Database(e)),
         }
     }
 
     fn unlock(&self, conn: &mut AnyConnection) -> QueryResult<()> {
         inner(conn).batch_execute(&format!("SELECT pg_advisory_unlock({LOCK_KEY})"))
-    }
-
-    fn transactional_ddl(&self) -> bool {
-        true
     }
 }
 

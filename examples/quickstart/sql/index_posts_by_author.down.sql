@@ -1,1 +1,0 @@
-DROP INDEX posts_author_id_idx;

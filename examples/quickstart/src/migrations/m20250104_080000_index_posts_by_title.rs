@@ -1,0 +1,19 @@
+use updown::prelude::*;
+
+/// An index, and the one place where SQL differs between databases: MySQL names the
+/// table in `DROP INDEX`.
+#[migration(version = 20250104_080000)]
+mod index_posts_by_title {
+    use super::*;
+
+    pub fn up(db: &mut Db) -> Result<()> {
+        db.execute("CREATE INDEX posts_title_idx ON posts (title)")
+    }
+
+    pub fn down(db: &mut Db) -> Result<()> {
+        match db.backend() {
+            Backend::Mysql => db.execute("DROP INDEX posts_title_idx ON posts"),
+            _ => db.execute("DROP INDEX posts_title_idx"),
+        }
+    }
+}
