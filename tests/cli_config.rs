@@ -137,3 +137,95 @@ fn json_log_format_prints_errors_as_json() {
         run.stderr
     );
 }
+
+/// `scheme://user:password@host:port/db` split at the password and the database.
+fn with_parts(
+    url: &str,
+    password: Option<&str>,
+    port: Option<&str>,
+    database: Option<&str>,
+) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (authority, path) = rest.split_once('/').unwrap();
+    let (userinfo, hostport) = authority.rsplit_once('@').unwrap();
+    let (user, old_password) = userinfo.split_once(':').unwrap();
+    let (host, old_port) = hostport.split_once(':').unwrap_or((hostport, ""));
+    let (old_db, query) = path
+        .split_once('?')
+        .map(|(d, q)| (d, format!("?{q}")))
+        .unwrap_or((path, String::new()));
+    let port = port.unwrap_or(old_port);
+    let port = if port.is_empty() {
+        String::new()
+    } else {
+        format!(":{port}")
+    };
+    format!(
+        "{scheme}://{user}:{}@{host}{port}/{}{query}",
+        password.unwrap_or(old_password),
+        database.unwrap_or(old_db)
+    )
+}
+
+#[test]
+fn server_connection_problems_exit_5_with_the_real_cause() {
+    for db in databases()
+        .into_iter()
+        .filter(|d| d.backend != updown::Backend::Sqlite)
+    {
+        let postgres = db.backend == updown::Backend::Postgres;
+        let cases = [
+            (
+                with_parts(&db.url, Some("wrong-secret-42"), None, None),
+                if postgres {
+                    "password authentication failed"
+                } else {
+                    "Access denied"
+                },
+            ),
+            (
+                with_parts(&db.url, None, None, Some("updown_no_such_database")),
+                if postgres {
+                    "does not exist"
+                } else {
+                    "Unknown database"
+                },
+            ),
+            (
+                with_parts(&db.url, Some("wrong-secret-42"), Some("1"), None),
+                if postgres {
+                    "Connection refused"
+                } else {
+                    "Can't connect"
+                },
+            ),
+        ];
+        for (url, cause) in cases {
+            let run = db.run_bare(bin!("app"), &["--database-url", &url, "migrate"], &[]);
+            run.expect(5).stderr_has(&["cannot connect to", cause]);
+            let secret = url
+                .split_once("://")
+                .unwrap()
+                .1
+                .split_once('@')
+                .unwrap()
+                .0
+                .split_once(':')
+                .unwrap()
+                .1;
+            // The secret itself may be a common word (`postgres`): look for it where it stood.
+            assert!(
+                !run.stderr.contains(&format!(":{secret}@"))
+                    && (secret.len() < 8 || !run.stderr.contains(secret)),
+                "{:?}: password shown:\n{}",
+                db.backend,
+                run.stderr
+            );
+            assert!(
+                !run.stderr.contains("Invalid connection url"),
+                "{}",
+                run.stderr
+            );
+        }
+    }
+}
