@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use updown_tests::{TestDb, bin, databases, states};
 
 /// Starts `app_slow migrate`, which sleeps inside migration 1002, and returns once it
-/// holds the lock (it has reported 1001 applied).
+/// holds the lock and has begun 1002 (the migration says so on stderr).
 fn start_holder(db: &TestDb, sleep_ms: &str) -> Child {
     let mut child = db
         .command(bin!("app_slow"), &["migrate"])
@@ -22,12 +22,12 @@ fn start_holder(db: &TestDb, sleep_ms: &str) -> Child {
     loop {
         let line = lines
             .next()
-            .expect("holder ended before applying 1001")
+            .expect("holder ended before beginning 1002")
             .expect("read stderr");
-        if line.contains("applied") && line.contains("1001") {
+        if line.starts_with("slow: sleeping") {
             break;
         }
-        assert!(Instant::now() < deadline, "holder never applied 1001");
+        assert!(Instant::now() < deadline, "holder never began 1002");
     }
     // Keep draining so the holder never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
