@@ -250,3 +250,20 @@ fn a_panicking_migration_fails_cleanly_and_releases_the_lock() {
             .stdout_has(&["nothing to apply"]);
     }
 }
+
+#[test]
+fn a_failing_query_builder_statement_is_named_without_its_values() {
+    for db in databases() {
+        let run = db.run(bin!("app_typed_fails"), &["migrate"]);
+        run.expect(2).stderr_has(&[
+            "migration 1004 typed_insert_fails failed",
+            "statement: INSERT INTO",
+            "accounts",
+        ]);
+        assert!(
+            !run.stderr.contains("private@example.com"),
+            "bind values shown:\n{}",
+            run.stderr
+        );
+    }
+}
