@@ -90,6 +90,23 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Prove every `down`: up -> down -> up for each migration, schema and row counts compared
+    Verify {
+        /// Start at this version; earlier migrations are only applied
+        #[arg(long, value_name = "VERSION")]
+        from: Option<i64>,
+        /// Stop after this version
+        #[arg(long, value_name = "VERSION")]
+        to: Option<i64>,
+        /// Run on the target database itself (its pending migrations stay applied) instead of a scratch database
+        #[arg(long)]
+        in_place: bool,
+        /// A change of column order is a failure
+        #[arg(long)]
+        strict: bool,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Record every migration up to VERSION as applied without running it
     Baseline {
         #[arg(long, value_name = "VERSION")]

@@ -28,6 +28,8 @@ use crate::output::Progress;
 
 /// Exit code of a configuration or usage error.
 const USAGE: u8 = 5;
+/// Exit code of a failed check after the fact (verify).
+const POSTFLIGHT: u8 = 3;
 
 /// Runs the command line of this program's migrations.
 pub fn main() -> ExitCode {
@@ -212,6 +214,32 @@ impl Cli {
                 };
                 let report = migrator.reset(&options, &mut on_event)?;
                 say(output::report_summary("reset", &report));
+            }
+            Command::Verify {
+                from,
+                to,
+                in_place,
+                strict,
+                format,
+            } => {
+                let options = updown::VerifyOptions {
+                    from,
+                    to,
+                    in_place,
+                    strict,
+                };
+                // Verify's own steps are its business: only its verdicts are shown.
+                let report = migrator.verify(&options, &mut |_: updown::Event<'_>| {})?;
+                match format {
+                    Format::Table => println!("{}", output::verify_table(&report)),
+                    Format::Json => println!("{}", output::verify_json(&report)),
+                }
+                if let Some(text) = report.failure_text() {
+                    return Err(Failure {
+                        message: format!("verify failed: {text}"),
+                        code: POSTFLIGHT,
+                    });
+                }
             }
             Command::Baseline { version } => {
                 let report = migrator.baseline(version)?;

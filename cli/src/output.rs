@@ -1,7 +1,7 @@
 //! Printing: tables for people, JSON of the documented shape for programs.
 
 use serde::Serialize;
-use updown::{Action, Event, HistoryEntry, Report, Status};
+use updown::{Action, Event, HistoryEntry, Report, Status, VerifyReport};
 
 use crate::args::LogFormat;
 
@@ -308,4 +308,99 @@ impl Progress {
             }
         }
     }
+}
+
+pub fn verify_table(report: &VerifyReport) -> String {
+    let rows: Vec<Vec<String>> = report
+        .steps
+        .iter()
+        .map(|s| {
+            vec![
+                s.version.to_string(),
+                s.name.clone(),
+                s.verdict.as_str().to_owned(),
+                format!("{} ms", s.duration.as_millis()),
+            ]
+        })
+        .collect();
+    let notes: Vec<String> = report
+        .steps
+        .iter()
+        .filter(|s| s.verdict.passed())
+        .flat_map(|s| s.differences.iter().map(move |d| format!("note: {} {}: {d}", s.version, s.name)))
+        .collect();
+    let verdict = if report.passed() { "passed" } else { "FAILED" };
+    let mut out = format!(
+        "verified on {}{}\n{}",
+        report.database,
+        if report.in_place { " (in place)" } else { " (scratch database)" },
+        table(&["VERSION", "NAME", "VERDICT", "TIME"], &rows)
+    );
+    for n in notes {
+        out.push('\n');
+        out.push_str(&n);
+    }
+    out.push_str(&format!("\nverify {verdict} in {} ms", report.duration.as_millis()));
+    out
+}
+
+#[derive(Serialize)]
+struct VerifyJson<'a> {
+    database: &'a str,
+    in_place: bool,
+    verdict: &'static str,
+    duration_ms: u64,
+    migrations: Vec<VerifyStepJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct VerifyStepJson<'a> {
+    version: i64,
+    name: &'a str,
+    verdict: &'static str,
+    duration_ms: u64,
+    error: Option<&'a str>,
+    differences: Vec<DifferenceJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct DifferenceJson<'a> {
+    object: &'a str,
+    expected: Option<&'a str>,
+    found: Option<&'a str>,
+    order_only: bool,
+}
+
+pub fn verify_json(report: &VerifyReport) -> String {
+    let doc = VerifyJson {
+        database: &report.database,
+        in_place: report.in_place,
+        verdict: if report.passed() { "passed" } else { "failed" },
+        duration_ms: report.duration.as_millis() as u64,
+        migrations: report
+            .steps
+            .iter()
+            .map(|s| VerifyStepJson {
+                version: s.version,
+                name: &s.name,
+                verdict: s.verdict.as_str(),
+                duration_ms: s.duration.as_millis() as u64,
+                error: match &s.verdict {
+                    updown::Verdict::Failed(why) => Some(why),
+                    _ => None,
+                },
+                differences: s
+                    .differences
+                    .iter()
+                    .map(|d| DifferenceJson {
+                        object: &d.object,
+                        expected: d.expected.as_deref(),
+                        found: d.found.as_deref(),
+                        order_only: d.order_only,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    serde_json::to_string_pretty(&doc).expect("serialisable")
 }

@@ -39,11 +39,14 @@ mod error;
 mod migration;
 mod migrator;
 mod registry;
+mod session;
 pub mod scaffold;
+pub mod snapshot;
 mod statement_log;
 mod status;
 mod tracking;
 mod url;
+mod verify;
 
 pub use backend::Backend;
 pub use connection::AnyConnection;
@@ -60,6 +63,7 @@ pub use status::{MigrationStatus, State, Status, Summary};
 pub use tracking::{AppliedRow, HistoryEntry};
 pub use updown_macros::{Migration, migration};
 pub use url::DatabaseUrl;
+pub use verify::{Verdict, VerifyOptions, VerifyReport, VerifyStep};
 
 /// What a migration file needs: `use updown::prelude::*;`.
 pub mod prelude {

@@ -1,20 +1,16 @@
 //! The migrator: lock -> ensure tables -> read applied -> validate -> apply or revert ->
 //! unlock. It never branches on the backend; what differs lives behind [`Driver`].
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use diesel::Connection;
-
-use crate::backend::{self, Driver, LockError};
-use crate::connection::AnyConnection;
-use crate::db::{Db, MigrationError};
-use crate::error::{Aftermath, Error, Failure, Problem};
-use crate::migration::{Body, Direction, Migration};
+use crate::backend::{self, LockError};
+use crate::error::{Error, Problem};
+use crate::migration::Migration;
 use crate::registry::Registry;
+use crate::session::Session;
 use crate::statement_log::StatementLog;
 use crate::status::{State, Status};
-use crate::tracking::{self, AppliedRow, HistoryEntry, NewHistory, STATE_APPLIED, STATE_DIRTY};
+use crate::tracking::{self, AppliedRow, HistoryEntry, NewHistory, STATE_APPLIED};
 use crate::url::DatabaseUrl;
 
 /// Runs the registered migrations against one database.
@@ -461,7 +457,11 @@ impl Migrator {
     }
 
     fn open(&self) -> Result<Session, Error> {
-        let (mut conn, driver) = backend::connect(&self.url)?;
+        self.open_url(&self.url)
+    }
+
+    fn open_url(&self, url: &DatabaseUrl) -> Result<Session, Error> {
+        let (mut conn, driver) = backend::connect(url)?;
         let log = StatementLog::default();
         diesel::Connection::set_instrumentation(&mut conn, log.clone());
         Ok(Session { conn, driver, log })
@@ -471,7 +471,16 @@ impl Migrator {
     /// released on every path out of `f`; if the process dies, the database releases it
     /// with the connection.
     fn locked<T>(&self, f: impl FnOnce(&mut Session) -> Result<T, Error>) -> Result<T, Error> {
-        let mut session = self.open()?;
+        self.locked_on(&self.url, f)
+    }
+
+    /// [`locked`](Self::locked) on another database (verify's scratch database).
+    pub(crate) fn locked_on<T>(
+        &self,
+        url: &DatabaseUrl,
+        f: impl FnOnce(&mut Session) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut session = self.open_url(url)?;
         session
             .driver
             .lock(&mut session.conn, self.lock_timeout)
@@ -545,327 +554,3 @@ fn refuse_if(command: &'static str, problems: Vec<Problem>) -> Result<(), Error>
     }
 }
 
-/// One connection, its driver, and the log of the statements it ran.
-struct Session {
-    conn: AnyConnection,
-    driver: Box<dyn Driver>,
-    log: StatementLog,
-}
-
-/// Why one step failed inside its transaction.
-enum StepError {
-    Body(MigrationError),
-    Tracking(diesel::result::Error),
-}
-
-impl From<diesel::result::Error> for StepError {
-    fn from(e: diesel::result::Error) -> Self {
-        StepError::Tracking(e)
-    }
-}
-
-impl Session {
-    fn tracked(&mut self) -> Result<bool, Error> {
-        self.driver
-            .tracking_exists(&mut self.conn)
-            .map_err(|e| Error::database("looking for updown_migrations", e))
-    }
-
-    fn applied(&mut self) -> Result<Vec<AppliedRow>, Error> {
-        tracking::applied(&mut self.conn)
-            .map_err(|e| Error::database("reading updown_migrations", e))
-    }
-
-    fn applied_if_tracked(&mut self) -> Result<Vec<AppliedRow>, Error> {
-        if self.tracked()? {
-            self.applied()
-        } else {
-            Ok(Vec::new())
-        }
-    }
-
-    fn status(&mut self, registry: &Registry) -> Result<Status, Error> {
-        let rows = self.applied()?;
-        Ok(Status::compute(registry, &rows))
-    }
-
-    fn next_batch(&mut self) -> Result<i64, Error> {
-        tracking::last_batch(&mut self.conn)
-            .map(|b| b + 1)
-            .map_err(|e| Error::database("reading the last batch", e))
-    }
-
-    fn record(&mut self, entry: &NewHistory<'_>) -> Result<(), Error> {
-        tracking::insert_history(&mut self.conn, entry)
-            .map_err(|e| Error::database("writing updown_history", e))
-    }
-
-    fn apply_all(
-        &mut self,
-        plan: &[&'static Migration],
-        progress: Progress<'_>,
-    ) -> Result<Report, Error> {
-        let mut report = Report::default();
-        if plan.is_empty() {
-            return Ok(report);
-        }
-        let batch = self.next_batch()?;
-        report.batch = Some(batch);
-        for m in plan {
-            let step = self.step(m, Direction::Up, batch, progress)?;
-            report.steps.push(step);
-        }
-        Ok(report)
-    }
-
-    fn revert_all(
-        &mut self,
-        plan: &[(&'static Migration, &AppliedRow)],
-        progress: Progress<'_>,
-    ) -> Result<Report, Error> {
-        let mut report = Report::default();
-        for (m, row) in plan {
-            let step = self.step(m, Direction::Down, row.batch, progress)?;
-            report.steps.push(step);
-        }
-        Ok(report)
-    }
-
-    /// Applies or reverts one migration. In a transaction, its body and its tracking and
-    /// history rows commit together or not at all. Without one, it is marked dirty
-    /// before the body runs and clean after.
-    fn step(
-        &mut self,
-        m: &'static Migration,
-        direction: Direction,
-        batch: i64,
-        progress: Progress<'_>,
-    ) -> Result<Step, Error> {
-        let action = match direction {
-            Direction::Up => Action::Apply,
-            Direction::Down => Action::Rollback,
-        };
-        let (version, name) = (m.version, m.name);
-        progress(Event::Started {
-            action,
-            version,
-            name,
-        });
-        let started = Instant::now();
-        let log = self.log.clone();
-        let outcome = if m.transaction && self.driver.transactional_ddl() {
-            self.conn
-                .transaction::<_, StepError, _>(|conn| {
-                    run_body(conn, &log, m, direction).map_err(StepError::Body)?;
-                    record_success(conn, m, direction, batch, started.elapsed())?;
-                    Ok(())
-                })
-                .map_err(|e| (e, Aftermath::RolledBack))
-        } else {
-            self.untransacted_step(m, direction, batch, started)
-        };
-        let duration = started.elapsed();
-        match outcome {
-            Ok(()) => {
-                progress(Event::Finished {
-                    action,
-                    version,
-                    name,
-                    duration,
-                });
-                Ok(Step {
-                    action,
-                    version,
-                    name: name.to_owned(),
-                    duration,
-                })
-            }
-            Err((error, aftermath)) => {
-                progress(Event::Failed {
-                    action,
-                    version,
-                    name,
-                    duration,
-                });
-                let (statement, cause) = match error {
-                    StepError::Body(e) => (e.statement().map(str::to_owned), e.to_string()),
-                    StepError::Tracking(e) => {
-                        (None, format!("recording it in updown's tables failed: {e}"))
-                    }
-                };
-                let failure_text = match &statement {
-                    Some(s) => format!("{cause}\nstatement: {s}"),
-                    None => cause.clone(),
-                };
-                // The failure goes in the history even though the step's own rows were rolled back.
-                let recorded = tracking::insert_history(
-                    &mut self.conn,
-                    &NewHistory {
-                        version,
-                        name,
-                        action: history_action(direction),
-                        batch: Some(batch),
-                        checksum: m.checksum,
-                        duration_ms: millis(duration),
-                        error: Some(&failure_text),
-                        note: None,
-                    },
-                );
-                let cause = match recorded {
-                    Ok(()) => cause,
-                    Err(e) => format!(
-                        "{cause} (recording the failure in updown_history also failed: {e})"
-                    ),
-                };
-                let failure = Box::new(Failure {
-                    version,
-                    name: name.to_owned(),
-                    statement,
-                    cause,
-                    aftermath,
-                });
-                Err(match direction {
-                    Direction::Up => Error::MigrationFailed(failure),
-                    Direction::Down => Error::RollbackFailed(failure),
-                })
-            }
-        }
-    }
-
-    fn untransacted_step(
-        &mut self,
-        m: &'static Migration,
-        direction: Direction,
-        batch: i64,
-        started: Instant,
-    ) -> Result<(), (StepError, Aftermath)> {
-        let mark = match direction {
-            Direction::Up => tracking::insert_applied(
-                &mut self.conn,
-                m.version,
-                m.name,
-                m.checksum,
-                0,
-                batch,
-                STATE_DIRTY,
-            ),
-            Direction::Down => tracking::mark_dirty(&mut self.conn, m.version),
-        };
-        mark.map_err(|e| (StepError::Tracking(e), Aftermath::RolledBack))?;
-        let log = self.log.clone();
-        let mut body_result = None;
-        self.driver
-            .outside_transaction(&mut self.conn, &mut |conn| {
-                body_result = Some(run_body(conn, &log, m, direction));
-            })
-            .map_err(|e| (StepError::Tracking(e), Aftermath::Dirty))?;
-        body_result
-            .expect("outside_transaction runs its closure")
-            .map_err(|e| (StepError::Body(e), Aftermath::Dirty))?;
-        let duration = started.elapsed();
-        let done = match direction {
-            Direction::Up => tracking::mark_clean(&mut self.conn, m.version, millis(duration)),
-            Direction::Down => tracking::delete_applied(&mut self.conn, m.version),
-        };
-        done.and_then(|()| record_history(&mut self.conn, m, direction, batch, duration))
-            .map_err(|e| (StepError::Tracking(e), Aftermath::Dirty))
-    }
-}
-
-fn history_action(direction: Direction) -> &'static str {
-    match direction {
-        Direction::Up => "apply",
-        Direction::Down => "rollback",
-    }
-}
-
-fn millis(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-}
-
-fn record_success(
-    conn: &mut AnyConnection,
-    m: &Migration,
-    direction: Direction,
-    batch: i64,
-    duration: Duration,
-) -> diesel::QueryResult<()> {
-    match direction {
-        Direction::Up => tracking::insert_applied(
-            conn,
-            m.version,
-            m.name,
-            m.checksum,
-            millis(duration),
-            batch,
-            STATE_APPLIED,
-        )?,
-        Direction::Down => tracking::delete_applied(conn, m.version)?,
-    }
-    record_history(conn, m, direction, batch, duration)
-}
-
-fn record_history(
-    conn: &mut AnyConnection,
-    m: &Migration,
-    direction: Direction,
-    batch: i64,
-    duration: Duration,
-) -> diesel::QueryResult<()> {
-    tracking::insert_history(
-        conn,
-        &NewHistory {
-            version: m.version,
-            name: m.name,
-            action: history_action(direction),
-            batch: Some(batch),
-            checksum: m.checksum,
-            duration_ms: millis(duration),
-            error: None,
-            note: match direction {
-                Direction::Up => m.destructive,
-                Direction::Down => None,
-            },
-        },
-    )
-}
-
-/// Runs one direction of a migration. A panic in Rust code is caught and reported as
-/// the migration's failure, so its transaction is rolled back and the lock released.
-fn run_body(
-    conn: &mut AnyConnection,
-    log: &StatementLog,
-    m: &Migration,
-    direction: Direction,
-) -> Result<(), MigrationError> {
-    let Some(body) = m.body(direction) else {
-        return Err(MigrationError::msg(format!(
-            "migration {} is irreversible: {}",
-            m.label(),
-            m.irreversible.unwrap_or("no down")
-        )));
-    };
-    log.clear();
-    let db = Db::wrap(conn);
-    let result = match body {
-        Body::Sql(sql) => db.batch_execute(sql),
-        Body::Rust(f) => match catch_unwind(AssertUnwindSafe(|| f(db))) {
-            Ok(result) => result,
-            Err(panic) => Err(MigrationError::msg(format!(
-                "it panicked: {}",
-                panic_message(&*panic)
-            ))),
-        },
-    };
-    result.map_err(|e| e.with_statement_if_none(log.failed()))
-}
-
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = panic.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a non-string panic payload".to_owned()
-    }
-}

@@ -66,6 +66,20 @@ impl DatabaseUrl {
         &self.target
     }
 
+    /// The same server with another database: `postgres://u@h/app` -> `postgres://u@h/NAME`.
+    pub(crate) fn with_database(&self, name: &str) -> Result<DatabaseUrl, Error> {
+        let (base, query) = match self.target.split_once('?') {
+            Some((b, q)) => (b, format!("?{q}")),
+            None => (self.target.as_str(), String::new()),
+        };
+        let authority = base.find("://").map_or(0, |i| i + 3);
+        let root = match base[authority..].find('/') {
+            Some(i) => &base[..authority + i],
+            None => base,
+        };
+        DatabaseUrl::parse(&format!("{root}/{name}{query}"))
+    }
+
     /// The URL with its password replaced by `***`: the only form ever shown.
     pub fn redacted(&self) -> &str {
         &self.redacted
@@ -185,6 +199,16 @@ mod tests {
             assert_eq!(url.backend(), Backend::Sqlite, "{input}");
             assert_eq!(url.target(), target, "{input}");
         }
+    }
+
+    #[test]
+    fn another_database_on_the_same_server() {
+        let url = DatabaseUrl::parse("postgres://u:pw@h:5432/app?sslmode=disable").unwrap();
+        let other = url.with_database("scratch").unwrap();
+        assert_eq!(other.target(), "postgres://u:pw@h:5432/scratch?sslmode=disable");
+        assert_eq!(other.redacted(), "postgres://u:***@h:5432/scratch?sslmode=disable");
+        let maria = DatabaseUrl::parse("mariadb://u:pw@127.0.0.1").unwrap();
+        assert_eq!(maria.with_database("x").unwrap().target(), "mysql://u:pw@127.0.0.1/x");
     }
 
     #[test]

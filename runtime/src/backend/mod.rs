@@ -7,6 +7,7 @@ use std::time::Duration;
 use diesel::QueryResult;
 
 use crate::connection::AnyConnection;
+use crate::snapshot::Snapshot;
 use crate::url::DatabaseUrl;
 
 #[cfg(feature = "mysql")]
@@ -76,6 +77,14 @@ pub(crate) trait Driver {
     /// Releases the lock; called on every path once `lock` succeeded.
     fn unlock(&self, conn: &mut AnyConnection) -> QueryResult<()>;
 
+    /// The schema, normalised, without updown's own tables.
+    fn snapshot(&self, conn: &mut AnyConnection) -> QueryResult<Snapshot>;
+
+    /// Quotes an identifier.
+    fn quote(&self, ident: &str) -> String {
+        format!("\"{}\"", ident.replace('"', "\"\""))
+    }
+
     /// Whether rolling back a transaction undoes DDL. Where it does not (MySQL commits
     /// DDL implicitly), every migration runs as if `transaction = false`: marked dirty
     /// before its body runs, clean after.
@@ -110,5 +119,60 @@ pub(crate) fn connect(url: &DatabaseUrl) -> Result<(AnyConnection, Box<dyn Drive
             backend: other.name(),
             feature: other.feature(),
         }),
+    }
+}
+
+/// A fresh, empty database beside the target, for `verify`: a temporary file for SQLite,
+/// a new database on the same server otherwise. Dropped with the guard.
+pub(crate) struct Scratch {
+    pub url: DatabaseUrl,
+    _dir: Option<tempfile::TempDir>,
+    /// The target's URL and the scratch database's name, to drop it.
+    server: Option<(DatabaseUrl, String)>,
+}
+
+pub(crate) fn scratch(target: &DatabaseUrl) -> Result<Scratch, crate::Error> {
+    if target.backend() == Backend::Sqlite {
+        let dir = tempfile::tempdir().map_err(|e| crate::Error::database("creating a scratch directory", e))?;
+        let url = DatabaseUrl::parse(&format!("sqlite://{}", dir.path().join("scratch.db").display()))?;
+        return Ok(Scratch {
+            url,
+            _dir: Some(dir),
+            server: None,
+        });
+    }
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    let name = format!("updown_scratch_{}_{nanos}", std::process::id());
+    let (mut conn, _) = connect(target)?;
+    diesel::connection::SimpleConnection::batch_execute(&mut conn, &format!("CREATE DATABASE {name}")).map_err(|e| {
+        crate::Error::database(
+            format!(
+                "creating the scratch database `{name}` on {} (the account needs the right to create databases; or pass `--in-place` to verify on the target itself)",
+                target.redacted()
+            ),
+            target.scrub(&e.to_string()),
+        )
+    })?;
+    Ok(Scratch {
+        url: target.with_database(&name)?,
+        _dir: None,
+        server: Some((target.clone(), name)),
+    })
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if let Some((target, name)) = &self.server {
+            let sql = match target.backend() {
+                Backend::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                _ => format!("DROP DATABASE IF EXISTS {name}"),
+            };
+            if let Ok((mut conn, _)) = connect(target) {
+                let _ = diesel::connection::SimpleConnection::batch_execute(&mut conn, &sql);
+            }
+        }
     }
 }

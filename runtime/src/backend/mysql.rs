@@ -9,6 +9,7 @@ use diesel::{Connection, MysqlConnection, QueryResult, QueryableByName, RunQuery
 
 use super::{Driver, LockError};
 use crate::connection::AnyConnection;
+use crate::snapshot::{Column, Index, Snapshot, Table, fold};
 use crate::url::DatabaseUrl;
 
 /// `GET_LOCK` names are server-wide: the database name keeps two databases apart.
@@ -104,8 +105,16 @@ impl Driver for Mysql {
         }
     }
 
+    fn snapshot(&self, conn: &mut AnyConnection) -> QueryResult<Snapshot> {
+        snapshot(inner(conn))
+    }
+
     fn unlock(&self, conn: &mut AnyConnection) -> QueryResult<()> {
         inner(conn).batch_execute(&format!("DO RELEASE_LOCK({LOCK_NAME})"))
+    }
+
+    fn quote(&self, ident: &str) -> String {
+        format!("`{}`", ident.replace('`', "``"))
     }
 
     fn transactional_ddl(&self) -> bool {
@@ -122,4 +131,146 @@ fn holder(conn: &mut MysqlConnection) -> Option<String> {
     .get_result(conn)
     .ok()?;
     Some(format!("MySQL connection {} ({})", h.id, h.who))
+}
+
+// --- schema snapshot ---------------------------------------------------------------
+
+/// updown's own tables, left out of snapshots.
+const OWN: &str = "('updown_migrations', 'updown_history')";
+
+/// Every column is selected as text: information_schema mixes signed and unsigned
+/// integers that diesel decodes strictly.
+#[derive(QueryableByName)]
+struct Row {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    a: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    b: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    c: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    d: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    e: Option<String>,
+}
+
+fn rows(conn: &mut MysqlConnection, sql: &str) -> QueryResult<Vec<Row>> {
+    diesel::sql_query(sql).load(conn)
+}
+
+pub(super) fn snapshot(conn: &mut MysqlConnection) -> QueryResult<Snapshot> {
+    let mut snap = Snapshot::default();
+    let columns = rows(
+        conn,
+        &format!(
+            "SELECT c.TABLE_NAME AS a, c.COLUMN_NAME AS b,
+                    TRIM(CONCAT(c.COLUMN_TYPE, ' ', c.EXTRA)) AS c, c.IS_NULLABLE AS d, c.COLUMN_DEFAULT AS e
+             FROM information_schema.COLUMNS c
+             JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME
+             WHERE c.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE = 'BASE TABLE' AND c.TABLE_NAME NOT IN {OWN}
+             ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION"
+        ),
+    )?;
+    for r in columns {
+        snap.tables.entry(r.a).or_insert_with(Table::default).columns.push(Column {
+            name: r.b,
+            data_type: r.c.to_lowercase(),
+            nullable: r.d == "YES",
+            // MariaDB reports a nullable column without default as the text NULL.
+            default: r.e.filter(|d| d != "NULL"),
+        });
+    }
+    let index_columns = rows(
+        conn,
+        &format!(
+            "SELECT TABLE_NAME AS a, INDEX_NAME AS b, COLUMN_NAME AS c,
+                    IF(NON_UNIQUE = 0, 'unique', '') AS d, NULL AS e
+             FROM information_schema.STATISTICS
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME NOT IN {OWN}
+             ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX"
+        ),
+    )?;
+    for r in index_columns {
+        let Some(t) = snap.tables.get_mut(&r.a) else { continue };
+        if r.b == "PRIMARY" {
+            t.primary_key.push(r.c);
+        } else {
+            let index = t.indexes.entry(r.b).or_insert_with(|| Index {
+                unique: r.d == "unique",
+                ..Index::default()
+            });
+            index.columns.push(r.c);
+        }
+    }
+    let keys = rows(
+        conn,
+        &format!(
+            "SELECT k.TABLE_NAME AS a, k.CONSTRAINT_NAME AS b,
+                    CONCAT(k.COLUMN_NAME, '>', k.REFERENCED_TABLE_NAME, '.', k.REFERENCED_COLUMN_NAME) AS c,
+                    CONCAT('ON UPDATE ', r.UPDATE_RULE, ' ON DELETE ', r.DELETE_RULE) AS d, NULL AS e
+             FROM information_schema.KEY_COLUMN_USAGE k
+             JOIN information_schema.REFERENTIAL_CONSTRAINTS r
+               ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME
+              AND r.TABLE_NAME = k.TABLE_NAME
+             WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL
+               AND k.TABLE_NAME NOT IN {OWN}
+             ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION"
+        ),
+    )?;
+    let mut i = 0;
+    while i < keys.len() {
+        let group: Vec<&Row> = keys[i..].iter().take_while(|k| k.a == keys[i].a && k.b == keys[i].b).collect();
+        i += group.len();
+        let (mut from, mut to, mut target) = (Vec::new(), Vec::new(), String::new());
+        for k in &group {
+            let (column, reference) = k.c.split_once('>').unwrap_or((&k.c, ""));
+            let (table, referenced) = reference.split_once('.').unwrap_or((reference, ""));
+            from.push(column.to_owned());
+            to.push(referenced.to_owned());
+            target = table.to_owned();
+        }
+        if let Some(t) = snap.tables.get_mut(&group[0].a) {
+            t.constraints.push(format!(
+                "FOREIGN KEY ({}) REFERENCES {target} ({}) {}",
+                from.join(", "),
+                to.join(", "),
+                group[0].d
+            ));
+        }
+    }
+    let checks = rows(
+        conn,
+        &format!(
+            "SELECT tc.TABLE_NAME AS a, cc.CONSTRAINT_NAME AS b, cc.CHECK_CLAUSE AS c, '' AS d, NULL AS e
+             FROM information_schema.TABLE_CONSTRAINTS tc
+             JOIN information_schema.CHECK_CONSTRAINTS cc
+               ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME
+             WHERE tc.TABLE_SCHEMA = DATABASE() AND tc.CONSTRAINT_TYPE = 'CHECK' AND tc.TABLE_NAME NOT IN {OWN}"
+        ),
+    )
+    .unwrap_or_default();
+    for r in checks {
+        if let Some(t) = snap.tables.get_mut(&r.a) {
+            t.constraints.push(format!("CHECK ({})", fold(&r.c)));
+        }
+    }
+    for t in snap.tables.values_mut() {
+        t.constraints.sort();
+        t.constraints.dedup();
+    }
+    let views = rows(
+        conn,
+        "SELECT TABLE_NAME AS a, VIEW_DEFINITION AS b, '' AS c, '' AS d, NULL AS e
+         FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()",
+    )?;
+    snap.views = views.into_iter().map(|r| (r.a, fold(&r.b))).collect();
+    let triggers = rows(
+        conn,
+        "SELECT TRIGGER_NAME AS a,
+                CONCAT(ACTION_TIMING, ' ', EVENT_MANIPULATION, ' ON ', EVENT_OBJECT_TABLE, ' ', ACTION_STATEMENT) AS b,
+                '' AS c, '' AS d, NULL AS e
+         FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()",
+    )?;
+    snap.triggers = triggers.into_iter().map(|r| (r.a, fold(&r.b))).collect();
+    Ok(snap)
 }

@@ -8,6 +8,7 @@ use diesel::{Connection, QueryResult, RunQueryDsl, SqliteConnection};
 
 use super::{Driver, LockError};
 use crate::connection::AnyConnection;
+use crate::snapshot::{Column, Index, Snapshot, Table, fold};
 use crate::url::DatabaseUrl;
 
 pub(crate) struct Sqlite;
@@ -115,6 +116,10 @@ impl Driver for Sqlite {
         Ok(())
     }
 
+    fn snapshot(&self, conn: &mut AnyConnection) -> QueryResult<Snapshot> {
+        snapshot(inner(conn))
+    }
+
     fn outside_transaction(
         &self,
         conn: &mut AnyConnection,
@@ -129,4 +134,206 @@ impl Driver for Sqlite {
 fn is_busy(e: &diesel::result::Error) -> bool {
     let text = e.to_string();
     text.contains("database is locked") || text.contains("database is busy")
+}
+
+// --- schema snapshot ---------------------------------------------------------------
+
+#[derive(diesel::QueryableByName)]
+struct MasterRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    kind: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    sql: String,
+}
+
+#[derive(diesel::QueryableByName)]
+struct ColumnRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    data_type: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    not_null: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    default_value: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pk: i64,
+}
+
+#[derive(diesel::QueryableByName)]
+struct IndexRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    is_unique: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    origin: String,
+}
+
+#[derive(diesel::QueryableByName)]
+struct NameRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+#[derive(diesel::QueryableByName)]
+struct ForeignKeyRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    target: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    from_column: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    to_column: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    on_update: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    on_delete: String,
+}
+
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+pub(super) fn snapshot(conn: &mut SqliteConnection) -> QueryResult<Snapshot> {
+    let objects: Vec<MasterRow> = diesel::sql_query(
+        "SELECT type AS kind, name, COALESCE(sql, '') AS sql FROM sqlite_master
+         WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
+           AND tbl_name NOT IN ('updown_migrations', 'updown_history')
+         ORDER BY type, name",
+    )
+    .load(conn)?;
+    let mut snap = Snapshot::default();
+    for object in &objects {
+        match object.kind.as_str() {
+            "table" => {
+                let table = table(conn, &object.name, &object.sql, &objects)?;
+                snap.tables.insert(object.name.clone(), table);
+            }
+            "view" => {
+                snap.views.insert(object.name.clone(), fold(&object.sql));
+            }
+            "trigger" => {
+                snap.triggers.insert(object.name.clone(), fold(&object.sql));
+            }
+            _ => {}
+        }
+    }
+    Ok(snap)
+}
+
+fn table(conn: &mut SqliteConnection, name: &str, create_sql: &str, objects: &[MasterRow]) -> QueryResult<Table> {
+    let columns: Vec<ColumnRow> = diesel::sql_query(format!(
+        "SELECT name, type AS data_type, \"notnull\" AS not_null, dflt_value AS default_value, pk
+         FROM pragma_table_info({}) ORDER BY cid",
+        literal(name)
+    ))
+    .load(conn)?;
+    let mut pk: Vec<&ColumnRow> = columns.iter().filter(|c| c.pk > 0).collect();
+    pk.sort_by_key(|c| c.pk);
+    let mut table = Table {
+        primary_key: pk.iter().map(|c| c.name.clone()).collect(),
+        columns: columns
+            .iter()
+            .map(|c| Column {
+                name: c.name.clone(),
+                data_type: c.data_type.to_lowercase(),
+                // A primary key column is NOT NULL whatever the declaration says.
+                nullable: c.not_null == 0 && c.pk == 0,
+                default: c.default_value.clone(),
+            })
+            .collect(),
+        ..Table::default()
+    };
+    let indexes: Vec<IndexRow> = diesel::sql_query(format!(
+        "SELECT name, \"unique\" AS is_unique, origin FROM pragma_index_list({})",
+        literal(name)
+    ))
+    .load(conn)?;
+    for index in indexes {
+        let columns: Vec<NameRow> = diesel::sql_query(format!(
+            "SELECT COALESCE(name, '(expression)') AS name FROM pragma_index_info({}) ORDER BY seqno",
+            literal(&index.name)
+        ))
+        .load(conn)?;
+        let columns: Vec<String> = columns.into_iter().map(|c| c.name).collect();
+        match index.origin.as_str() {
+            "pk" => {}
+            // UNIQUE in the table definition: its index name is generated.
+            "u" => table.constraints.push(format!("UNIQUE ({})", columns.join(", "))),
+            _ => {
+                let sql = objects.iter().find(|o| o.name == index.name).map(|o| o.sql.as_str()).unwrap_or("");
+                table.indexes.insert(
+                    index.name.clone(),
+                    Index {
+                        columns,
+                        unique: index.is_unique != 0,
+                        predicate: where_clause(sql),
+                    },
+                );
+            }
+        }
+    }
+    let keys: Vec<ForeignKeyRow> = diesel::sql_query(format!(
+        "SELECT id, \"table\" AS target, \"from\" AS from_column, \"to\" AS to_column, on_update, on_delete
+         FROM pragma_foreign_key_list({}) ORDER BY id, seq",
+        literal(name)
+    ))
+    .load(conn)?;
+    let mut i = 0;
+    while i < keys.len() {
+        let group: Vec<&ForeignKeyRow> = keys[i..].iter().take_while(|k| k.id == keys[i].id).collect();
+        i += group.len();
+        let from: Vec<&str> = group.iter().map(|k| k.from_column.as_str()).collect();
+        let to: Vec<&str> = group.iter().map(|k| k.to_column.as_deref().unwrap_or("")).collect();
+        let mut def = format!("FOREIGN KEY ({}) REFERENCES {} ({})", from.join(", "), group[0].target, to.join(", "));
+        for (what, action) in [("UPDATE", &group[0].on_update), ("DELETE", &group[0].on_delete)] {
+            if action != "NO ACTION" {
+                def.push_str(&format!(" ON {what} {action}"));
+            }
+        }
+        table.constraints.push(def);
+    }
+    table.constraints.extend(checks(create_sql));
+    table.constraints.sort();
+    Ok(table)
+}
+
+/// `CHECK (...)` clauses of a CREATE TABLE statement, whitespace folded.
+fn checks(create_sql: &str) -> Vec<String> {
+    use updown_sql::lexer::{TokenKind, tokens};
+    let toks = tokens(create_sql);
+    let mut out = Vec::new();
+    for (i, t) in toks.iter().enumerate() {
+        if !(t.kind == TokenKind::Word && t.text.eq_ignore_ascii_case("CHECK")) {
+            continue;
+        }
+        let Some(open) = toks.get(i + 1).filter(|o| o.text == "(") else { continue };
+        let mut depth = 0usize;
+        for close in &toks[i + 1..] {
+            match close.text {
+                "(" => depth += 1,
+                ")" => depth -= 1,
+                _ => {}
+            }
+            if depth == 0 {
+                let body = &create_sql[open.start..close.start + 1];
+                out.push(format!("CHECK {}", fold(body)));
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// The `WHERE` clause of a CREATE INDEX statement, for partial indexes.
+fn where_clause(create_index_sql: &str) -> Option<String> {
+    use updown_sql::lexer::{TokenKind, tokens};
+    tokens(create_index_sql)
+        .iter()
+        .find(|t| t.kind == TokenKind::Word && t.text.eq_ignore_ascii_case("WHERE"))
+        .map(|t| fold(&create_index_sql[t.start + t.text.len()..]))
 }

@@ -1,0 +1,280 @@
+//! `verify`: up -> down -> up for every migration, the schema and row counts compared
+//! after each step, on a scratch database unless told otherwise.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use diesel::{QueryableByName, RunQueryDsl};
+
+use crate::backend;
+use crate::error::{Error, Failure};
+use crate::migration::{Direction, Migration};
+use crate::migrator::{Migrator, Progress};
+use crate::session::Session;
+use crate::snapshot::{Difference, Snapshot};
+use crate::status::State;
+
+/// Options of [`Migrator::verify`].
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// Start at this version; earlier migrations are only applied.
+    pub from: Option<i64>,
+    /// Stop after this version.
+    pub to: Option<i64>,
+    /// Run on the target database itself instead of a scratch one. Only its pending
+    /// migrations are verified, and they stay applied.
+    pub in_place: bool,
+    /// A change of column order is a failure, not only a note.
+    pub strict: bool,
+}
+
+/// What verify found for one migration.
+#[derive(Debug, Clone)]
+pub struct VerifyStep {
+    pub version: i64,
+    pub name: String,
+    pub verdict: Verdict,
+    /// Time spent on this migration: its three steps and four snapshots.
+    pub duration: Duration,
+    /// Differences found (order-only ones included, which do not fail unless strict).
+    pub differences: Vec<Difference>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// `down` restored the schema and row counts; `up` again gave the same schema.
+    Reversible,
+    /// Irreversible by declaration: applied, not rolled back.
+    Irreversible,
+    /// Before `--from`, or already applied (in place): applied or left as is.
+    Skipped,
+    /// `down` did not restore what `up` changed.
+    DownDiffers,
+    /// `up` run again did not give the schema the first `up` gave.
+    UpAgainDiffers,
+    /// A step failed outright.
+    Failed(String),
+}
+
+impl Verdict {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Verdict::Reversible => "reversible",
+            Verdict::Irreversible => "irreversible",
+            Verdict::Skipped => "skipped",
+            Verdict::DownDiffers => "down-differs",
+            Verdict::UpAgainDiffers => "up-again-differs",
+            Verdict::Failed(_) => "failed",
+        }
+    }
+
+    pub fn passed(&self) -> bool {
+        matches!(self, Verdict::Reversible | Verdict::Irreversible | Verdict::Skipped)
+    }
+}
+
+/// What verify did, migration by migration, up to the first failure.
+#[derive(Debug, Clone)]
+pub struct VerifyReport {
+    /// Where it ran (redacted): the scratch database or the target.
+    pub database: String,
+    pub in_place: bool,
+    pub steps: Vec<VerifyStep>,
+    pub duration: Duration,
+}
+
+impl VerifyReport {
+    pub fn passed(&self) -> bool {
+        self.steps.iter().all(|s| s.verdict.passed())
+    }
+
+    /// The failing step, if any: the last one.
+    pub fn failure(&self) -> Option<&VerifyStep> {
+        self.steps.iter().find(|s| !s.verdict.passed())
+    }
+
+    /// A readable account of the failure: the migration, the phase, each differing object.
+    pub fn failure_text(&self) -> Option<String> {
+        let step = self.failure()?;
+        let phase = match &step.verdict {
+            Verdict::DownDiffers => "its `down` did not restore the database as it was before `up`".to_owned(),
+            Verdict::UpAgainDiffers => "running `up` again after `down` did not give the same schema".to_owned(),
+            Verdict::Failed(why) => format!("a step failed: {why}"),
+            _ => unreachable!("passing verdicts are not failures"),
+        };
+        let mut out = format!("migration {} {}: {phase}", step.version, step.name);
+        for d in &step.differences {
+            out.push_str(&format!("\n  - {d}"));
+        }
+        Some(out)
+    }
+}
+
+/// The schema and the row count of every table at one moment.
+struct Observation {
+    schema: Snapshot,
+    rows: BTreeMap<String, i64>,
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+impl Session {
+    fn observe(&mut self) -> Result<Observation, Error> {
+        let schema = self
+            .driver
+            .snapshot(&mut self.conn)
+            .map_err(|e| Error::database("reading the schema", e))?;
+        let mut rows = BTreeMap::new();
+        for table in schema.tables.keys() {
+            let count: Count = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {}", self.driver.quote(table)))
+                .get_result(&mut self.conn)
+                .map_err(|e| Error::database(format!("counting the rows of {table}"), e))?;
+            rows.insert(table.clone(), count.n);
+        }
+        Ok(Observation { schema, rows })
+    }
+}
+
+/// Row counts of the tables `before` had that changed in `after`.
+fn row_differences(before: &Observation, after: &Observation) -> Vec<Difference> {
+    before
+        .rows
+        .iter()
+        .filter_map(|(table, n)| {
+            let m = after.rows.get(table)?;
+            (m != n).then(|| Difference {
+                object: format!("rows of {table}"),
+                expected: Some(n.to_string()),
+                found: Some(m.to_string()),
+                order_only: false,
+            })
+        })
+        .collect()
+}
+
+fn failing(differences: &[Difference], strict: bool) -> bool {
+    differences.iter().any(|d| strict || !d.order_only)
+}
+
+impl Migrator {
+    /// Proves every `down`: for each migration, snapshot, `up`, snapshot, `down`, compare
+    /// with the first snapshot, `up` again, compare with the second. Stops at the first
+    /// failure. Runs on a scratch database unless `options.in_place`.
+    pub fn verify(&self, options: &VerifyOptions, progress: Progress<'_>) -> Result<VerifyReport, Error> {
+        let started = Instant::now();
+        let scratch = if options.in_place { None } else { Some(backend::scratch(self.url())?) };
+        let url = scratch.as_ref().map_or(self.url(), |s| &s.url).clone();
+        let report = self.locked_on(&url, |session| {
+            let status = session.status(self.registry())?;
+            let batch = session.next_batch()?;
+            let mut steps = Vec::new();
+            for m in self.registry().migrations() {
+                if options.to.is_some_and(|to| m.version > to) {
+                    break;
+                }
+                let pending = status.get(m.version).is_none_or(|s| s.state == State::Pending);
+                let step_started = Instant::now();
+                if !pending {
+                    steps.push(verdict(m, Verdict::Skipped, step_started, Vec::new()));
+                    continue;
+                }
+                if options.from.is_some_and(|from| m.version < from) {
+                    run(session, m, Direction::Up, batch, progress)?;
+                    steps.push(verdict(m, Verdict::Skipped, step_started, Vec::new()));
+                    continue;
+                }
+                let step = verify_one(session, m, batch, options.strict, progress)?;
+                let passed = step.verdict.passed();
+                steps.push(VerifyStep {
+                    duration: step_started.elapsed(),
+                    ..step
+                });
+                if !passed {
+                    break;
+                }
+            }
+            Ok(steps)
+        })?;
+        Ok(VerifyReport {
+            database: url.redacted().to_owned(),
+            in_place: options.in_place,
+            steps: report,
+            duration: started.elapsed(),
+        })
+    }
+}
+
+fn verdict(m: &Migration, verdict: Verdict, started: Instant, differences: Vec<Difference>) -> VerifyStep {
+    VerifyStep {
+        version: m.version,
+        name: m.name.to_owned(),
+        verdict,
+        duration: started.elapsed(),
+        differences,
+    }
+}
+
+/// Runs one step; a migration error becomes a verdict, other errors end verify.
+fn run(
+    session: &mut Session,
+    m: &'static Migration,
+    direction: Direction,
+    batch: i64,
+    progress: Progress<'_>,
+) -> Result<Option<String>, Error> {
+    match session.step(m, direction, batch, progress) {
+        Ok(_) => Ok(None),
+        Err(Error::MigrationFailed(f) | Error::RollbackFailed(f)) => Ok(Some(describe(&f))),
+        Err(other) => Err(other),
+    }
+}
+
+fn describe(f: &Failure) -> String {
+    match &f.statement {
+        Some(s) => format!("{} (statement: {s})", f.cause),
+        None => f.cause.clone(),
+    }
+}
+
+fn verify_one(
+    session: &mut Session,
+    m: &'static Migration,
+    batch: i64,
+    strict: bool,
+    progress: Progress<'_>,
+) -> Result<VerifyStep, Error> {
+    let started = Instant::now();
+    let before = session.observe()?;
+    if let Some(why) = run(session, m, Direction::Up, batch, progress)? {
+        return Ok(verdict(m, Verdict::Failed(format!("up: {why}")), started, Vec::new()));
+    }
+    if m.irreversible.is_some() {
+        return Ok(verdict(m, Verdict::Irreversible, started, Vec::new()));
+    }
+    let after_up = session.observe()?;
+    if let Some(why) = run(session, m, Direction::Down, batch, progress)? {
+        return Ok(verdict(m, Verdict::Failed(format!("down: {why}")), started, Vec::new()));
+    }
+    let after_down = session.observe()?;
+    let mut differences = before.schema.diff(&after_down.schema);
+    differences.extend(row_differences(&before, &after_down));
+    if failing(&differences, strict) {
+        return Ok(verdict(m, Verdict::DownDiffers, started, differences));
+    }
+    let mut notes = differences;
+    if let Some(why) = run(session, m, Direction::Up, batch, progress)? {
+        return Ok(verdict(m, Verdict::Failed(format!("up again: {why}")), started, Vec::new()));
+    }
+    let again = session.observe()?;
+    let mut differences = after_up.schema.diff(&again.schema);
+    differences.extend(row_differences(&after_up, &again));
+    if failing(&differences, strict) {
+        return Ok(verdict(m, Verdict::UpAgainDiffers, started, differences));
+    }
+    notes.extend(differences);
+    Ok(verdict(m, Verdict::Reversible, started, notes))
+}
