@@ -327,20 +327,31 @@ pub fn verify_table(report: &VerifyReport) -> String {
         .steps
         .iter()
         .filter(|s| s.verdict.passed())
-        .flat_map(|s| s.differences.iter().map(move |d| format!("note: {} {}: {d}", s.version, s.name)))
+        .flat_map(|s| {
+            s.differences
+                .iter()
+                .map(move |d| format!("note: {} {}: {d}", s.version, s.name))
+        })
         .collect();
     let verdict = if report.passed() { "passed" } else { "FAILED" };
     let mut out = format!(
         "verified on {}{}\n{}",
         report.database,
-        if report.in_place { " (in place)" } else { " (scratch database)" },
+        if report.in_place {
+            " (in place)"
+        } else {
+            " (scratch database)"
+        },
         table(&["VERSION", "NAME", "VERDICT", "TIME"], &rows)
     );
     for n in notes {
         out.push('\n');
         out.push_str(&n);
     }
-    out.push_str(&format!("\nverify {verdict} in {} ms", report.duration.as_millis()));
+    out.push_str(&format!(
+        "\nverify {verdict} in {} ms",
+        report.duration.as_millis()
+    ));
     out
 }
 

@@ -553,4 +553,3 @@ fn refuse_if(command: &'static str, problems: Vec<Problem>) -> Result<(), Error>
         Err(Error::Refused { command, problems })
     }
 }
-

@@ -163,12 +163,34 @@ impl Snapshot {
                 });
             }
         }
-        diff_maps(&mut out, |n| format!("view {n}"), &self.views, &other.views, Clone::clone);
-        diff_maps(&mut out, |n| format!("trigger {n}"), &self.triggers, &other.triggers, Clone::clone);
-        diff_maps(&mut out, |n| format!("sequence {n}"), &self.sequences, &other.sequences, Clone::clone);
-        diff_maps(&mut out, |n| format!("enum type {n}"), &self.enums, &other.enums, |labels| {
-            labels.join(", ")
-        });
+        diff_maps(
+            &mut out,
+            |n| format!("view {n}"),
+            &self.views,
+            &other.views,
+            Clone::clone,
+        );
+        diff_maps(
+            &mut out,
+            |n| format!("trigger {n}"),
+            &self.triggers,
+            &other.triggers,
+            Clone::clone,
+        );
+        diff_maps(
+            &mut out,
+            |n| format!("sequence {n}"),
+            &self.sequences,
+            &other.sequences,
+            Clone::clone,
+        );
+        diff_maps(
+            &mut out,
+            |n| format!("enum type {n}"),
+            &self.enums,
+            &other.enums,
+            |labels| labels.join(", "),
+        );
         out
     }
 
@@ -183,9 +205,18 @@ impl Snapshot {
 
 fn diff_table(out: &mut Vec<Difference>, table: &str, a: &Table, b: &Table) {
     let by_name = |t: &Table| -> BTreeMap<String, String> {
-        t.columns.iter().map(|c| (c.name.clone(), c.to_string())).collect()
+        t.columns
+            .iter()
+            .map(|c| (c.name.clone(), c.to_string()))
+            .collect()
     };
-    diff_maps(out, |n| format!("column {table}.{n}"), &by_name(a), &by_name(b), Clone::clone);
+    diff_maps(
+        out,
+        |n| format!("column {table}.{n}"),
+        &by_name(a),
+        &by_name(b),
+        Clone::clone,
+    );
     let names = |t: &Table| t.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
     let (order_a, order_b) = (names(a), names(b));
     let mut sorted_a = order_a.clone();
@@ -203,12 +234,20 @@ fn diff_table(out: &mut Vec<Difference>, table: &str, a: &Table, b: &Table) {
     if a.primary_key != b.primary_key {
         out.push(Difference {
             object: format!("primary key of {table}"),
-            expected: Some(format!("({})", a.primary_key.join(", "))).filter(|_| !a.primary_key.is_empty()),
-            found: Some(format!("({})", b.primary_key.join(", "))).filter(|_| !b.primary_key.is_empty()),
+            expected: Some(format!("({})", a.primary_key.join(", ")))
+                .filter(|_| !a.primary_key.is_empty()),
+            found: Some(format!("({})", b.primary_key.join(", ")))
+                .filter(|_| !b.primary_key.is_empty()),
             order_only: false,
         });
     }
-    diff_maps(out, |n| format!("index {n}"), &a.indexes, &b.indexes, |i| format!("{i} ON {table}"));
+    diff_maps(
+        out,
+        |n| format!("index {n}"),
+        &a.indexes,
+        &b.indexes,
+        |i| format!("{i} ON {table}"),
+    );
     for c in a.constraints.iter().filter(|c| !b.constraints.contains(c)) {
         out.push(Difference {
             object: format!("constraint on {table}"),
@@ -305,14 +344,25 @@ mod tests {
         let b = snapshot(users(&[("id", "bigint", false), ("email", "text", true)]));
         let d = a.diff(&b);
         assert_eq!(d.len(), 1, "{d:?}");
-        assert_eq!(d[0].to_string(), "column users.email: expected `email text NOT NULL`, found `email text`");
+        assert_eq!(
+            d[0].to_string(),
+            "column users.email: expected `email text NOT NULL`, found `email text`"
+        );
         assert_ne!(a.hash(), b.hash());
     }
 
     #[test]
     fn column_order_alone_is_reported_as_order_only() {
-        let a = snapshot(users(&[("id", "bigint", false), ("a", "text", true), ("b", "text", true)]));
-        let b = snapshot(users(&[("id", "bigint", false), ("b", "text", true), ("a", "text", true)]));
+        let a = snapshot(users(&[
+            ("id", "bigint", false),
+            ("a", "text", true),
+            ("b", "text", true),
+        ]));
+        let b = snapshot(users(&[
+            ("id", "bigint", false),
+            ("b", "text", true),
+            ("a", "text", true),
+        ]));
         let d = a.diff(&b);
         assert_eq!(d.len(), 1);
         assert!(d[0].order_only);

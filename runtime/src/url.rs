@@ -205,10 +205,19 @@ mod tests {
     fn another_database_on_the_same_server() {
         let url = DatabaseUrl::parse("postgres://u:pw@h:5432/app?sslmode=disable").unwrap();
         let other = url.with_database("scratch").unwrap();
-        assert_eq!(other.target(), "postgres://u:pw@h:5432/scratch?sslmode=disable");
-        assert_eq!(other.redacted(), "postgres://u:***@h:5432/scratch?sslmode=disable");
+        assert_eq!(
+            other.target(),
+            "postgres://u:pw@h:5432/scratch?sslmode=disable"
+        );
+        assert_eq!(
+            other.redacted(),
+            "postgres://u:***@h:5432/scratch?sslmode=disable"
+        );
         let maria = DatabaseUrl::parse("mariadb://u:pw@127.0.0.1").unwrap();
-        assert_eq!(maria.with_database("x").unwrap().target(), "mysql://u:pw@127.0.0.1/x");
+        assert_eq!(
+            maria.with_database("x").unwrap().target(),
+            "mysql://u:pw@127.0.0.1/x"
+        );
     }
 
     #[test]

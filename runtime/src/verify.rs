@@ -69,7 +69,10 @@ impl Verdict {
     }
 
     pub fn passed(&self) -> bool {
-        matches!(self, Verdict::Reversible | Verdict::Irreversible | Verdict::Skipped)
+        matches!(
+            self,
+            Verdict::Reversible | Verdict::Irreversible | Verdict::Skipped
+        )
     }
 }
 
@@ -97,8 +100,12 @@ impl VerifyReport {
     pub fn failure_text(&self) -> Option<String> {
         let step = self.failure()?;
         let phase = match &step.verdict {
-            Verdict::DownDiffers => "its `down` did not restore the database as it was before `up`".to_owned(),
-            Verdict::UpAgainDiffers => "running `up` again after `down` did not give the same schema".to_owned(),
+            Verdict::DownDiffers => {
+                "its `down` did not restore the database as it was before `up`".to_owned()
+            }
+            Verdict::UpAgainDiffers => {
+                "running `up` again after `down` did not give the same schema".to_owned()
+            }
             Verdict::Failed(why) => format!("a step failed: {why}"),
             _ => unreachable!("passing verdicts are not failures"),
         };
@@ -130,9 +137,12 @@ impl Session {
             .map_err(|e| Error::database("reading the schema", e))?;
         let mut rows = BTreeMap::new();
         for table in schema.tables.keys() {
-            let count: Count = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {}", self.driver.quote(table)))
-                .get_result(&mut self.conn)
-                .map_err(|e| Error::database(format!("counting the rows of {table}"), e))?;
+            let count: Count = diesel::sql_query(format!(
+                "SELECT COUNT(*) AS n FROM {}",
+                self.driver.quote(table)
+            ))
+            .get_result(&mut self.conn)
+            .map_err(|e| Error::database(format!("counting the rows of {table}"), e))?;
             rows.insert(table.clone(), count.n);
         }
         Ok(Observation { schema, rows })
@@ -164,9 +174,17 @@ impl Migrator {
     /// Proves every `down`: for each migration, snapshot, `up`, snapshot, `down`, compare
     /// with the first snapshot, `up` again, compare with the second. Stops at the first
     /// failure. Runs on a scratch database unless `options.in_place`.
-    pub fn verify(&self, options: &VerifyOptions, progress: Progress<'_>) -> Result<VerifyReport, Error> {
+    pub fn verify(
+        &self,
+        options: &VerifyOptions,
+        progress: Progress<'_>,
+    ) -> Result<VerifyReport, Error> {
         let started = Instant::now();
-        let scratch = if options.in_place { None } else { Some(backend::scratch(self.url())?) };
+        let scratch = if options.in_place {
+            None
+        } else {
+            Some(backend::scratch(self.url())?)
+        };
         let url = scratch.as_ref().map_or(self.url(), |s| &s.url).clone();
         let report = self.locked_on(&url, |session| {
             let status = session.status(self.registry())?;
@@ -176,7 +194,9 @@ impl Migrator {
                 if options.to.is_some_and(|to| m.version > to) {
                     break;
                 }
-                let pending = status.get(m.version).is_none_or(|s| s.state == State::Pending);
+                let pending = status
+                    .get(m.version)
+                    .is_none_or(|s| s.state == State::Pending);
                 let step_started = Instant::now();
                 if !pending {
                     steps.push(verdict(m, Verdict::Skipped, step_started, Vec::new()));
@@ -208,7 +228,12 @@ impl Migrator {
     }
 }
 
-fn verdict(m: &Migration, verdict: Verdict, started: Instant, differences: Vec<Difference>) -> VerifyStep {
+fn verdict(
+    m: &Migration,
+    verdict: Verdict,
+    started: Instant,
+    differences: Vec<Difference>,
+) -> VerifyStep {
     VerifyStep {
         version: m.version,
         name: m.name.to_owned(),
@@ -250,14 +275,24 @@ fn verify_one(
     let started = Instant::now();
     let before = session.observe()?;
     if let Some(why) = run(session, m, Direction::Up, batch, progress)? {
-        return Ok(verdict(m, Verdict::Failed(format!("up: {why}")), started, Vec::new()));
+        return Ok(verdict(
+            m,
+            Verdict::Failed(format!("up: {why}")),
+            started,
+            Vec::new(),
+        ));
     }
     if m.irreversible.is_some() {
         return Ok(verdict(m, Verdict::Irreversible, started, Vec::new()));
     }
     let after_up = session.observe()?;
     if let Some(why) = run(session, m, Direction::Down, batch, progress)? {
-        return Ok(verdict(m, Verdict::Failed(format!("down: {why}")), started, Vec::new()));
+        return Ok(verdict(
+            m,
+            Verdict::Failed(format!("down: {why}")),
+            started,
+            Vec::new(),
+        ));
     }
     let after_down = session.observe()?;
     let mut differences = before.schema.diff(&after_down.schema);
@@ -267,7 +302,12 @@ fn verify_one(
     }
     let mut notes = differences;
     if let Some(why) = run(session, m, Direction::Up, batch, progress)? {
-        return Ok(verdict(m, Verdict::Failed(format!("up again: {why}")), started, Vec::new()));
+        return Ok(verdict(
+            m,
+            Verdict::Failed(format!("up again: {why}")),
+            started,
+            Vec::new(),
+        ));
     }
     let again = session.observe()?;
     let mut differences = after_up.schema.diff(&again.schema);

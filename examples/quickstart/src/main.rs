@@ -18,3 +18,20 @@ fn main() -> ExitCode {
         .default_database_url("sqlite://quickstart.db")
         .main()
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every migration's `down` undoes its `up`: proven on a scratch database.
+    #[test]
+    fn every_migration_is_reversible() {
+        updown::testing::assert_reversible();
+    }
+
+    /// The same on every backend the tests have a server for.
+    #[test]
+    fn every_migration_is_reversible_on_every_backend() {
+        for db in updown_tests::databases() {
+            updown::testing::assert_reversible_on(&db.url);
+        }
+    }
+}

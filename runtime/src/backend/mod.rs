@@ -133,8 +133,12 @@ pub(crate) struct Scratch {
 
 pub(crate) fn scratch(target: &DatabaseUrl) -> Result<Scratch, crate::Error> {
     if target.backend() == Backend::Sqlite {
-        let dir = tempfile::tempdir().map_err(|e| crate::Error::database("creating a scratch directory", e))?;
-        let url = DatabaseUrl::parse(&format!("sqlite://{}", dir.path().join("scratch.db").display()))?;
+        let dir = tempfile::tempdir()
+            .map_err(|e| crate::Error::database("creating a scratch directory", e))?;
+        let url = DatabaseUrl::parse(&format!(
+            "sqlite://{}",
+            dir.path().join("scratch.db").display()
+        ))?;
         return Ok(Scratch {
             url,
             _dir: Some(dir),

@@ -172,13 +172,17 @@ pub(super) fn snapshot(conn: &mut MysqlConnection) -> QueryResult<Snapshot> {
         ),
     )?;
     for r in columns {
-        snap.tables.entry(r.a).or_insert_with(Table::default).columns.push(Column {
-            name: r.b,
-            data_type: r.c.to_lowercase(),
-            nullable: r.d == "YES",
-            // MariaDB reports a nullable column without default as the text NULL.
-            default: r.e.filter(|d| d != "NULL"),
-        });
+        snap.tables
+            .entry(r.a)
+            .or_insert_with(Table::default)
+            .columns
+            .push(Column {
+                name: r.b,
+                data_type: r.c.to_lowercase(),
+                nullable: r.d == "YES",
+                // MariaDB reports a nullable column without default as the text NULL.
+                default: r.e.filter(|d| d != "NULL"),
+            });
     }
     let index_columns = rows(
         conn,
@@ -191,7 +195,9 @@ pub(super) fn snapshot(conn: &mut MysqlConnection) -> QueryResult<Snapshot> {
         ),
     )?;
     for r in index_columns {
-        let Some(t) = snap.tables.get_mut(&r.a) else { continue };
+        let Some(t) = snap.tables.get_mut(&r.a) else {
+            continue;
+        };
         if r.b == "PRIMARY" {
             t.primary_key.push(r.c);
         } else {
@@ -219,7 +225,10 @@ pub(super) fn snapshot(conn: &mut MysqlConnection) -> QueryResult<Snapshot> {
     )?;
     let mut i = 0;
     while i < keys.len() {
-        let group: Vec<&Row> = keys[i..].iter().take_while(|k| k.a == keys[i].a && k.b == keys[i].b).collect();
+        let group: Vec<&Row> = keys[i..]
+            .iter()
+            .take_while(|k| k.a == keys[i].a && k.b == keys[i].b)
+            .collect();
         i += group.len();
         let (mut from, mut to, mut target) = (Vec::new(), Vec::new(), String::new());
         for k in &group {

@@ -201,12 +201,16 @@ pub(super) fn snapshot(conn: &mut PgConnection) -> QueryResult<Snapshot> {
     ))
     .load(conn)?;
     for c in columns {
-        snap.tables.entry(c.table_name).or_insert_with(Table::default).columns.push(Column {
-            name: c.column_name,
-            data_type: c.data_type.to_lowercase(),
-            nullable: c.nullable,
-            default: c.default_value,
-        });
+        snap.tables
+            .entry(c.table_name)
+            .or_insert_with(Table::default)
+            .columns
+            .push(Column {
+                name: c.column_name,
+                data_type: c.data_type.to_lowercase(),
+                nullable: c.nullable,
+                default: c.default_value,
+            });
     }
     let primary_keys = pairs(
         conn,
@@ -302,6 +306,9 @@ pub(super) fn snapshot(conn: &mut PgConnection) -> QueryResult<Snapshot> {
          WHERE n.nspname = current_schema()
          GROUP BY t.typname",
     )?;
-    snap.enums = enums.into_iter().map(|(n, labels)| (n, labels.split(',').map(str::to_owned).collect())).collect();
+    snap.enums = enums
+        .into_iter()
+        .map(|(n, labels)| (n, labels.split(',').map(str::to_owned).collect()))
+        .collect();
     Ok(snap)
 }

@@ -225,7 +225,12 @@ pub(super) fn snapshot(conn: &mut SqliteConnection) -> QueryResult<Snapshot> {
     Ok(snap)
 }
 
-fn table(conn: &mut SqliteConnection, name: &str, create_sql: &str, objects: &[MasterRow]) -> QueryResult<Table> {
+fn table(
+    conn: &mut SqliteConnection,
+    name: &str,
+    create_sql: &str,
+    objects: &[MasterRow],
+) -> QueryResult<Table> {
     let columns: Vec<ColumnRow> = diesel::sql_query(format!(
         "SELECT name, type AS data_type, \"notnull\" AS not_null, dflt_value AS default_value, pk
          FROM pragma_table_info({}) ORDER BY cid",
@@ -263,9 +268,15 @@ fn table(conn: &mut SqliteConnection, name: &str, create_sql: &str, objects: &[M
         match index.origin.as_str() {
             "pk" => {}
             // UNIQUE in the table definition: its index name is generated.
-            "u" => table.constraints.push(format!("UNIQUE ({})", columns.join(", "))),
+            "u" => table
+                .constraints
+                .push(format!("UNIQUE ({})", columns.join(", "))),
             _ => {
-                let sql = objects.iter().find(|o| o.name == index.name).map(|o| o.sql.as_str()).unwrap_or("");
+                let sql = objects
+                    .iter()
+                    .find(|o| o.name == index.name)
+                    .map(|o| o.sql.as_str())
+                    .unwrap_or("");
                 table.indexes.insert(
                     index.name.clone(),
                     Index {
@@ -285,12 +296,26 @@ fn table(conn: &mut SqliteConnection, name: &str, create_sql: &str, objects: &[M
     .load(conn)?;
     let mut i = 0;
     while i < keys.len() {
-        let group: Vec<&ForeignKeyRow> = keys[i..].iter().take_while(|k| k.id == keys[i].id).collect();
+        let group: Vec<&ForeignKeyRow> = keys[i..]
+            .iter()
+            .take_while(|k| k.id == keys[i].id)
+            .collect();
         i += group.len();
         let from: Vec<&str> = group.iter().map(|k| k.from_column.as_str()).collect();
-        let to: Vec<&str> = group.iter().map(|k| k.to_column.as_deref().unwrap_or("")).collect();
-        let mut def = format!("FOREIGN KEY ({}) REFERENCES {} ({})", from.join(", "), group[0].target, to.join(", "));
-        for (what, action) in [("UPDATE", &group[0].on_update), ("DELETE", &group[0].on_delete)] {
+        let to: Vec<&str> = group
+            .iter()
+            .map(|k| k.to_column.as_deref().unwrap_or(""))
+            .collect();
+        let mut def = format!(
+            "FOREIGN KEY ({}) REFERENCES {} ({})",
+            from.join(", "),
+            group[0].target,
+            to.join(", ")
+        );
+        for (what, action) in [
+            ("UPDATE", &group[0].on_update),
+            ("DELETE", &group[0].on_delete),
+        ] {
             if action != "NO ACTION" {
                 def.push_str(&format!(" ON {what} {action}"));
             }
@@ -311,7 +336,9 @@ fn checks(create_sql: &str) -> Vec<String> {
         if !(t.kind == TokenKind::Word && t.text.eq_ignore_ascii_case("CHECK")) {
             continue;
         }
-        let Some(open) = toks.get(i + 1).filter(|o| o.text == "(") else { continue };
+        let Some(open) = toks.get(i + 1).filter(|o| o.text == "(") else {
+            continue;
+        };
         let mut depth = 0usize;
         for close in &toks[i + 1..] {
             match close.text {
