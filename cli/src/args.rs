@@ -51,6 +51,9 @@ pub enum Command {
         /// Apply pending migrations up to and including this version only
         #[arg(long, value_name = "VERSION")]
         to: Option<i64>,
+        /// Print the SQL each migration would run, rehearsed in a transaction that is rolled back; change nothing
+        #[arg(long)]
+        dry_run: bool,
         #[command(flatten)]
         allow: AllowFlags,
     },
@@ -62,6 +65,9 @@ pub enum Command {
         /// Undo every migration above this version (0 undoes all)
         #[arg(long, value_name = "VERSION")]
         to: Option<i64>,
+        /// Print the SQL each rollback would run, rehearsed in a transaction that is rolled back; change nothing
+        #[arg(long)]
+        dry_run: bool,
         /// Confirm, where the environment asks for it (production)
         #[arg(long)]
         yes: bool,

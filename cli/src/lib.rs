@@ -163,19 +163,30 @@ impl Cli {
                     Format::Json => println!("{}", output::history_json(&database, &history)),
                 }
             }
-            Command::Migrate { to, allow } => {
+            Command::Migrate { to, dry_run, allow } => {
                 let options = MigrateOptions {
                     to,
                     allow_drift: allow.allow_drift,
                     allow_missing: allow.allow_missing,
                     allow_out_of_order: allow.allow_out_of_order,
+                    dry_run,
                 };
-                let report = migrator.migrate(&options, &mut on_event)?;
-                say(output::report_summary("migrate", &report));
+                // A dry run's steps are rolled back: reporting them as applied would mislead.
+                let report = if dry_run {
+                    migrator.migrate(&options, &mut |_: updown::Event<'_>| {})?
+                } else {
+                    migrator.migrate(&options, &mut on_event)?
+                };
+                if dry_run {
+                    println!("{}", output::dry_run("apply", &report));
+                } else {
+                    say(output::report_summary("migrate", &report));
+                }
             }
             Command::Rollback {
                 steps,
                 to,
+                dry_run,
                 yes,
                 allow_drift,
             } => {
@@ -189,9 +200,18 @@ impl Cli {
                     target,
                     allow_drift,
                     yes,
+                    dry_run,
                 };
-                let report = migrator.rollback(&options, &mut on_event)?;
-                say(output::report_summary("rollback", &report));
+                let report = if dry_run {
+                    migrator.rollback(&options, &mut |_: updown::Event<'_>| {})?
+                } else {
+                    migrator.rollback(&options, &mut on_event)?
+                };
+                if dry_run {
+                    println!("{}", output::dry_run("rollback", &report));
+                } else {
+                    say(output::report_summary("rollback", &report));
+                }
             }
             Command::Redo {
                 steps,

@@ -242,6 +242,41 @@ pub fn report_summary(command: &str, report: &Report) -> String {
     }
 }
 
+/// What a dry run would do: each migration and its statements, as SQL.
+pub fn dry_run(action: &str, report: &Report) -> String {
+    let mut out = String::new();
+    for step in &report.steps {
+        out.push_str(&format!("-- {action} {} {}", step.version, step.name));
+        if !step.rehearsed {
+            out.push_str(" (not run: it cannot run inside a transaction; its SQL as written)");
+        }
+        out.push('\n');
+        for statement in &step.statements {
+            // Bind values go on a line of their own, so the output stays runnable SQL.
+            let (sql, binds) = match statement.split_once(" -- binds: ") {
+                Some((sql, binds)) => (sql, Some(binds).filter(|b| *b != "[]")),
+                None => (statement.as_str(), None),
+            };
+            out.push_str(sql.trim_end().trim_end_matches(';'));
+            out.push_str(";\n");
+            if let Some(binds) = binds {
+                out.push_str(&format!("-- binds: {binds}\n"));
+            }
+        }
+    }
+    let n = report.steps.len();
+    let what = if action == "apply" {
+        "applied"
+    } else {
+        "rolled back"
+    };
+    out.push_str(&format!(
+        "-- dry run: {n} migration{} would be {what}; nothing was changed",
+        if n == 1 { "" } else { "s" }
+    ));
+    out
+}
+
 /// Prints progress events to stderr as they happen.
 pub struct Progress {
     pub format: LogFormat,

@@ -52,6 +52,12 @@ pub enum Error {
         holder: Option<String>,
     },
 
+    #[error("a dry run cannot rehearse the Rust migrations {}: {reason}; run it on a copy of the database instead", .migrations.join(", "))]
+    DryRunUnsupported {
+        migrations: Vec<String>,
+        reason: &'static str,
+    },
+
     #[error("{}", failed("migration", "applying", .0))]
     MigrationFailed(Box<Failure>),
 
@@ -73,7 +79,8 @@ impl Error {
             | Error::Database { .. }
             | Error::NoMigrations
             | Error::DuplicateVersions(_)
-            | Error::UnknownVersion { .. } => 5,
+            | Error::UnknownVersion { .. }
+            | Error::DryRunUnsupported { .. } => 5,
         }
     }
 

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::backend::{self, LockError};
+use crate::connection::AnyConnection;
 use crate::error::{Error, Problem};
 use crate::migration::Migration;
 use crate::registry::Registry;
@@ -41,6 +42,9 @@ pub struct MigrateOptions {
     pub allow_missing: bool,
     /// Apply pending migrations older than the latest applied one.
     pub allow_out_of_order: bool,
+    /// Rehearse: run inside a transaction that is rolled back, and report each
+    /// migration's statements. Nothing changes.
+    pub dry_run: bool,
 }
 
 /// Which applied migrations a rollback undoes.
@@ -65,6 +69,8 @@ pub struct RollbackOptions {
     pub allow_drift: bool,
     /// Confirms a destructive command where the environment asks for it (production).
     pub yes: bool,
+    /// Rehearse, as [`MigrateOptions::dry_run`].
+    pub dry_run: bool,
 }
 
 /// What a step does to a migration.
@@ -103,6 +109,11 @@ pub struct Step {
     pub version: i64,
     pub name: String,
     pub duration: Duration,
+    /// In a dry run: the statements it ran (or would run), in order.
+    pub statements: Vec<String>,
+    /// In a dry run: whether it ran inside the rolled-back transaction, or was only
+    /// listed because it cannot run inside one.
+    pub rehearsed: bool,
 }
 
 /// What a run did.
@@ -181,7 +192,7 @@ impl Migrator {
         if let Some(to) = options.to {
             self.known_version(to)?;
         }
-        self.locked(|session| {
+        let run = |session: &mut Session| {
             let status = session.status(&self.registry)?;
             refuse_if("migrate", migrate_problems(&status, options))?;
             let plan: Vec<&'static Migration> = status
@@ -193,7 +204,12 @@ impl Migrator {
                 .filter_map(|m| self.registry.get(m.version))
                 .collect();
             session.apply_all(&plan, progress)
-        })
+        };
+        if options.dry_run {
+            self.rehearsed(run)
+        } else {
+            self.locked(run)
+        }
     }
 
     /// Undoes applied migrations: by default the last batch.
@@ -208,11 +224,16 @@ impl Migrator {
         {
             self.known_version(v)?;
         }
-        self.locked(|session| {
-            let rows = session.applied()?;
+        let run = |session: &mut Session| {
+            let rows = session.applied_if_tracked()?;
             let plan = self.rollback_plan("rollback", &rows, options)?;
             session.revert_all(&plan, progress)
-        })
+        };
+        if options.dry_run {
+            self.rehearsed(run)
+        } else {
+            self.locked(run)
+        }
     }
 
     /// Rolls back the last `steps` migrations, then applies them again as a new batch.
@@ -365,6 +386,8 @@ impl Migrator {
                     version: migration.version,
                     name: migration.name.to_owned(),
                     duration: Duration::ZERO,
+                    statements: Vec::new(),
+                    rehearsed: false,
                 });
             }
             Ok(report)
@@ -376,7 +399,7 @@ impl Migrator {
         command: &'static str,
         options: &RollbackOptions,
     ) -> Result<(), Error> {
-        if self.is_production() && !options.yes {
+        if self.is_production() && !options.yes && !options.dry_run {
             return Err(Error::Refused {
                 command,
                 problems: vec![Problem::Production {
@@ -464,7 +487,12 @@ impl Migrator {
         let (mut conn, driver) = backend::connect(url)?;
         let log = StatementLog::default();
         diesel::Connection::set_instrumentation(&mut conn, log.clone());
-        Ok(Session { conn, driver, log })
+        Ok(Session {
+            conn,
+            driver,
+            log,
+            dry_run: false,
+        })
     }
 
     /// Runs `f` holding the migration lock, with updown's tables in place. The lock is
@@ -474,10 +502,47 @@ impl Migrator {
         self.locked_on(&self.url, f)
     }
 
+    /// A dry run of `f`, under the lock: where DDL is transactional, inside one
+    /// transaction rolled back at the end (updown's tables included), each body's
+    /// statements captured; elsewhere nothing runs and SQL migrations are listed.
+    fn rehearsed(
+        &self,
+        f: impl FnOnce(&mut Session) -> Result<Report, Error>,
+    ) -> Result<Report, Error> {
+        use diesel::connection::{Connection, TransactionManager};
+        type Manager = <AnyConnection as Connection>::TransactionManager;
+        self.locked_with(&self.url, false, |session| {
+            session.dry_run = true;
+            session.log.set_capture(true);
+            if !session.driver.transactional_ddl() {
+                return f(session);
+            }
+            Manager::begin_transaction(&mut session.conn)
+                .map_err(|e| Error::database("starting the dry run's transaction", e))?;
+            let result = session
+                .driver
+                .create_tracking(&mut session.conn)
+                .map_err(|e| Error::database("creating updown's tables", e))
+                .and_then(|()| f(session));
+            Manager::rollback_transaction(&mut session.conn)
+                .map_err(|e| Error::database("rolling back the dry run", e))?;
+            result
+        })
+    }
+
     /// [`locked`](Self::locked) on another database (verify's scratch database).
     pub(crate) fn locked_on<T>(
         &self,
         url: &DatabaseUrl,
+        f: impl FnOnce(&mut Session) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        self.locked_with(url, true, f)
+    }
+
+    fn locked_with<T>(
+        &self,
+        url: &DatabaseUrl,
+        create_tables: bool,
         f: impl FnOnce(&mut Session) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let mut session = self.open_url(url)?;
@@ -493,11 +558,15 @@ impl Migrator {
                     Error::database("taking the migration lock", self.url.scrub(&e.to_string()))
                 }
             })?;
-        let result = session
-            .driver
-            .create_tracking(&mut session.conn)
-            .map_err(|e| Error::database("creating updown's tables", e))
-            .and_then(|()| f(&mut session));
+        let created = if create_tables {
+            session
+                .driver
+                .create_tracking(&mut session.conn)
+                .map_err(|e| Error::database("creating updown's tables", e))
+        } else {
+            Ok(())
+        };
+        let result = created.and_then(|()| f(&mut session));
         let released = session.driver.unlock(&mut session.conn);
         match (result, released) {
             (Err(e), _) => Err(e),

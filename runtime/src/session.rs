@@ -22,6 +22,9 @@ pub(crate) struct Session {
     pub(crate) conn: AnyConnection,
     pub(crate) driver: Box<dyn Driver>,
     pub(crate) log: StatementLog,
+    /// A dry run: steps run inside one transaction that is rolled back at the end, and
+    /// each step's statements are kept for the report.
+    pub(crate) dry_run: bool,
 }
 
 /// Why one step failed inside its transaction.
@@ -57,11 +60,14 @@ impl Session {
     }
 
     pub(crate) fn status(&mut self, registry: &Registry) -> Result<Status, Error> {
-        let rows = self.applied()?;
+        let rows = self.applied_if_tracked()?;
         Ok(Status::compute(registry, &rows))
     }
 
     pub(crate) fn next_batch(&mut self) -> Result<i64, Error> {
+        if !self.tracked()? {
+            return Ok(1);
+        }
         tracking::last_batch(&mut self.conn)
             .map(|b| b + 1)
             .map_err(|e| Error::database("reading the last batch", e))
@@ -81,6 +87,7 @@ impl Session {
         if plan.is_empty() {
             return Ok(report);
         }
+        self.refuse_unrehearsable(plan.iter().copied(), Direction::Up)?;
         let batch = self.next_batch()?;
         report.batch = Some(batch);
         for m in plan {
@@ -96,11 +103,42 @@ impl Session {
         progress: Progress<'_>,
     ) -> Result<Report, Error> {
         let mut report = Report::default();
+        self.refuse_unrehearsable(plan.iter().map(|(m, _)| *m), Direction::Down)?;
         for (m, row) in plan {
             let step = self.step(m, Direction::Down, row.batch, progress)?;
             report.steps.push(step);
         }
         Ok(report)
+    }
+
+    /// In a dry run, a Rust migration that cannot run inside a transaction cannot be
+    /// rehearsed, nor listed: refuse before anything runs.
+    fn refuse_unrehearsable(
+        &self,
+        plan: impl Iterator<Item = &'static Migration>,
+        direction: Direction,
+    ) -> Result<(), Error> {
+        if !self.dry_run {
+            return Ok(());
+        }
+        let transactional_ddl = self.driver.transactional_ddl();
+        let rust: Vec<String> = plan
+            .filter(|m| !(m.transaction && transactional_ddl))
+            .filter(|m| matches!(m.body(direction), Some(Body::Rust(_))))
+            .map(|m| m.label())
+            .collect();
+        if rust.is_empty() {
+            return Ok(());
+        }
+        let reason = if transactional_ddl {
+            "they run outside a transaction (`transaction = false`), so a rolled-back trial is impossible, and their statements are only known by running them"
+        } else {
+            "this database commits DDL implicitly, so a rolled-back trial is impossible, and the statements of Rust code are only known by running it"
+        };
+        Err(Error::DryRunUnsupported {
+            migrations: rust,
+            reason,
+        })
     }
 
     /// Applies or reverts one migration. In a transaction, its body and its tracking and
@@ -125,10 +163,17 @@ impl Session {
         });
         let started = Instant::now();
         let log = self.log.clone();
-        let outcome = if m.transaction && self.driver.transactional_ddl() {
+        let transactional = m.transaction && self.driver.transactional_ddl();
+        let mut statements = Vec::new();
+        let outcome = if self.dry_run && !transactional {
+            // Cannot be rehearsed inside a transaction: listed, not run (only SQL
+            // migrations get here; the dry run refused Rust ones up front).
+            statements = listed_statements(m, direction);
+            Ok(())
+        } else if transactional {
             self.conn
                 .transaction::<_, StepError, _>(|conn| {
-                    run_body(conn, &log, m, direction).map_err(StepError::Body)?;
+                    statements = run_body(conn, &log, m, direction).map_err(StepError::Body)?;
                     record_success(conn, m, direction, batch, started.elapsed())?;
                     Ok(())
                 })
@@ -150,6 +195,8 @@ impl Session {
                     version,
                     name: name.to_owned(),
                     duration,
+                    statements: if self.dry_run { statements } else { Vec::new() },
+                    rehearsed: transactional,
                 })
             }
             Err((error, aftermath)) => {
@@ -228,7 +275,7 @@ impl Session {
         let mut body_result = None;
         self.driver
             .outside_transaction(&mut self.conn, &mut |conn| {
-                body_result = Some(run_body(conn, &log, m, direction));
+                body_result = Some(run_body(conn, &log, m, direction).map(drop));
             })
             .map_err(|e| (StepError::Tracking(e), Aftermath::Dirty))?;
         body_result
@@ -302,14 +349,26 @@ fn record_history(
     )
 }
 
-/// Runs one direction of a migration. A panic in Rust code is caught and reported as
-/// the migration's failure, so its transaction is rolled back and the lock released.
+/// The statements of a SQL body, for a dry run that cannot execute them.
+pub(crate) fn listed_statements(m: &Migration, direction: Direction) -> Vec<String> {
+    match m.body(direction) {
+        Some(Body::Sql(sql)) => updown_sql::split(sql)
+            .into_iter()
+            .map(|s| s.text.to_owned())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Runs one direction of a migration and returns the statements it ran (kept only in a
+/// dry run). A panic in Rust code is caught and reported as the migration's failure, so
+/// its transaction is rolled back and the lock released.
 fn run_body(
     conn: &mut AnyConnection,
     log: &StatementLog,
     m: &Migration,
     direction: Direction,
-) -> Result<(), MigrationError> {
+) -> Result<Vec<String>, MigrationError> {
     let Some(body) = m.body(direction) else {
         return Err(MigrationError::msg(format!(
             "migration {} is irreversible: {}",
@@ -318,6 +377,7 @@ fn run_body(
         )));
     };
     log.clear();
+    log.start_body();
     let db = Db::wrap(conn);
     let result = match body {
         Body::Sql(sql) => db.batch_execute(sql),
@@ -329,7 +389,10 @@ fn run_body(
             ))),
         },
     };
-    result.map_err(|e| e.with_statement_if_none(log.failed()))
+    let statements = log.end_body();
+    result
+        .map(|()| statements)
+        .map_err(|e| e.with_statement_if_none(log.failed()))
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
