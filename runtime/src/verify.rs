@@ -125,6 +125,8 @@ struct Observation {
 
 #[derive(QueryableByName)]
 struct Count {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     n: i64,
 }
@@ -135,15 +137,24 @@ impl Session {
             .driver
             .snapshot(&mut self.conn)
             .map_err(|e| Error::database("reading the schema", e))?;
+        // One query per chunk of tables: SQLite allows 500 terms in a compound SELECT.
         let mut rows = BTreeMap::new();
-        for table in schema.tables.keys() {
-            let count: Count = diesel::sql_query(format!(
-                "SELECT COUNT(*) AS n FROM {}",
-                self.driver.quote(table)
-            ))
-            .get_result(&mut self.conn)
-            .map_err(|e| Error::database(format!("counting the rows of {table}"), e))?;
-            rows.insert(table.clone(), count.n);
+        let tables: Vec<&String> = schema.tables.keys().collect();
+        for chunk in tables.chunks(200) {
+            let union: Vec<String> = chunk
+                .iter()
+                .map(|t| {
+                    format!(
+                        "SELECT '{}' AS name, COUNT(*) AS n FROM {}",
+                        t.replace('\'', "''"),
+                        self.driver.quote(t)
+                    )
+                })
+                .collect();
+            let counts: Vec<Count> = diesel::sql_query(union.join(" UNION ALL "))
+                .load(&mut self.conn)
+                .map_err(|e| Error::database("counting the rows of every table", e))?;
+            rows.extend(counts.into_iter().map(|c| (c.name, c.n)));
         }
         Ok(Observation { schema, rows })
     }
@@ -190,6 +201,8 @@ impl Migrator {
             let status = session.status(self.registry())?;
             let batch = session.next_batch()?;
             let mut steps = Vec::new();
+            // The database as the last verified migration left it, if known.
+            let mut known: Option<Observation> = None;
             for m in self.registry().migrations() {
                 if options.to.is_some_and(|to| m.version > to) {
                     break;
@@ -203,11 +216,14 @@ impl Migrator {
                     continue;
                 }
                 if options.from.is_some_and(|from| m.version < from) {
+                    known = None;
                     run(session, m, Direction::Up, batch, progress)?;
                     steps.push(verdict(m, Verdict::Skipped, step_started, Vec::new()));
                     continue;
                 }
-                let step = verify_one(session, m, batch, options.strict, progress)?;
+                let (step, now) =
+                    verify_one(session, m, known.take(), batch, options.strict, progress)?;
+                known = now;
                 let passed = step.verdict.passed();
                 steps.push(VerifyStep {
                     duration: step_started.elapsed(),
@@ -265,56 +281,74 @@ fn describe(f: &Failure) -> String {
     }
 }
 
+/// Verifies one migration starting from `before`, the database as it is now if known
+/// (the previous migration's last observation). Returns the last observation too.
 fn verify_one(
     session: &mut Session,
     m: &'static Migration,
+    before: Option<Observation>,
     batch: i64,
     strict: bool,
     progress: Progress<'_>,
-) -> Result<VerifyStep, Error> {
+) -> Result<(VerifyStep, Option<Observation>), Error> {
     let started = Instant::now();
-    let before = session.observe()?;
+    let before = match before {
+        Some(known) => known,
+        None => session.observe()?,
+    };
     if let Some(why) = run(session, m, Direction::Up, batch, progress)? {
-        return Ok(verdict(
-            m,
-            Verdict::Failed(format!("up: {why}")),
-            started,
-            Vec::new(),
+        return Ok((
+            verdict(
+                m,
+                Verdict::Failed(format!("up: {why}")),
+                started,
+                Vec::new(),
+            ),
+            None,
         ));
     }
     if m.irreversible.is_some() {
-        return Ok(verdict(m, Verdict::Irreversible, started, Vec::new()));
+        return Ok((verdict(m, Verdict::Irreversible, started, Vec::new()), None));
     }
     let after_up = session.observe()?;
     if let Some(why) = run(session, m, Direction::Down, batch, progress)? {
-        return Ok(verdict(
-            m,
-            Verdict::Failed(format!("down: {why}")),
-            started,
-            Vec::new(),
+        return Ok((
+            verdict(
+                m,
+                Verdict::Failed(format!("down: {why}")),
+                started,
+                Vec::new(),
+            ),
+            None,
         ));
     }
     let after_down = session.observe()?;
     let mut differences = before.schema.diff(&after_down.schema);
     differences.extend(row_differences(&before, &after_down));
     if failing(&differences, strict) {
-        return Ok(verdict(m, Verdict::DownDiffers, started, differences));
+        return Ok((verdict(m, Verdict::DownDiffers, started, differences), None));
     }
     let mut notes = differences;
     if let Some(why) = run(session, m, Direction::Up, batch, progress)? {
-        return Ok(verdict(
-            m,
-            Verdict::Failed(format!("up again: {why}")),
-            started,
-            Vec::new(),
+        return Ok((
+            verdict(
+                m,
+                Verdict::Failed(format!("up again: {why}")),
+                started,
+                Vec::new(),
+            ),
+            None,
         ));
     }
     let again = session.observe()?;
     let mut differences = after_up.schema.diff(&again.schema);
     differences.extend(row_differences(&after_up, &again));
     if failing(&differences, strict) {
-        return Ok(verdict(m, Verdict::UpAgainDiffers, started, differences));
+        return Ok((
+            verdict(m, Verdict::UpAgainDiffers, started, differences),
+            None,
+        ));
     }
     notes.extend(differences);
-    Ok(verdict(m, Verdict::Reversible, started, notes))
+    Ok((verdict(m, Verdict::Reversible, started, notes), Some(again)))
 }

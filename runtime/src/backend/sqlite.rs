@@ -137,6 +137,12 @@ fn is_busy(e: &diesel::result::Error) -> bool {
 }
 
 // --- schema snapshot ---------------------------------------------------------------
+// A fixed number of queries whatever the number of tables: the pragma functions are
+// joined to sqlite_master.
+
+/// User tables of `sqlite_master m`: what the pragma joins below range over.
+const USER_TABLES: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
+    AND m.name NOT IN ('updown_migrations', 'updown_history')";
 
 #[derive(diesel::QueryableByName)]
 struct MasterRow {
@@ -151,6 +157,8 @@ struct MasterRow {
 #[derive(diesel::QueryableByName)]
 struct ColumnRow {
     #[diesel(sql_type = diesel::sql_types::Text)]
+    table_name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
     name: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
     data_type: String,
@@ -163,23 +171,23 @@ struct ColumnRow {
 }
 
 #[derive(diesel::QueryableByName)]
-struct IndexRow {
+struct IndexColumnRow {
     #[diesel(sql_type = diesel::sql_types::Text)]
-    name: String,
+    table_name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    index_name: String,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     is_unique: i64,
     #[diesel(sql_type = diesel::sql_types::Text)]
     origin: String,
-}
-
-#[derive(diesel::QueryableByName)]
-struct NameRow {
     #[diesel(sql_type = diesel::sql_types::Text)]
-    name: String,
+    column_name: String,
 }
 
 #[derive(diesel::QueryableByName)]
 struct ForeignKeyRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    table_name: String,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     id: i64,
     #[diesel(sql_type = diesel::sql_types::Text)]
@@ -194,10 +202,6 @@ struct ForeignKeyRow {
     on_delete: String,
 }
 
-fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
-
 pub(super) fn snapshot(conn: &mut SqliteConnection) -> QueryResult<Snapshot> {
     let objects: Vec<MasterRow> = diesel::sql_query(
         "SELECT type AS kind, name, COALESCE(sql, '') AS sql FROM sqlite_master
@@ -210,7 +214,10 @@ pub(super) fn snapshot(conn: &mut SqliteConnection) -> QueryResult<Snapshot> {
     for object in &objects {
         match object.kind.as_str() {
             "table" => {
-                let table = table(conn, &object.name, &object.sql, &objects)?;
+                let table = Table {
+                    constraints: checks(&object.sql),
+                    ..Table::default()
+                };
                 snap.tables.insert(object.name.clone(), table);
             }
             "view" => {
@@ -222,83 +229,91 @@ pub(super) fn snapshot(conn: &mut SqliteConnection) -> QueryResult<Snapshot> {
             _ => {}
         }
     }
-    Ok(snap)
-}
 
-fn table(
-    conn: &mut SqliteConnection,
-    name: &str,
-    create_sql: &str,
-    objects: &[MasterRow],
-) -> QueryResult<Table> {
     let columns: Vec<ColumnRow> = diesel::sql_query(format!(
-        "SELECT name, type AS data_type, \"notnull\" AS not_null, dflt_value AS default_value, pk
-         FROM pragma_table_info({}) ORDER BY cid",
-        literal(name)
+        "SELECT m.name AS table_name, p.name AS name, p.type AS data_type, p.\"notnull\" AS not_null,
+                p.dflt_value AS default_value, p.pk AS pk
+         FROM sqlite_master m JOIN pragma_table_info(m.name) p
+         WHERE {USER_TABLES} ORDER BY m.name, p.cid"
     ))
     .load(conn)?;
-    let mut pk: Vec<&ColumnRow> = columns.iter().filter(|c| c.pk > 0).collect();
-    pk.sort_by_key(|c| c.pk);
-    let mut table = Table {
-        primary_key: pk.iter().map(|c| c.name.clone()).collect(),
-        columns: columns
-            .iter()
-            .map(|c| Column {
-                name: c.name.clone(),
+    let mut keys: Vec<(String, i64, String)> = Vec::new();
+    for c in columns {
+        if c.pk > 0 {
+            keys.push((c.table_name.clone(), c.pk, c.name.clone()));
+        }
+        if let Some(t) = snap.tables.get_mut(&c.table_name) {
+            t.columns.push(Column {
                 data_type: c.data_type.to_lowercase(),
                 // A primary key column is NOT NULL whatever the declaration says.
                 nullable: c.not_null == 0 && c.pk == 0,
-                default: c.default_value.clone(),
-            })
-            .collect(),
-        ..Table::default()
-    };
-    let indexes: Vec<IndexRow> = diesel::sql_query(format!(
-        "SELECT name, \"unique\" AS is_unique, origin FROM pragma_index_list({})",
-        literal(name)
+                default: c.default_value,
+                name: c.name,
+            });
+        }
+    }
+    keys.sort();
+    for (table, _, column) in keys {
+        if let Some(t) = snap.tables.get_mut(&table) {
+            t.primary_key.push(column);
+        }
+    }
+
+    let index_columns: Vec<IndexColumnRow> = diesel::sql_query(format!(
+        "SELECT m.name AS table_name, il.name AS index_name, il.\"unique\" AS is_unique, il.origin AS origin,
+                COALESCE(ii.name, '(expression)') AS column_name
+         FROM sqlite_master m JOIN pragma_index_list(m.name) il JOIN pragma_index_info(il.name) ii
+         WHERE {USER_TABLES} ORDER BY m.name, il.name, ii.seqno"
     ))
     .load(conn)?;
-    for index in indexes {
-        let columns: Vec<NameRow> = diesel::sql_query(format!(
-            "SELECT COALESCE(name, '(expression)') AS name FROM pragma_index_info({}) ORDER BY seqno",
-            literal(&index.name)
-        ))
-        .load(conn)?;
-        let columns: Vec<String> = columns.into_iter().map(|c| c.name).collect();
-        match index.origin.as_str() {
+    let mut i = 0;
+    while i < index_columns.len() {
+        let first = &index_columns[i];
+        let group: Vec<&IndexColumnRow> = index_columns[i..]
+            .iter()
+            .take_while(|r| r.table_name == first.table_name && r.index_name == first.index_name)
+            .collect();
+        i += group.len();
+        let columns: Vec<String> = group.iter().map(|r| r.column_name.clone()).collect();
+        let Some(t) = snap.tables.get_mut(&first.table_name) else {
+            continue;
+        };
+        match first.origin.as_str() {
             "pk" => {}
             // UNIQUE in the table definition: its index name is generated.
-            "u" => table
+            "u" => t
                 .constraints
                 .push(format!("UNIQUE ({})", columns.join(", "))),
             _ => {
                 let sql = objects
                     .iter()
-                    .find(|o| o.name == index.name)
-                    .map(|o| o.sql.as_str())
-                    .unwrap_or("");
-                table.indexes.insert(
-                    index.name.clone(),
+                    .find(|o| o.name == first.index_name)
+                    .map_or("", |o| o.sql.as_str());
+                t.indexes.insert(
+                    first.index_name.clone(),
                     Index {
                         columns,
-                        unique: index.is_unique != 0,
+                        unique: first.is_unique != 0,
                         predicate: where_clause(sql),
                     },
                 );
             }
         }
     }
+
     let keys: Vec<ForeignKeyRow> = diesel::sql_query(format!(
-        "SELECT id, \"table\" AS target, \"from\" AS from_column, \"to\" AS to_column, on_update, on_delete
-         FROM pragma_foreign_key_list({}) ORDER BY id, seq",
-        literal(name)
+        "SELECT m.name AS table_name, fk.id AS id, fk.\"table\" AS target, fk.\"from\" AS from_column,
+                fk.\"to\" AS to_column, fk.on_update AS on_update, fk.on_delete AS on_delete
+         FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) fk
+         WHERE {USER_TABLES} ORDER BY m.name, fk.id, fk.seq"
     ))
     .load(conn)?;
     let mut i = 0;
     while i < keys.len() {
+        let first = &keys[i];
         let group: Vec<&ForeignKeyRow> = keys[i..]
             .iter()
-            .take_while(|k| k.id == keys[i].id)
+            .take_while(|k| k.table_name == first.table_name && k.id == first.id)
             .collect();
         i += group.len();
         let from: Vec<&str> = group.iter().map(|k| k.from_column.as_str()).collect();
@@ -309,22 +324,22 @@ fn table(
         let mut def = format!(
             "FOREIGN KEY ({}) REFERENCES {} ({})",
             from.join(", "),
-            group[0].target,
+            first.target,
             to.join(", ")
         );
-        for (what, action) in [
-            ("UPDATE", &group[0].on_update),
-            ("DELETE", &group[0].on_delete),
-        ] {
+        for (what, action) in [("UPDATE", &first.on_update), ("DELETE", &first.on_delete)] {
             if action != "NO ACTION" {
                 def.push_str(&format!(" ON {what} {action}"));
             }
         }
-        table.constraints.push(def);
+        if let Some(t) = snap.tables.get_mut(&first.table_name) {
+            t.constraints.push(def);
+        }
     }
-    table.constraints.extend(checks(create_sql));
-    table.constraints.sort();
-    Ok(table)
+    for t in snap.tables.values_mut() {
+        t.constraints.sort();
+    }
+    Ok(snap)
 }
 
 /// `CHECK (...)` clauses of a CREATE TABLE statement, whitespace folded.
