@@ -113,6 +113,11 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Lint every migration: destructive statements, PostgreSQL lock risks, what `down` does not undo
+    Check {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Record every migration up to VERSION as applied without running it
     Baseline {
         #[arg(long, value_name = "VERSION")]

@@ -125,8 +125,11 @@ impl Cli {
             .database_url
             .clone()
             .or_else(|| env_var("DATABASE_URL"))
-            .or(self.default_database_url)
-            .ok_or_else(|| {
+            .or(self.default_database_url);
+        if let Command::Check { format } = args.command {
+            return lint(url.as_deref(), format);
+        }
+        let url = url.ok_or_else(|| {
                 usage("no database URL; pass `--database-url URL`, or set DATABASE_URL in the environment or in a .env file")
             })?;
         let environment = args.environment.clone().or_else(|| env_var("UPDOWN_ENV"));
@@ -274,7 +277,7 @@ impl Cli {
                     say(format!("repaired {line}"));
                 }
             }
-            Command::New(_) => unreachable!("handled before connecting"),
+            Command::New(_) | Command::Check { .. } => unreachable!("handled before connecting"),
         }
         Ok(())
     }
@@ -282,6 +285,31 @@ impl Cli {
 
 fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// `check` needs no database: the URL, when there is one, only says whether the
+/// PostgreSQL rules apply to every migration.
+fn lint(url: Option<&str>, format: Format) -> Result<(), Failure> {
+    let registry = Registry::collect()?;
+    let postgres = match url {
+        Some(url) => updown::DatabaseUrl::parse(url)?.backend() == updown::Backend::Postgres,
+        None => false,
+    };
+    let report = updown::check::check(&registry, postgres);
+    match format {
+        Format::Table => println!("{}", output::check_table(&report)),
+        Format::Json => println!("{}", output::check_json(&report)),
+    }
+    match report.errors() {
+        0 => Ok(()),
+        n => Err(Failure {
+            message: format!(
+                "check found {n} problem{}; fix them, or allow a rule for one migration with `allow = [\"rule-name\"]`",
+                if n == 1 { "" } else { "s" }
+            ),
+            code: 1,
+        }),
+    }
 }
 
 fn scaffold(new: &NewArgs, quiet: bool) -> Result<(), Failure> {

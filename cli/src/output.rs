@@ -1,6 +1,7 @@
 //! Printing: tables for people, JSON of the documented shape for programs.
 
 use serde::Serialize;
+use updown::check::CheckReport;
 use updown::{Action, Event, HistoryEntry, Report, Status, VerifyReport};
 
 use crate::args::LogFormat;
@@ -447,6 +448,79 @@ pub fn verify_json(report: &VerifyReport) -> String {
                     .collect(),
             })
             .collect(),
+    };
+    serde_json::to_string_pretty(&doc).expect("serialisable")
+}
+
+pub fn check_table(report: &CheckReport) -> String {
+    let mut out = String::new();
+    for f in &report.findings {
+        let (level, tail) = match f.declared {
+            Some(reason) => ("note", format!(" (declared destructive: \"{reason}\")")),
+            None => ("error", String::new()),
+        };
+        out.push_str(&format!(
+            "{level}: {} {}: {} at line {}{tail}\n  {}\n  {}\n",
+            f.version, f.name, f.rule, f.line, f.statement, f.message
+        ));
+    }
+    let errors = report.errors();
+    out.push_str(&format!(
+        "checked {} migrations: {errors} error{}, {} declared",
+        report.migrations,
+        if errors == 1 { "" } else { "s" },
+        report.findings.len() - errors
+    ));
+    out
+}
+
+#[derive(Serialize)]
+struct CheckJson<'a> {
+    migrations: usize,
+    findings: Vec<CheckFindingJson<'a>>,
+    summary: CheckSummaryJson,
+}
+
+#[derive(Serialize)]
+struct CheckFindingJson<'a> {
+    version: i64,
+    name: &'a str,
+    rule: &'a str,
+    severity: &'static str,
+    message: &'a str,
+    statement: &'a str,
+    line: usize,
+    declared: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct CheckSummaryJson {
+    errors: usize,
+    declared: usize,
+}
+
+pub fn check_json(report: &CheckReport) -> String {
+    let errors = report.errors();
+    let doc = CheckJson {
+        migrations: report.migrations,
+        findings: report
+            .findings
+            .iter()
+            .map(|f| CheckFindingJson {
+                version: f.version,
+                name: f.name,
+                rule: f.rule,
+                severity: if f.is_error() { "error" } else { "declared" },
+                message: &f.message,
+                statement: &f.statement,
+                line: f.line,
+                declared: f.declared,
+            })
+            .collect(),
+        summary: CheckSummaryJson {
+            errors,
+            declared: report.findings.len() - errors,
+        },
     };
     serde_json::to_string_pretty(&doc).expect("serialisable")
 }

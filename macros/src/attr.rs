@@ -49,6 +49,12 @@ pub struct Attrs {
     pub irreversible_key: Option<syn::Path>,
     pub up: Option<SqlSource>,
     pub down: Option<SqlSource>,
+    /// `dialect = "postgres" | "mysql" | "sqlite"`: how the SQL is parsed.
+    pub dialect: Option<(updown_sql::Dialect, LitStr)>,
+    /// `unchecked_sql = "why"`: SQL the parser cannot read but the database accepts.
+    pub unchecked_sql: Option<LitStr>,
+    /// `allow = ["rule", ...]`: lint rules `check` does not report for this migration.
+    pub allow: Vec<LitStr>,
     /// Every key written, valid or not, so that a bad value is not also reported as a
     /// missing key.
     pub written: Vec<String>,
@@ -69,10 +75,16 @@ const MODULE_KEYS: &[&str] = &[
     "transaction",
     "destructive",
     "irreversible",
+    "dialect",
+    "unchecked_sql",
+    "allow",
 ];
 const SQL_KEYS: &[&str] = &[
     "version",
     "name",
+    "dialect",
+    "unchecked_sql",
+    "allow",
     "transaction",
     "destructive",
     "irreversible",
@@ -135,6 +147,9 @@ pub fn parse(cx: &Ctxt, tokens: TokenStream, form: Form) -> Attrs {
             "name" => attrs.name = string(cx, &key, &value),
             "transaction" => attrs.transaction = boolean(cx, &key, &value),
             "destructive" => attrs.destructive = reason(cx, &key, &value),
+            "unchecked_sql" => attrs.unchecked_sql = reason(cx, &key, &value),
+            "dialect" => attrs.dialect = dialect(cx, &value),
+            "allow" => attrs.allow = allow(cx, &value),
             "irreversible" => {
                 attrs.irreversible = reason(cx, &key, &value);
                 attrs.irreversible_key = Some(path);
@@ -238,6 +253,11 @@ fn example(key: &str) -> &'static str {
             "a reason in a string, like `irreversible = \"the dropped data cannot be restored\"`"
         }
         "up" | "down" => "a SQL string, like `up = \"CREATE TABLE ...\"`",
+        "dialect" => "`dialect = \"postgres\"`",
+        "unchecked_sql" => {
+            "a reason in a string, like `unchecked_sql = \"DO blocks are not parsed\"`"
+        }
+        "allow" => "a list, like `allow = [\"set-not-null\"]`",
         _ => {
             "a path relative to the crate's Cargo.toml, like `up_file = \"sql/create_users.up.sql\"`"
         }
@@ -317,6 +337,69 @@ fn reason(cx: &Ctxt, key: &str, value: &Expr) -> Option<LitStr> {
         );
     }
     Some(lit)
+}
+
+fn dialect(cx: &Ctxt, value: &Expr) -> Option<(updown_sql::Dialect, LitStr)> {
+    let lit = string(cx, "dialect", value)?;
+    match updown_sql::Dialect::from_name(&lit.value()) {
+        Some(d) => Some((d, lit)),
+        None => {
+            cx.error_spanned_by(
+                &lit,
+                format!(
+                    "unknown dialect `{}`; use `postgres`, `mysql` or `sqlite` (or leave it out for SQL every parser reads)",
+                    lit.value()
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// Every rule `check` knows, so that a misspelled rule in `allow` is an error.
+fn known_rules() -> impl Iterator<Item = &'static str> {
+    use updown_sql::rules::{DESTRUCTIVE_RULES, LOCK_RULES, REVERSIBILITY_RULES};
+    DESTRUCTIVE_RULES
+        .iter()
+        .chain(LOCK_RULES)
+        .chain(REVERSIBILITY_RULES)
+        .copied()
+}
+
+fn allow(cx: &Ctxt, value: &Expr) -> Vec<LitStr> {
+    let Expr::Array(array) = value else {
+        cx.error_spanned_by(
+            value,
+            "`allow` takes a list of rule names: `allow = [\"create-index-without-concurrently\"]`",
+        );
+        return Vec::new();
+    };
+    let mut rules = Vec::new();
+    for element in &array.elems {
+        match element {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            }) => {
+                if known_rules().any(|r| r == s.value()) {
+                    rules.push(s.clone());
+                } else {
+                    let all: Vec<String> = known_rules().map(|r| format!("`{r}`")).collect();
+                    cx.error_spanned_by(
+                        s,
+                        format!(
+                            "unknown rule `{}`; `check` knows {}",
+                            s.value(),
+                            all.join(", ")
+                        ),
+                    );
+                }
+            }
+            other => {
+                cx.error_spanned_by(other, "a rule name is a string, such as `\"set-not-null\"`")
+            }
+        }
+    }
+    rules
 }
 
 fn boolean(cx: &Ctxt, key: &str, value: &Expr) -> Option<LitBool> {

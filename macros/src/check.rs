@@ -13,7 +13,15 @@ use crate::ctxt::Ctxt;
 
 const MISSING_VERSION: &str = "missing `version`; add `version = 20250101_120000` (a positive integer; a timestamp keeps versions unique and ordered)";
 
-pub fn module(cx: &Ctxt, m: &ModuleMigration) {
+/// The SQL string literals of a module migration's `up` and `down`, in order: what
+/// `check` lints at run time.
+#[derive(Default)]
+pub struct RustSql {
+    pub up: Vec<String>,
+    pub down: Vec<String>,
+}
+
+pub fn module(cx: &Ctxt, m: &ModuleMigration) -> RustSql {
     let ident = &m.item.ident;
     if !m.attrs.has("version") {
         cx.error_at(proc_macro2::Span::call_site(), MISSING_VERSION);
@@ -63,15 +71,86 @@ pub fn module(cx: &Ctxt, m: &ModuleMigration) {
         ),
     }
 
+    // Every literal is checked for syntax; those of `up` also for destructive statements.
     let mut literals = SqlLiterals::default();
     literals.visit_item_mod(&m.item);
-    for lit in literals.found {
-        if updown_sql::is_empty(&lit.value()) {
+    for lit in &literals.found {
+        let text = lit.value();
+        if updown_sql::is_empty(&text) {
             cx.error_spanned_by(
-                &lit,
+                lit,
                 "this SQL is empty or only comments; write the statement to run",
             );
+        } else {
+            syntax(cx, &m.attrs, lit, &text, None);
         }
+    }
+    let up = literals_of(m.function("up"));
+    let parts: Vec<(&LitStr, String)> = up.iter().map(|l| (l, l.value())).collect();
+    destructive(cx, &m.attrs, &m.name, &parts);
+    RustSql {
+        up: up.iter().map(LitStr::value).collect(),
+        down: literals_of(m.function("down"))
+            .iter()
+            .map(LitStr::value)
+            .collect(),
+    }
+}
+
+fn literals_of(f: Option<&ItemFn>) -> Vec<LitStr> {
+    let mut literals = SqlLiterals::default();
+    if let Some(f) = f {
+        literals.visit_item_fn(f);
+    }
+    literals.found
+}
+
+/// A syntax error in SQL, spanned on its literal (for a file: the `*_file` value, with the
+/// file's line in the message).
+fn syntax(cx: &Ctxt, attrs: &Attrs, lit: &LitStr, text: &str, file: Option<&str>) {
+    if attrs.unchecked_sql.is_some() {
+        return;
+    }
+    let dialect = attrs.dialect.as_ref().map(|(d, _)| *d).unwrap_or_default();
+    if let Err(e) = updown_sql::check_syntax(text, dialect) {
+        let what = match file {
+            Some(path) => format!("`{path}`"),
+            None => "this SQL".to_owned(),
+        };
+        cx.error_spanned_by(
+            lit,
+            format!(
+                "{what} does not parse as {} SQL at {e}; fix it, or if the database accepts it, declare `unchecked_sql = \"why\"`",
+                dialect.name()
+            ),
+        );
+    }
+}
+
+/// Destructive statements in `up` are errors unless the migration declares
+/// `destructive = "why"`. The parts are read in order as one script, so that a table
+/// created by one statement may be dropped by a later one.
+fn destructive(cx: &Ctxt, attrs: &Attrs, name: &str, parts: &[(&LitStr, String)]) {
+    if attrs.destructive.is_some() || parts.is_empty() {
+        return;
+    }
+    let dialect = attrs.dialect.as_ref().map(|(d, _)| *d).unwrap_or_default();
+    let mut script = String::new();
+    let mut first_lines = Vec::with_capacity(parts.len());
+    for (_, text) in parts {
+        first_lines.push(1 + script.matches('\n').count());
+        script.push_str(text);
+        script.push_str(";\n");
+    }
+    for f in updown_sql::destructive(&script, dialect) {
+        let part = first_lines.iter().rposition(|&l| l <= f.line).unwrap_or(0);
+        cx.error_spanned_by(
+            parts[part].0,
+            format!(
+                "destructive statement in the `up` of migration `{name}`: `{}` {} (rule `{}`)",
+                f.statement, f.message, f.rule
+            ),
+        );
     }
 }
 
@@ -99,6 +178,17 @@ pub fn sql(cx: &Ctxt, m: &SqlMigration) -> SqlTexts {
                 m.name
             ),
         );
+    }
+    for (source, text) in [(&m.attrs.up, &up), (&m.attrs.down, &down)] {
+        if let (Some(source), Some(text)) = (source, text)
+            && !updown_sql::is_empty(text)
+        {
+            let file = matches!(source, SqlSource::File(_)).then(|| source.lit().value());
+            syntax(cx, &m.attrs, source.lit(), text, file.as_deref());
+        }
+    }
+    if let (Some(source), Some(text)) = (&m.attrs.up, &up) {
+        destructive(cx, &m.attrs, &m.name, &[(source.lit(), text.clone())]);
     }
     if let (Some(source), Some(text)) = (&m.attrs.up, &up)
         && updown_sql::is_empty(text)

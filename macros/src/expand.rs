@@ -8,10 +8,10 @@ use syn::LitStr;
 
 use crate::ast::{ModuleMigration, SqlMigration};
 use crate::attr::{Attrs, SqlSource};
-use crate::check::{SqlTexts, manifest_relative};
+use crate::check::{RustSql, SqlTexts, manifest_relative};
 use crate::checksum;
 
-pub fn module(m: ModuleMigration) -> TokenStream {
+pub fn module(m: ModuleMigration, sql: RustSql) -> TokenStream {
     let checksum = checksum::module(&m.item);
     let ident = &m.item.ident;
     // Spanned on the user's functions, so a type mismatch is reported on them.
@@ -26,7 +26,7 @@ pub fn module(m: ModuleMigration) -> TokenStream {
         }
         None => quote!(::core::option::Option::None),
     };
-    let registration = registration(&m.attrs, &m.name, &checksum, up, down, ident.span());
+    let registration = registration(&m.attrs, &m.name, &checksum, up, down, &sql, ident.span());
     let duplicate_guard = duplicate_guard(&m.attrs);
 
     let mut item = m.item;
@@ -70,7 +70,15 @@ pub fn sql(m: SqlMigration, texts: SqlTexts) -> TokenStream {
         }
         None => quote!(::core::option::Option::None),
     };
-    let registration = registration(&m.attrs, &m.name, &checksum, up, down, m.ident.span());
+    let registration = registration(
+        &m.attrs,
+        &m.name,
+        &checksum,
+        up,
+        down,
+        &RustSql::default(),
+        m.ident.span(),
+    );
     let duplicate_guard = duplicate_guard(&m.attrs);
     let ident = &m.ident;
     quote! {
@@ -101,6 +109,7 @@ fn registration(
     checksum: &str,
     up: TokenStream,
     down: TokenStream,
+    sql: &RustSql,
     span: Span,
 ) -> TokenStream {
     let version = attrs
@@ -112,6 +121,16 @@ fn registration(
     let destructive = optional_str(attrs.destructive.as_ref());
     let irreversible = optional_str(attrs.irreversible.as_ref());
     let line = quote_spanned!(span=> ::core::line!());
+    let dialect = match &attrs.dialect {
+        Some((d, _)) => {
+            let name = d.name();
+            quote!(::core::option::Option::Some(#name))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let unchecked_sql = optional_str(attrs.unchecked_sql.as_ref());
+    let allow = &attrs.allow;
+    let (sql_up, sql_down) = (&sql.up, &sql.down);
     quote! {
         const _: () = {
             ::updown::__private::inventory::submit! {
@@ -124,6 +143,11 @@ fn registration(
                     irreversible: #irreversible,
                     up: #up,
                     down: #down,
+                    dialect: #dialect,
+                    unchecked_sql: #unchecked_sql,
+                    allow: &[#(#allow),*],
+                    sql_up: &[#(#sql_up),*],
+                    sql_down: &[#(#sql_down),*],
                     file: ::core::file!(),
                     line: #line,
                 }

@@ -36,11 +36,9 @@ fn expand_module(
 ) -> proc_macro2::TokenStream {
     let cx = Ctxt::new();
     let migration = ast::ModuleMigration::from_tokens(&cx, args, item.clone());
-    if let Some(m) = &migration {
-        check::module(&cx, m);
-    }
+    let sql = migration.as_ref().map(|m| check::module(&cx, m));
     match (cx.check(), migration) {
-        (Ok(()), Some(m)) => expand::module(m),
+        (Ok(()), Some(m)) => expand::module(m, sql.unwrap_or_default()),
         (Err(e), Some(m)) => with_original(e, expand::fallback(m)),
         (Err(e), None) => with_original(e, item),
         (Ok(()), None) => unreachable!("an item that is not a module is an error"),

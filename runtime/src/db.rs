@@ -1,8 +1,10 @@
 //! The migration context handed to `up` and `down`.
 
+use std::cell::RefCell;
 use std::fmt;
 
 use diesel::connection::SimpleConnection;
+use updown_sql::Dialect;
 
 use crate::backend::Backend;
 use crate::connection::AnyConnection;
@@ -84,9 +86,79 @@ impl Db {
     }
 
     fn run(&mut self, statement: &str) -> Result<()> {
+        if let Some(refusal) = Guard::refuses(statement, self.backend()) {
+            return Err(MigrationError::msg(refusal).with_statement(statement));
+        }
         self.conn
             .batch_execute(statement)
             .map_err(|e| MigrationError::from(e).with_statement(statement))
+    }
+}
+
+thread_local! {
+    /// Set while the `up` of a Rust migration that did not declare `destructive` runs:
+    /// its SQL is built at run time, so the compile-time check could not see it.
+    static GUARD: RefCell<Option<Guard>> = const { RefCell::new(None) };
+}
+
+/// Refuses destructive statements in the `up` of a migration that did not declare them.
+pub(crate) struct Guard {
+    /// The `CREATE` statements run so far: dropping what this `up` created is fine.
+    created: String,
+}
+
+/// Clears the guard when the body ends, however it ends.
+pub(crate) struct GuardScope;
+
+impl Drop for GuardScope {
+    fn drop(&mut self) {
+        GUARD.with(|g| *g.borrow_mut() = None);
+    }
+}
+
+impl Guard {
+    pub(crate) fn enter() -> GuardScope {
+        GUARD.with(|g| {
+            *g.borrow_mut() = Some(Guard {
+                created: String::new(),
+            })
+        });
+        GuardScope
+    }
+
+    /// Why `statement` is refused, if it is.
+    fn refuses(statement: &str, backend: Backend) -> Option<String> {
+        GUARD.with(|g| {
+            let mut g = g.borrow_mut();
+            let guard = g.as_mut()?;
+            let first = updown_sql::lexer::tokens(statement)
+                .first()
+                .map(|t| t.text.to_ascii_uppercase())
+                .unwrap_or_default();
+            if first == "CREATE" {
+                guard.created.push_str(statement);
+                guard.created.push_str(";\n");
+                return None;
+            }
+            // Only these can destroy anything: everything else runs unparsed.
+            if !["DROP", "TRUNCATE", "DELETE", "UPDATE", "ALTER", "RENAME"].contains(&first.as_str()) {
+                return None;
+            }
+            let dialect = match backend {
+                Backend::Postgres => Dialect::Postgres,
+                Backend::Mysql => Dialect::Mysql,
+                Backend::Sqlite => Dialect::Sqlite,
+            };
+            let first_line = 1 + guard.created.matches('\n').count();
+            let script = format!("{}{statement}", guard.created);
+            let finding = updown_sql::destructive(&script, dialect)
+                .into_iter()
+                .find(|f| f.line >= first_line)?;
+            Some(format!(
+                "refused a destructive statement in `up`: {} (rule `{}`); SQL built at run time is checked when it runs",
+                finding.message, finding.rule
+            ))
+        })
     }
 }
 

@@ -33,6 +33,7 @@
 extern crate self as updown;
 
 mod backend;
+pub mod check;
 mod connection;
 mod db;
 mod error;

@@ -24,6 +24,17 @@ pub struct Migration {
     #[doc(hidden)]
     pub down: Option<Body>,
     #[doc(hidden)]
+    pub dialect: Option<&'static str>,
+    #[doc(hidden)]
+    pub unchecked_sql: Option<&'static str>,
+    #[doc(hidden)]
+    pub allow: &'static [&'static str],
+    /// The SQL literals of a Rust `up`, for `check`.
+    #[doc(hidden)]
+    pub sql_up: &'static [&'static str],
+    #[doc(hidden)]
+    pub sql_down: &'static [&'static str],
+    #[doc(hidden)]
     pub file: &'static str,
     #[doc(hidden)]
     pub line: u32,
@@ -83,6 +94,16 @@ impl Migration {
     /// The reason given with `irreversible = "..."`, if any: such a migration has no `down`.
     pub fn irreversible(&self) -> Option<&'static str> {
         self.irreversible
+    }
+
+    /// The SQL dialect declared with `dialect = "..."`, if any.
+    pub fn dialect(&self) -> Option<&'static str> {
+        self.dialect
+    }
+
+    /// The lint rules `check` does not report for this migration (`allow = [...]`).
+    pub fn allowed_rules(&self) -> &'static [&'static str] {
+        self.allow
     }
 
     /// Where the migration is defined, as `file:line`.

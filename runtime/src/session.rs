@@ -378,6 +378,11 @@ fn run_body(
     };
     log.clear();
     log.start_body();
+    // SQL that Rust code builds at run time is checked as it runs; SQL bodies were checked
+    // when the crate compiled.
+    let _guard =
+        (direction == Direction::Up && m.destructive.is_none() && matches!(body, Body::Rust(_)))
+            .then(crate::db::Guard::enter);
     let db = Db::wrap(conn);
     let result = match body {
         Body::Sql(sql) => db.batch_execute(sql),

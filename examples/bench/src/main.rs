@@ -34,6 +34,11 @@ fn migrations(n: usize) -> Vec<&'static Migration> {
                 irreversible: None,
                 up: Body::Sql(up),
                 down: Some(Body::Sql(down)),
+                dialect: None,
+                unchecked_sql: None,
+                allow: &[],
+                sql_up: &[],
+                sql_down: &[],
                 file: file!(),
                 line: line!(),
             }))

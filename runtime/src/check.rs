@@ -1,0 +1,104 @@
+//! `check`: the static lint of every registered migration. It reads the SQL the macros
+//! recorded (SQL bodies, and the string literals of Rust bodies) and needs no database.
+
+use updown_sql::rules::SYNTAX_RULE;
+use updown_sql::{Dialect, LintInput};
+
+use crate::migration::{Body, Migration};
+use crate::registry::Registry;
+
+/// One finding of `check`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckFinding {
+    pub version: i64,
+    pub name: &'static str,
+    /// Kebab-case rule name, such as `drop-table` or `create-index-without-concurrently`.
+    pub rule: &'static str,
+    pub message: String,
+    pub statement: String,
+    /// 1-based line of the statement in its script.
+    pub line: usize,
+    /// The reason of `destructive = "..."` when the migration declared this finding.
+    pub declared: Option<&'static str>,
+}
+
+impl CheckFinding {
+    /// An error: not declared by the migration, not allowed by it.
+    pub fn is_error(&self) -> bool {
+        self.declared.is_none()
+    }
+}
+
+/// What `check` found in every registered migration.
+#[derive(Debug, Clone)]
+pub struct CheckReport {
+    pub migrations: usize,
+    pub findings: Vec<CheckFinding>,
+}
+
+impl CheckReport {
+    pub fn errors(&self) -> usize {
+        self.findings.iter().filter(|f| f.is_error()).count()
+    }
+}
+
+/// Lints every migration of `registry`. The PostgreSQL lock-risk rules apply to
+/// migrations that declare `dialect = "postgres"`, and to all of them when `postgres`
+/// says the database is PostgreSQL.
+pub fn check(registry: &Registry, postgres: bool) -> CheckReport {
+    let mut findings = Vec::new();
+    for m in registry.migrations() {
+        findings.extend(check_one(m, postgres));
+    }
+    CheckReport {
+        migrations: registry.migrations().len(),
+        findings,
+    }
+}
+
+fn scripts(body: Option<Body>, literals: &'static [&'static str]) -> Vec<&'static str> {
+    match body {
+        Some(Body::Sql(sql)) => vec![sql],
+        Some(Body::Rust(_)) => literals.to_vec(),
+        None => Vec::new(),
+    }
+}
+
+fn check_one(m: &'static Migration, postgres: bool) -> Vec<CheckFinding> {
+    let declared = m.dialect.and_then(Dialect::from_name);
+    let postgres = postgres || declared == Some(Dialect::Postgres);
+    let dialect = declared.unwrap_or(if postgres {
+        Dialect::Postgres
+    } else {
+        Dialect::Generic
+    });
+    let up = scripts(Some(m.up), m.sql_up);
+    let down = scripts(m.down, m.sql_down);
+    let input = LintInput {
+        up: &up,
+        down: &down,
+        dialect,
+        postgres,
+        transactional: m.transaction,
+        irreversible: m.irreversible.is_some(),
+    };
+    updown_sql::lint(&input)
+        .into_iter()
+        .filter(|f| !m.allow.contains(&f.rule))
+        // The migration said its SQL is beyond the parser; the database judges it.
+        .filter(|f| !(f.rule == SYNTAX_RULE && m.unchecked_sql.is_some()))
+        .map(|f| CheckFinding {
+            version: m.version,
+            name: m.name,
+            declared: if f.is_destructive() {
+                m.destructive
+            } else {
+                None
+            },
+            rule: f.rule,
+            message: f.message,
+            statement: f.statement,
+            line: f.line,
+        })
+        .collect()
+}
