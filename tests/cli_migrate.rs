@@ -134,6 +134,7 @@ fn status_and_history_json_have_the_documented_shape() {
                 "error",
                 "id",
                 "name",
+                "note",
                 "outcome",
                 "version"
             ]

@@ -14,6 +14,7 @@ fn ui() {
     t.compile_fail("tests/ui/noop_down/*.rs");
     t.compile_fail("tests/ui/sql/*.rs");
     t.compile_fail("tests/ui/duplicate/*.rs");
+    t.compile_fail("tests/ui/destructive/*.rs");
     t.compile_fail("tests/ui/collected/*.rs");
     t.pass("tests/ui/pass/*.rs");
 }

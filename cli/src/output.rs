@@ -189,6 +189,7 @@ struct HistoryEntryJson<'a> {
     duration_ms: i64,
     outcome: &'a str,
     error: Option<&'a str>,
+    note: Option<&'a str>,
 }
 
 pub fn history_json(database: &str, history: &[HistoryEntry]) -> String {
@@ -207,6 +208,7 @@ pub fn history_json(database: &str, history: &[HistoryEntry]) -> String {
                 duration_ms: h.duration_ms,
                 outcome: &h.outcome,
                 error: h.error.as_deref(),
+                note: h.note.as_deref(),
             })
             .collect(),
     };
