@@ -14,6 +14,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use diesel::Connection;
+#[cfg(feature = "postgres")]
 use diesel::connection::SimpleConnection;
 use diesel_migrations::{FileBasedMigrations, MigrationHarness};
 use updown::{Body, MigrateOptions, Migration, Migrator, Registry, VerifyOptions};
