@@ -34,6 +34,53 @@ diesel::table! {
     }
 }
 
+/// How a backend spells the column types of updown's tables.
+pub(crate) struct ColumnTypes {
+    /// The history's auto-incremented primary key.
+    pub id: &'static str,
+    /// A name, a checksum (64 hex digits), an RFC 3339 time, a short word (state, action).
+    pub name: &'static str,
+    pub checksum: &'static str,
+    pub time: &'static str,
+    pub word: &'static str,
+}
+
+/// `CREATE TABLE IF NOT EXISTS` for both tables: the columns are those of the `table!`s
+/// above, on every backend.
+pub(crate) fn create_tables_sql(t: &ColumnTypes) -> String {
+    let ColumnTypes {
+        id,
+        name,
+        checksum,
+        time,
+        word,
+    } = t;
+    format!(
+        "CREATE TABLE IF NOT EXISTS updown_migrations (
+            version BIGINT NOT NULL PRIMARY KEY,
+            name {name} NOT NULL,
+            checksum {checksum} NOT NULL,
+            applied_at {time} NOT NULL,
+            duration_ms BIGINT NOT NULL,
+            batch BIGINT NOT NULL,
+            state {word} NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS updown_history (
+            id {id},
+            version BIGINT NOT NULL,
+            name {name} NOT NULL,
+            action {word} NOT NULL,
+            batch BIGINT,
+            checksum {checksum} NOT NULL,
+            at {time} NOT NULL,
+            duration_ms BIGINT NOT NULL,
+            outcome {word} NOT NULL,
+            error TEXT,
+            note TEXT
+        );"
+    )
+}
+
 pub(crate) const STATE_APPLIED: &str = "applied";
 pub(crate) const STATE_DIRTY: &str = "dirty";
 

@@ -10,6 +10,7 @@ use diesel::{Connection, MysqlConnection, QueryResult, QueryableByName, RunQuery
 use super::{Driver, LockError};
 use crate::connection::AnyConnection;
 use crate::snapshot::{Column, Index, Snapshot, Table, fold};
+use crate::tracking::{ColumnTypes, create_tables_sql};
 use crate::url::DatabaseUrl;
 
 /// `GET_LOCK` names are server-wide: the database name keeps two databases apart.
@@ -64,30 +65,13 @@ impl Driver for Mysql {
     }
 
     fn create_tracking(&self, conn: &mut AnyConnection) -> QueryResult<()> {
-        inner(conn).batch_execute(
-            "CREATE TABLE IF NOT EXISTS updown_migrations (
-                version BIGINT NOT NULL PRIMARY KEY,
-                name VARCHAR(255) NOT NULL,
-                checksum VARCHAR(64) NOT NULL,
-                applied_at VARCHAR(32) NOT NULL,
-                duration_ms BIGINT NOT NULL,
-                batch BIGINT NOT NULL,
-                state VARCHAR(16) NOT NULL
-            );
-            CREATE TABLE IF NOT EXISTS updown_history (
-                id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-                version BIGINT NOT NULL,
-                name VARCHAR(255) NOT NULL,
-                action VARCHAR(16) NOT NULL,
-                batch BIGINT,
-                checksum VARCHAR(64) NOT NULL,
-                at VARCHAR(32) NOT NULL,
-                duration_ms BIGINT NOT NULL,
-                outcome VARCHAR(16) NOT NULL,
-                error TEXT,
-                note TEXT
-            );",
-        )
+        inner(conn).batch_execute(&create_tables_sql(&ColumnTypes {
+            id: "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
+            name: "VARCHAR(255)",
+            checksum: "VARCHAR(64)",
+            time: "VARCHAR(32)",
+            word: "VARCHAR(16)",
+        }))
     }
 
     fn lock(&self, conn: &mut AnyConnection, timeout: Duration) -> Result<(), LockError> {

@@ -9,6 +9,7 @@ use diesel::{Connection, PgConnection, QueryResult, QueryableByName, RunQueryDsl
 use super::{Driver, LockError};
 use crate::connection::AnyConnection;
 use crate::snapshot::{Column, Index, Snapshot, Table, fold};
+use crate::tracking::{ColumnTypes, create_tables_sql};
 use crate::url::DatabaseUrl;
 
 /// The advisory lock key: "updown" in ASCII. Advisory locks are per database, so one
@@ -67,30 +68,13 @@ impl Driver for Postgres {
     }
 
     fn create_tracking(&self, conn: &mut AnyConnection) -> QueryResult<()> {
-        inner(conn).batch_execute(
-            "CREATE TABLE IF NOT EXISTS updown_migrations (
-                version BIGINT PRIMARY KEY,
-                name TEXT NOT NULL,
-                checksum TEXT NOT NULL,
-                applied_at TEXT NOT NULL,
-                duration_ms BIGINT NOT NULL,
-                batch BIGINT NOT NULL,
-                state TEXT NOT NULL
-            );
-            CREATE TABLE IF NOT EXISTS updown_history (
-                id BIGSERIAL PRIMARY KEY,
-                version BIGINT NOT NULL,
-                name TEXT NOT NULL,
-                action TEXT NOT NULL,
-                batch BIGINT,
-                checksum TEXT NOT NULL,
-                at TEXT NOT NULL,
-                duration_ms BIGINT NOT NULL,
-                outcome TEXT NOT NULL,
-                error TEXT,
-                note TEXT
-            );",
-        )
+        inner(conn).batch_execute(&create_tables_sql(&ColumnTypes {
+            id: "BIGSERIAL PRIMARY KEY",
+            name: "TEXT",
+            checksum: "TEXT",
+            time: "TEXT",
+            word: "TEXT",
+        }))
     }
 
     fn lock(&self, conn: &mut AnyConnection, timeout: Duration) -> Result<(), LockError> {

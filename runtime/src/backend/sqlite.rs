@@ -9,6 +9,7 @@ use diesel::{Connection, QueryResult, RunQueryDsl, SqliteConnection};
 use super::{Driver, LockError};
 use crate::connection::AnyConnection;
 use crate::snapshot::{Column, Index, Snapshot, Table, fold};
+use crate::tracking::{ColumnTypes, create_tables_sql};
 use crate::url::DatabaseUrl;
 
 pub(crate) struct Sqlite;
@@ -66,30 +67,13 @@ impl Driver for Sqlite {
     }
 
     fn create_tracking(&self, conn: &mut AnyConnection) -> QueryResult<()> {
-        conn.batch_execute(
-            "CREATE TABLE IF NOT EXISTS updown_migrations (
-                version BIGINT PRIMARY KEY NOT NULL,
-                name TEXT NOT NULL,
-                checksum TEXT NOT NULL,
-                applied_at TEXT NOT NULL,
-                duration_ms BIGINT NOT NULL,
-                batch BIGINT NOT NULL,
-                state TEXT NOT NULL
-            );
-            CREATE TABLE IF NOT EXISTS updown_history (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                version BIGINT NOT NULL,
-                name TEXT NOT NULL,
-                action TEXT NOT NULL,
-                batch BIGINT,
-                checksum TEXT NOT NULL,
-                at TEXT NOT NULL,
-                duration_ms BIGINT NOT NULL,
-                outcome TEXT NOT NULL,
-                error TEXT,
-                note TEXT
-            );",
-        )
+        conn.batch_execute(&create_tables_sql(&ColumnTypes {
+            id: "INTEGER PRIMARY KEY AUTOINCREMENT",
+            name: "TEXT",
+            checksum: "TEXT",
+            time: "TEXT",
+            word: "TEXT",
+        }))
     }
 
     fn lock(&self, conn: &mut AnyConnection, timeout: Duration) -> Result<(), LockError> {
