@@ -7,7 +7,7 @@ use clap::{ArgAction, Args as ClapArgs, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(
     about = "Database migrations of this program (updown)",
-    long_about = "Database migrations of this program (updown).\n\nExit codes: 0 success, 1 refused before anything ran (drift, dirty, lock timeout, guard), 2 a migration failed, 4 a rollback failed, 5 configuration or usage error.",
+    long_about = "Database migrations of this program (updown).\n\nExit codes: 0 success, 1 refused before anything ran (drift, dirty, lock timeout, guard) or `check` found problems, 2 a migration failed, 3 `verify` found a `down` that does not undo its `up`, 4 a rollback failed, 5 configuration or usage error.",
     version
 )]
 pub struct Args {

@@ -10,8 +10,9 @@
 //! ```
 //!
 //! It parses arguments, resolves one configuration and prints; everything else is the
-//! `updown` runtime. Exit codes: 0 success, 1 refused before anything ran, 2 a
-//! migration failed, 4 a rollback failed, 5 configuration or usage error.
+//! `updown` runtime. Exit codes: 0 success, 1 refused before anything ran (or `check`
+//! found problems), 2 a migration failed, 3 `verify` failed, 4 a rollback failed, 5
+//! configuration or usage error.
 
 mod args;
 mod output;
