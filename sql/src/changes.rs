@@ -581,12 +581,18 @@ fn top_level_word(toks: &[Token<'_>], word: &str) -> bool {
 
 fn drop_kind(c: &mut Cursor<'_, '_>) -> Option<Kind> {
     c.eat(&["TEMPORARY"]);
+    if c.eat(&["INDEX"]) {
+        return Some(Kind::Index);
+    }
+    object_kind(c)
+}
+
+/// The kind of object a CREATE or DROP names next, indexes aside.
+fn object_kind(c: &mut Cursor<'_, '_>) -> Option<Kind> {
     let kind = if c.eat(&["TABLE"]) {
         Kind::Table
     } else if c.eat(&["MATERIALIZED", "VIEW"]) || c.eat(&["VIEW"]) {
         Kind::View
-    } else if c.eat(&["INDEX"]) {
-        Kind::Index
     } else if c.eat(&["SCHEMA"]) {
         Kind::Schema
     } else if c.eat(&["DATABASE"]) {
@@ -692,21 +698,7 @@ fn create_from_tokens(c: &mut Cursor<'_, '_>, out: &mut Vec<Change>) {
         });
         return;
     }
-    let kind = if c.eat(&["TABLE"]) {
-        Kind::Table
-    } else if c.eat(&["MATERIALIZED", "VIEW"]) || c.eat(&["VIEW"]) {
-        Kind::View
-    } else if c.eat(&["SCHEMA"]) {
-        Kind::Schema
-    } else if c.eat(&["DATABASE"]) {
-        Kind::Database
-    } else if c.eat(&["TYPE"]) {
-        Kind::Type
-    } else if c.eat(&["SEQUENCE"]) {
-        Kind::Sequence
-    } else {
-        return;
-    };
+    let Some(kind) = object_kind(c) else { return };
     c.eat(&["IF", "NOT", "EXISTS"]);
     let Some(name) = c.name() else { return };
     let columns = if kind == Kind::Table {

@@ -65,8 +65,20 @@ pub(crate) enum LockError {
 
 /// The operations that differ between databases.
 pub(crate) trait Driver {
+    /// A query whose column `n` counts the `updown_migrations` tables visible here (0 or 1).
+    fn tracking_exists_query(&self) -> &'static str;
+
     /// Whether `updown_migrations` exists, without creating anything.
-    fn tracking_exists(&self, conn: &mut AnyConnection) -> QueryResult<bool>;
+    fn tracking_exists(&self, conn: &mut AnyConnection) -> QueryResult<bool> {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let count: Count =
+            diesel::RunQueryDsl::get_result(diesel::sql_query(self.tracking_exists_query()), conn)?;
+        Ok(count.n > 0)
+    }
 
     /// Creates `updown_migrations` and `updown_history` if they do not exist.
     fn create_tracking(&self, conn: &mut AnyConnection) -> QueryResult<()>;

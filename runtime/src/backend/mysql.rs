@@ -35,12 +35,6 @@ fn inner(conn: &mut AnyConnection) -> &mut MysqlConnection {
 }
 
 #[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
-#[derive(QueryableByName)]
 struct MaybeNumber {
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
     n: Option<i64>,
@@ -55,13 +49,9 @@ struct Holder {
 }
 
 impl Driver for Mysql {
-    fn tracking_exists(&self, conn: &mut AnyConnection) -> QueryResult<bool> {
-        let count: Count = diesel::sql_query(
-            "SELECT COUNT(*) AS n FROM information_schema.tables
-             WHERE table_schema = DATABASE() AND table_name = 'updown_migrations'",
-        )
-        .get_result(inner(conn))?;
-        Ok(count.n > 0)
+    fn tracking_exists_query(&self) -> &'static str {
+        "SELECT COUNT(*) AS n FROM information_schema.tables
+             WHERE table_schema = DATABASE() AND table_name = 'updown_migrations'"
     }
 
     fn create_tracking(&self, conn: &mut AnyConnection) -> QueryResult<()> {

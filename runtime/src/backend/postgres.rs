@@ -41,12 +41,6 @@ fn inner(conn: &mut AnyConnection) -> &mut PgConnection {
 }
 
 #[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
-#[derive(QueryableByName)]
 struct Holder {
     #[diesel(sql_type = diesel::sql_types::Integer)]
     pid: i32,
@@ -59,12 +53,8 @@ struct Holder {
 }
 
 impl Driver for Postgres {
-    fn tracking_exists(&self, conn: &mut AnyConnection) -> QueryResult<bool> {
-        let count: Count = diesel::sql_query(
-            "SELECT COUNT(*) AS n FROM (SELECT to_regclass('updown_migrations') AS r) t WHERE r IS NOT NULL",
-        )
-        .get_result(inner(conn))?;
-        Ok(count.n > 0)
+    fn tracking_exists_query(&self) -> &'static str {
+        "SELECT COUNT(*) AS n FROM (SELECT to_regclass('updown_migrations') AS r) t WHERE r IS NOT NULL"
     }
 
     fn create_tracking(&self, conn: &mut AnyConnection) -> QueryResult<()> {

@@ -51,19 +51,9 @@ fn inner(conn: &mut AnyConnection) -> &mut SqliteConnection {
     }
 }
 
-#[derive(diesel::QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
 impl Driver for Sqlite {
-    fn tracking_exists(&self, conn: &mut AnyConnection) -> QueryResult<bool> {
-        let count: Count = diesel::sql_query(
-            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'updown_migrations'",
-        )
-        .get_result(inner(conn))?;
-        Ok(count.n > 0)
+    fn tracking_exists_query(&self) -> &'static str {
+        "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'updown_migrations'"
     }
 
     fn create_tracking(&self, conn: &mut AnyConnection) -> QueryResult<()> {
