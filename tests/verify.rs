@@ -142,3 +142,15 @@ fn verify_json_range_and_in_place() {
         assert!(db.states(bin!("app")).iter().all(|(_, s)| s == "applied"));
     }
 }
+
+#[test]
+fn column_order_is_a_note_unless_strict() {
+    for db in databases() {
+        db.run(bin!("app_verify_order"), &["verify"])
+            .expect(0)
+            .stdout_has(&["note: 1021 drop_people_name: column order of people: expected `id, name, city`, found `id, city, name`"]);
+        db.run(bin!("app_verify_order"), &["verify", "--strict"])
+            .expect(3)
+            .stderr_has(&["migration 1021 drop_people_name", "column order of people"]);
+    }
+}
