@@ -45,10 +45,7 @@ fn migrate_applies_every_pending_migration_as_one_batch() {
         db.run(bin!("app"), &["migrate"])
             .expect(0)
             .stdout_has(&["nothing to apply"]);
-        let history = db
-            .run(bin!("app"), &["history", "--format", "json"])
-            .expect(0)
-            .json();
+        let history = db.history_json(bin!("app"));
         let applies = history["history"]
             .as_array()
             .unwrap()
@@ -117,10 +114,7 @@ fn status_and_history_json_have_the_documented_shape() {
         assert_eq!(status["migrations"][1]["state"], "pending");
         assert!(status["migrations"][1]["applied_at"].is_null());
 
-        let history = db
-            .run(bin!("app"), &["history", "--format", "json"])
-            .expect(0)
-            .json();
+        let history = db.history_json(bin!("app"));
         assert_eq!(keys(&history), ["database", "history"]);
         let entry = &history["history"][0];
         assert_eq!(
@@ -186,10 +180,7 @@ fn a_migration_failing_half_way_is_undone_and_named() {
         );
         assert!(!db.table_exists("reports"));
 
-        let history = db
-            .run(bin!("app_failing"), &["history", "--format", "json"])
-            .expect(0)
-            .json();
+        let history = db.history_json(bin!("app_failing"));
         let last = history["history"]
             .as_array()
             .unwrap()

@@ -40,10 +40,7 @@ fn drift_is_refused_until_accepted() {
                 .all(|(_, s)| s == "applied")
         );
         db.run(bin!("app_edited"), &["migrate"]).expect(0);
-        let history = db
-            .run(bin!("app_edited"), &["history", "--format", "json"])
-            .expect(0)
-            .json();
+        let history = db.history_json(bin!("app_edited"));
         assert!(
             history["history"]
                 .as_array()
@@ -182,10 +179,7 @@ fn baseline_records_without_running() {
             db.states(bin!("app")),
             states(&[(1001, "applied"), (1002, "applied"), (1003, "pending")])
         );
-        let history = db
-            .run(bin!("app"), &["history", "--format", "json"])
-            .expect(0)
-            .json();
+        let history = db.history_json(bin!("app"));
         assert!(
             history["history"]
                 .as_array()

@@ -110,10 +110,7 @@ fn a_failing_down_exits_4_and_leaves_the_migration_applied() {
             db.states(bin!("app_broken_down")).last().unwrap(),
             &(1004, state.to_owned())
         );
-        let history = db
-            .run(bin!("app_broken_down"), &["history", "--format", "json"])
-            .expect(0)
-            .json();
+        let history = db.history_json(bin!("app_broken_down"));
         let last = history["history"]
             .as_array()
             .unwrap()
@@ -154,10 +151,7 @@ fn redo_rolls_back_and_reapplies_as_a_new_batch() {
             "redo must leave the data of a fresh apply"
         );
 
-        let history = db
-            .run(bin!("app"), &["history", "--format", "json"])
-            .expect(0)
-            .json();
+        let history = db.history_json(bin!("app"));
         let actions: Vec<(i64, String)> = history["history"]
             .as_array()
             .unwrap()

@@ -31,10 +31,7 @@ fn eight_processes_migrating_one_database_apply_each_migration_once() {
                     String::from_utf8_lossy(&out.stderr)
                 );
             }
-            let history = db
-                .run(bin!("app"), &["history", "--format", "json"])
-                .expect(0)
-                .json();
+            let history = db.history_json(bin!("app"));
             let mut applied: Vec<i64> = history["history"]
                 .as_array()
                 .unwrap()

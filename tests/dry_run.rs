@@ -27,10 +27,7 @@ fn everything(db: &TestDb) -> Everything {
             .run(bin!("app_typed"), &["status", "--format", "json"])
             .expect(0)
             .json(),
-        history: db
-            .run(bin!("app_typed"), &["history", "--format", "json"])
-            .expect(0)
-            .json(),
+        history: db.history_json(bin!("app_typed")),
     }
 }
 
@@ -99,10 +96,7 @@ fn a_failing_migration_fails_its_dry_run_and_leaves_no_trace() {
     for db in databases().into_iter().filter(|d| d.rolls_back_ddl()) {
         db.run(bin!("app_failing"), &["migrate", "--to", "1003"])
             .expect(0);
-        let history = db
-            .run(bin!("app_failing"), &["history", "--format", "json"])
-            .expect(0)
-            .json();
+        let history = db.history_json(bin!("app_failing"));
         db.run(bin!("app_failing"), &["migrate", "--dry-run"])
             .expect(2)
             .stderr_has(&[
@@ -110,10 +104,7 @@ fn a_failing_migration_fails_its_dry_run_and_leaves_no_trace() {
                 "INSERT INTO no_such_table",
             ]);
         assert!(!db.table_exists("seeded"));
-        let after = db
-            .run(bin!("app_failing"), &["history", "--format", "json"])
-            .expect(0)
-            .json();
+        let after = db.history_json(bin!("app_failing"));
         assert_eq!(history, after, "the dry run's failure was recorded");
     }
 }

@@ -26,13 +26,7 @@ fn a_declared_one_runs_and_its_reason_is_in_the_history() {
         db.run(bin!("app_dynamic_drop_declared"), &["migrate"])
             .expect(0);
         assert!(!db.table_exists("audit_log"));
-        let history = db
-            .run(
-                bin!("app_dynamic_drop_declared"),
-                &["history", "--format", "json"],
-            )
-            .expect(0)
-            .json();
+        let history = db.history_json(bin!("app_dynamic_drop_declared"));
         let entry = history["history"]
             .as_array()
             .unwrap()

@@ -67,10 +67,7 @@ fn a_waiting_migrator_rereads_the_applied_list_under_the_lock() {
             .expect(0)
             .stdout_has(&["nothing to apply"]);
         assert!(holder.wait().unwrap().success());
-        let history = db
-            .run(bin!("app_slow"), &["history", "--format", "json"])
-            .expect(0)
-            .json();
+        let history = db.history_json(bin!("app_slow"));
         assert_eq!(history["history"].as_array().unwrap().len(), 2, "{history}");
     }
 }
@@ -95,10 +92,7 @@ fn a_migrator_killed_while_holding_the_lock_releases_it() {
         }
         run.expect(0);
         // Whatever the dead run had not committed is applied again, exactly once.
-        let history = db
-            .run(bin!("app_slow"), &["history", "--format", "json"])
-            .expect(0)
-            .json();
+        let history = db.history_json(bin!("app_slow"));
         let versions: Vec<i64> = history["history"]
             .as_array()
             .unwrap()

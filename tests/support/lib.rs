@@ -315,6 +315,13 @@ impl TestDb {
         self.number(&format!("SELECT COUNT(*) AS n FROM {table}"))
     }
 
+    /// The whole of `history --format json`, as a user's script would read it.
+    pub fn history_json(&self, bin: &str) -> serde_json::Value {
+        self.run(bin, &["history", "--format", "json"])
+            .expect(0)
+            .json()
+    }
+
     /// `state` of each migration in `status --format json`, as `(version, state)`.
     pub fn states(&self, bin: &str) -> Vec<(i64, String)> {
         let json = self
