@@ -14,7 +14,7 @@ struct Everything {
 }
 
 fn everything(db: &TestDb) -> Everything {
-    let schema = Snapshot::read(&db.url).expect("snapshot");
+    let schema = updown::snapshot::read(&db.url).expect("snapshot");
     let rows = schema
         .tables
         .keys()

@@ -11,12 +11,18 @@ use clap::{ArgAction, Args as ClapArgs, Parser, Subcommand, ValueEnum};
     version
 )]
 pub struct Args {
-    /// Database URL: sqlite://PATH, sqlite::memory:, a file path, postgres://..., mysql://... [default: $DATABASE_URL, also read from .env]
-    #[arg(long, global = true, value_name = "URL")]
+    /// Database URL: sqlite://PATH, sqlite::memory:, a file path, postgres://..., mysql://... (also read from .env)
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "DATABASE_URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
 
-    /// Environment name; `production` makes rollback and redo ask for --yes and refuses reset [default: $UPDOWN_ENV]
-    #[arg(long = "env", global = true, value_name = "NAME")]
+    /// Environment name; `production` makes rollback and redo ask for --yes and refuses reset
+    #[arg(long = "env", global = true, value_name = "NAME", env = "UPDOWN_ENV")]
     pub environment: Option<String>,
 
     /// How long to wait for another migrator's lock, in seconds or as `2m`, `90s`
@@ -43,6 +49,7 @@ pub struct Args {
 pub enum Command {
     /// Show every migration: applied, pending, modified, missing or dirty
     Status {
+        /// Output for people (table) or programs (json)
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -77,22 +84,28 @@ pub enum Command {
     },
     /// Roll back the last N migrations, then apply them again
     Redo {
+        /// How many of the last applied migrations to redo
         #[arg(long, value_name = "N", default_value_t = 1)]
         steps: usize,
+        /// Confirm, where the environment asks for it (production)
         #[arg(long)]
         yes: bool,
+        /// Redo migrations whose code changed since they were applied
         #[arg(long)]
         allow_drift: bool,
     },
     /// Roll back every applied migration (refused in production)
     Reset {
+        /// Confirm
         #[arg(long)]
         yes: bool,
+        /// Roll back migrations whose code changed since they were applied
         #[arg(long)]
         allow_drift: bool,
     },
     /// Show the audit trail: every apply, rollback, baseline and repair
     History {
+        /// Output for people (table) or programs (json)
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -110,16 +123,19 @@ pub enum Command {
         /// A change of column order is a failure
         #[arg(long)]
         strict: bool,
+        /// Output for people (table) or programs (json)
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
     /// Lint every migration: destructive statements, PostgreSQL lock risks, what `down` does not undo
     Check {
+        /// Output for people (table) or programs (json)
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
     /// Record every migration up to VERSION as applied without running it
     Baseline {
+        /// The last migration to record as applied
         #[arg(long, value_name = "VERSION")]
         version: i64,
     },

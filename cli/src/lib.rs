@@ -15,6 +15,9 @@
 //! configuration or usage error.
 
 mod args;
+mod config;
+mod exit;
+mod messages;
 mod output;
 
 use std::ffi::OsString;
@@ -22,15 +25,11 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 use clap::Parser;
-use updown::{Error, MigrateOptions, Migrator, Registry, RollbackOptions, RollbackTarget};
+use updown::{Event, MigrateOptions, Registry, RollbackOptions, RollbackTarget, VerifyOptions};
 
 use crate::args::{Args, Command, Format, LogFormat, NewArgs};
-use crate::output::Progress;
-
-/// Exit code of a configuration or usage error.
-const USAGE: u8 = 5;
-/// Exit code of a failed check after the fact (verify).
-const POSTFLIGHT: u8 = 3;
+use crate::config::Config;
+use crate::exit::{Failure, exit_code};
 
 /// Runs the command line of this program's migrations.
 pub fn main() -> ExitCode {
@@ -41,28 +40,6 @@ pub fn main() -> ExitCode {
 #[derive(Debug, Default, Clone)]
 pub struct Cli {
     default_database_url: Option<String>,
-}
-
-/// What went wrong, as the user sees it: a message and an exit code.
-struct Failure {
-    message: String,
-    code: u8,
-}
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        Failure {
-            message: e.to_string(),
-            code: e.exit_code(),
-        }
-    }
-}
-
-fn usage(message: impl Into<String>) -> Failure {
-    Failure {
-        message: message.into(),
-        code: USAGE,
-    }
 }
 
 impl Cli {
@@ -88,211 +65,191 @@ impl Cli {
         I: IntoIterator<Item = T>,
         T: Into<OsString> + Clone,
     {
+        let mut log_format = LogFormat::Text;
+        let outcome = self.parse(args).and_then(|args| {
+            log_format = args.log_format;
+            let config = Config::resolve(&args, self.default_database_url.as_deref());
+            execute(&config, args.command)
+        });
+        finish(outcome, log_format)
+    }
+
+    /// `.env` first, so that clap reads its variables as it reads the environment's.
+    fn parse<I, T>(&self, args: I) -> Result<Args, Failure>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
         if let Err(e) = dotenvy::dotenv()
             && !e.not_found()
         {
-            eprintln!("error: cannot read .env: {e}");
-            return ExitCode::from(USAGE);
+            return Err(Failure::Usage(format!("cannot read .env: {e}")));
         }
-        let args = match Args::try_parse_from(args) {
-            Ok(args) => args,
-            Err(e) => {
-                let code = if e.use_stderr() { USAGE } else { 0 };
-                let _ = e.print();
-                return ExitCode::from(code);
-            }
-        };
-        let log_format = args.log_format;
-        match self.execute(args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(f) => {
-                match log_format {
-                    LogFormat::Text => eprintln!("error: {}", f.message),
-                    LogFormat::Json => eprintln!(
-                        "{}",
-                        serde_json::json!({"level": "error", "message": f.message, "exit_code": f.code})
-                    ),
-                }
-                ExitCode::from(f.code)
-            }
-        }
+        Args::try_parse_from(args).map_err(Failure::Arguments)
     }
+}
 
-    fn execute(self, args: Args) -> Result<(), Failure> {
-        if let Command::New(new) = &args.command {
-            return scaffold(new, args.quiet);
+/// Prints the failure, if any, and gives the exit code.
+fn finish(outcome: Result<(), Failure>, log_format: LogFormat) -> ExitCode {
+    let Err(failure) = outcome else {
+        return ExitCode::SUCCESS;
+    };
+    let code = exit_code(&failure);
+    match (&failure, log_format) {
+        (Failure::Arguments(e), _) => {
+            let _ = e.print();
         }
-        let url = args
-            .database_url
-            .clone()
-            .or_else(|| env_var("DATABASE_URL"))
-            .or(self.default_database_url);
-        if let Command::Check { format } = args.command {
-            return lint(url.as_deref(), format);
+        (_, LogFormat::Text) => eprintln!("error: {}", messages::failure(&failure)),
+        (_, LogFormat::Json) => eprintln!(
+            "{}",
+            serde_json::json!({"level": "error", "message": messages::failure(&failure), "exit_code": code})
+        ),
+    }
+    ExitCode::from(code)
+}
+
+/// Runs one command with its configuration; output for people and programs is printed
+/// here, failures are returned.
+fn execute(config: &Config, command: Command) -> Result<(), Failure> {
+    match command {
+        Command::New(new) => return scaffold(&new, config.quiet),
+        Command::Check { format } => return lint(config, format),
+        _ => {}
+    }
+    let migrator = config.migrator()?;
+    let database = migrator.url().redacted().to_owned();
+    let progress = config.progress();
+    let mut on_event = |event: Event<'_>| progress.event(event);
+    // A dry run's and verify's own steps are rolled back: reporting them would mislead.
+    let mut silent = |_: Event<'_>| {};
+    if config.verbose && !config.quiet {
+        eprintln!("database: {database}");
+    }
+    match command {
+        Command::Status { format } => {
+            let status = migrator.status()?;
+            match format {
+                Format::Table => println!("{}", output::status_table(&database, &status)),
+                Format::Json => println!("{}", output::status_json(&database, &status)),
+            }
         }
-        let url = url.ok_or_else(|| {
-                usage("no database URL; pass `--database-url URL`, or set DATABASE_URL in the environment or in a .env file")
-            })?;
-        let environment = args.environment.clone().or_else(|| env_var("UPDOWN_ENV"));
-        let migrator = Migrator::new(Registry::collect()?, &url)?
-            .lock_timeout(args.lock_timeout)
-            .environment(environment);
-        let database = migrator.url().redacted().to_owned();
-        let progress = Progress {
-            format: args.log_format,
-            quiet: args.quiet,
-            verbose: args.verbose > 0,
-        };
-        let mut on_event = |event: updown::Event<'_>| progress.event(event);
-        let say = |line: String| {
-            if !args.quiet {
-                println!("{line}");
+        Command::History { format } => {
+            let history = migrator.history()?;
+            match format {
+                Format::Table => println!("{}", output::history_table(&database, &history)),
+                Format::Json => println!("{}", output::history_json(&database, &history)),
             }
-        };
-        if args.verbose > 0 && !args.quiet {
-            eprintln!("database: {database}");
         }
-        match args.command {
-            Command::Status { format } => {
-                let status = migrator.status()?;
-                match format {
-                    Format::Table => println!("{}", output::status_table(&database, &status)),
-                    Format::Json => println!("{}", output::status_json(&database, &status)),
-                }
-            }
-            Command::History { format } => {
-                let history = migrator.history()?;
-                match format {
-                    Format::Table => println!("{}", output::history_table(&database, &history)),
-                    Format::Json => println!("{}", output::history_json(&database, &history)),
-                }
-            }
-            Command::Migrate { to, dry_run, allow } => {
-                let options = MigrateOptions {
-                    to,
-                    allow_drift: allow.allow_drift,
-                    allow_missing: allow.allow_missing,
-                    allow_out_of_order: allow.allow_out_of_order,
-                    dry_run,
-                };
-                // A dry run's steps are rolled back: reporting them as applied would mislead.
-                let report = if dry_run {
-                    migrator.migrate(&options, &mut |_: updown::Event<'_>| {})?
-                } else {
-                    migrator.migrate(&options, &mut on_event)?
-                };
-                if dry_run {
-                    println!("{}", output::dry_run("apply", &report));
-                } else {
-                    say(output::report_summary("migrate", &report));
-                }
-            }
-            Command::Rollback {
-                steps,
+        Command::Migrate { to, dry_run, allow } => {
+            let options = MigrateOptions {
                 to,
+                allow_drift: allow.allow_drift,
+                allow_missing: allow.allow_missing,
+                allow_out_of_order: allow.allow_out_of_order,
                 dry_run,
-                yes,
+            };
+            if dry_run {
+                let report = migrator.migrate(&options, &mut silent)?;
+                println!("{}", output::dry_run("apply", &report));
+            } else {
+                let report = migrator.migrate(&options, &mut on_event)?;
+                config.say(output::report_summary("migrate", &report));
+            }
+        }
+        Command::Rollback {
+            steps,
+            to,
+            dry_run,
+            yes,
+            allow_drift,
+        } => {
+            let target = match (steps, to) {
+                (Some(n), _) => RollbackTarget::Steps(n),
+                (None, Some(0)) => RollbackTarget::All,
+                (None, Some(v)) => RollbackTarget::To(v),
+                (None, None) => RollbackTarget::LastBatch,
+            };
+            let options = RollbackOptions {
+                target,
                 allow_drift,
-            } => {
-                let target = match (steps, to) {
-                    (Some(n), _) => RollbackTarget::Steps(n),
-                    (None, Some(0)) => RollbackTarget::All,
-                    (None, Some(v)) => RollbackTarget::To(v),
-                    (None, None) => RollbackTarget::LastBatch,
-                };
-                let options = RollbackOptions {
-                    target,
-                    allow_drift,
-                    yes,
-                    dry_run,
-                };
-                let report = if dry_run {
-                    migrator.rollback(&options, &mut |_: updown::Event<'_>| {})?
-                } else {
-                    migrator.rollback(&options, &mut on_event)?
-                };
-                if dry_run {
-                    println!("{}", output::dry_run("rollback", &report));
-                } else {
-                    say(output::report_summary("rollback", &report));
-                }
-            }
-            Command::Redo {
-                steps,
                 yes,
+                dry_run,
+            };
+            if dry_run {
+                let report = migrator.rollback(&options, &mut silent)?;
+                println!("{}", output::dry_run("rollback", &report));
+            } else {
+                let report = migrator.rollback(&options, &mut on_event)?;
+                config.say(output::report_summary("rollback", &report));
+            }
+        }
+        Command::Redo {
+            steps,
+            yes,
+            allow_drift,
+        } => {
+            let options = RollbackOptions {
                 allow_drift,
-            } => {
-                let options = RollbackOptions {
-                    allow_drift,
-                    yes,
-                    ..RollbackOptions::default()
-                };
-                let report = migrator.redo(steps, &options, &mut on_event)?;
-                say(output::report_summary("redo", &report));
-            }
-            Command::Reset { yes, allow_drift } => {
-                let options = RollbackOptions {
-                    allow_drift,
-                    yes,
-                    ..RollbackOptions::default()
-                };
-                let report = migrator.reset(&options, &mut on_event)?;
-                say(output::report_summary("reset", &report));
-            }
-            Command::Verify {
+                yes,
+                ..RollbackOptions::default()
+            };
+            let report = migrator.redo(steps, &options, &mut on_event)?;
+            config.say(output::report_summary("redo", &report));
+        }
+        Command::Reset { yes, allow_drift } => {
+            let options = RollbackOptions {
+                allow_drift,
+                yes,
+                ..RollbackOptions::default()
+            };
+            let report = migrator.reset(&options, &mut on_event)?;
+            config.say(output::report_summary("reset", &report));
+        }
+        Command::Verify {
+            from,
+            to,
+            in_place,
+            strict,
+            format,
+        } => {
+            let options = VerifyOptions {
                 from,
                 to,
                 in_place,
                 strict,
-                format,
-            } => {
-                let options = updown::VerifyOptions {
-                    from,
-                    to,
-                    in_place,
-                    strict,
-                };
-                // Verify's own steps are its business: only its verdicts are shown.
-                let report = migrator.verify(&options, &mut |_: updown::Event<'_>| {})?;
-                match format {
-                    Format::Table => println!("{}", output::verify_table(&report)),
-                    Format::Json => println!("{}", output::verify_json(&report)),
-                }
-                if let Some(text) = report.failure_text() {
-                    return Err(Failure {
-                        message: format!("verify failed: {text}"),
-                        code: POSTFLIGHT,
-                    });
-                }
+            };
+            let report = migrator.verify(&options, &mut silent)?;
+            match format {
+                Format::Table => println!("{}", output::verify_table(&report)),
+                Format::Json => println!("{}", output::verify_json(&report)),
             }
-            Command::Baseline { version } => {
-                let report = migrator.baseline(version)?;
-                say(output::report_summary("baseline", &report));
+            if let Some(account) = report.failure_text() {
+                return Err(Failure::Verify(account));
             }
-            Command::Repair { version, applied } => {
-                let done = migrator.repair(version, applied)?;
-                if done.is_empty() {
-                    say("nothing to repair: no modified or dirty migration".to_owned());
-                }
-                for line in done {
-                    say(format!("repaired {line}"));
-                }
-            }
-            Command::New(_) | Command::Check { .. } => unreachable!("handled before connecting"),
         }
-        Ok(())
+        Command::Baseline { version } => {
+            let report = migrator.baseline(version)?;
+            config.say(output::report_summary("baseline", &report));
+        }
+        Command::Repair { version, applied } => {
+            let done = migrator.repair(version, applied)?;
+            if done.is_empty() {
+                config.say("nothing to repair: no modified or dirty migration");
+            }
+            for r in done {
+                config.say(format!("repaired {} {}: {}", r.version, r.name, r.change));
+            }
+        }
+        Command::New(_) | Command::Check { .. } => unreachable!("handled before connecting"),
     }
-}
-
-fn env_var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+    Ok(())
 }
 
 /// `check` needs no database: the URL, when there is one, only says whether the
 /// PostgreSQL rules apply to every migration.
-fn lint(url: Option<&str>, format: Format) -> Result<(), Failure> {
+fn lint(config: &Config, format: Format) -> Result<(), Failure> {
     let registry = Registry::collect()?;
-    let postgres = match url {
+    let postgres = match &config.database_url {
         Some(url) => updown::DatabaseUrl::parse(url)?.backend() == updown::Backend::Postgres,
         None => false,
     };
@@ -303,13 +260,7 @@ fn lint(url: Option<&str>, format: Format) -> Result<(), Failure> {
     }
     match report.errors() {
         0 => Ok(()),
-        n => Err(Failure {
-            message: format!(
-                "check found {n} problem{}; fix them, or allow a rule for one migration with `allow = [\"rule-name\"]`",
-                if n == 1 { "" } else { "s" }
-            ),
-            code: 1,
-        }),
+        n => Err(Failure::Check(n)),
     }
 }
 
@@ -320,7 +271,7 @@ fn scaffold(new: &NewArgs, quiet: bool) -> Result<(), Failure> {
         updown::scaffold::Kind::Rust
     };
     let made = updown::scaffold::new_migration(&new.dir, &new.name, kind, SystemTime::now())
-        .map_err(|e| usage(e.to_string()))?;
+        .map_err(|e| Failure::Usage(e.to_string()))?;
     if !quiet {
         println!("created {} (version {})", made.file.display(), made.version);
         println!("declared it in {}", made.module_file.display());
@@ -354,20 +305,11 @@ pub fn scaffold_main() -> ExitCode {
         /// Write a new migration file with a timestamp version
         New(NewArgs),
     }
-    let args = match ScaffoldArgs::try_parse() {
-        Ok(args) => args,
-        Err(e) => {
-            let code = if e.use_stderr() { USAGE } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
-        }
-    };
-    let ScaffoldCommand::New(new) = args.command;
-    match scaffold(&new, false) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(f) => {
-            eprintln!("error: {}", f.message);
-            ExitCode::from(f.code)
-        }
-    }
+    let outcome = ScaffoldArgs::try_parse()
+        .map_err(Failure::Arguments)
+        .and_then(|args| {
+            let ScaffoldCommand::New(new) = args.command;
+            scaffold(&new, false)
+        });
+    finish(outcome, LogFormat::Text)
 }

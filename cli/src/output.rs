@@ -142,11 +142,11 @@ pub fn history_table(database: &str, history: &[HistoryEntry]) -> String {
             vec![
                 h.id.to_string(),
                 h.at.clone(),
-                h.action.clone(),
+                h.action.to_string(),
                 h.version.to_string(),
                 h.name.clone(),
                 or_dash(h.batch),
-                h.outcome.clone(),
+                h.outcome.to_string(),
                 format!("{} ms", h.duration_ms),
                 truncate(error, 80),
             ]
@@ -201,12 +201,12 @@ pub fn history_json(database: &str, history: &[HistoryEntry]) -> String {
                 id: h.id,
                 version: h.version,
                 name: &h.name,
-                action: &h.action,
+                action: h.action.as_str(),
                 batch: h.batch,
                 checksum: &h.checksum,
                 at: &h.at,
                 duration_ms: h.duration_ms,
-                outcome: &h.outcome,
+                outcome: h.outcome.as_str(),
                 error: h.error.as_deref(),
                 note: h.note.as_deref(),
             })
@@ -457,7 +457,7 @@ pub fn verify_json(report: &VerifyReport) -> String {
 pub fn check_table(report: &CheckReport) -> String {
     let mut out = String::new();
     for f in &report.findings {
-        let (level, tail) = match f.declared {
+        let (level, tail) = match &f.declared {
             Some(reason) => ("note", format!(" (declared destructive: \"{reason}\")")),
             None => ("error", String::new()),
         };
@@ -510,13 +510,13 @@ pub fn check_json(report: &CheckReport) -> String {
             .iter()
             .map(|f| CheckFindingJson {
                 version: f.version,
-                name: f.name,
-                rule: f.rule,
+                name: &f.name,
+                rule: f.rule.name(),
                 severity: if f.is_error() { "error" } else { "declared" },
                 message: &f.message,
                 statement: &f.statement,
                 line: f.line,
-                declared: f.declared,
+                declared: f.declared.as_deref(),
             })
             .collect(),
         summary: CheckSummaryJson {

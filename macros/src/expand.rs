@@ -2,6 +2,7 @@
 //! runs. Generated code names everything through `::updown::__private`, so it does not
 //! depend on what the user imported.
 
+use heck::ToUpperCamelCase;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::LitStr;
@@ -19,13 +20,10 @@ pub fn module(m: ModuleMigration, sql: RustSql) -> TokenStream {
         m.function(which)
             .map_or(ident.span(), |f| f.sig.ident.span())
     };
-    let up = quote_spanned!(fn_span("up")=> ::updown::__private::Body::Rust(up));
-    let down = match m.function("down") {
-        Some(_) => {
-            quote_spanned!(fn_span("down")=> ::core::option::Option::Some(::updown::__private::Body::Rust(down)))
-        }
-        None => quote!(::core::option::Option::None),
-    };
+    let up = quote_spanned!(fn_span("up")=> ::updown::__private::Code::Rust(up));
+    let down = m
+        .function("down")
+        .map(|_| quote_spanned!(fn_span("down")=> ::updown::__private::Code::Rust(down)));
     let registration = registration(&m.attrs, &m.name, &checksum, up, down, &sql, ident.span());
     let duplicate_guard = duplicate_guard(&m.attrs);
 
@@ -63,13 +61,7 @@ pub fn sql(m: SqlMigration, texts: SqlTexts) -> TokenStream {
     let up_text = texts.up.expect("checked: up present");
     let checksum = checksum::sql(&up_text, texts.down.as_deref());
     let up = body(m.attrs.up.as_ref().expect("checked: up present"));
-    let down = match &m.attrs.down {
-        Some(source) => {
-            let body = body(source);
-            quote!(::core::option::Option::Some(#body))
-        }
-        None => quote!(::core::option::Option::None),
-    };
+    let down = m.attrs.down.as_ref().map(body);
     let registration = registration(
         &m.attrs,
         &m.name,
@@ -93,12 +85,12 @@ pub fn sql(m: SqlMigration, texts: SqlTexts) -> TokenStream {
 
 fn body(source: &SqlSource) -> TokenStream {
     match source {
-        SqlSource::Inline(lit) => quote!(::updown::__private::Body::Sql(#lit)),
+        SqlSource::Inline(lit) => quote!(::updown::__private::Code::Sql(#lit)),
         SqlSource::File(lit) => {
             // `include_str!` of the absolute path makes cargo rebuild when the file changes.
             let path = manifest_relative(&lit.value());
             let path = LitStr::new(&path.to_string_lossy(), lit.span());
-            quote!(::updown::__private::Body::Sql(::core::include_str!(#path)))
+            quote!(::updown::__private::Code::Sql(::core::include_str!(#path)))
         }
     }
 }
@@ -108,7 +100,7 @@ fn registration(
     name: &str,
     checksum: &str,
     up: TokenStream,
-    down: TokenStream,
+    down: Option<TokenStream>,
     sql: &RustSql,
     span: Span,
 ) -> TokenStream {
@@ -117,49 +109,51 @@ fn registration(
         .as_ref()
         .expect("checked: version present")
         .value;
-    let transaction = attrs.transaction.as_ref().is_none_or(|b| b.value);
-    let destructive = optional_str(attrs.destructive.as_ref());
-    let irreversible = optional_str(attrs.irreversible.as_ref());
     let line = quote_spanned!(span=> ::core::line!());
-    let dialect = match &attrs.dialect {
-        Some((d, _)) => {
-            let name = d.name();
-            quote!(::core::option::Option::Some(#name))
-        }
-        None => quote!(::core::option::Option::None),
-    };
-    let unchecked_sql = optional_str(attrs.unchecked_sql.as_ref());
-    let allow = &attrs.allow;
+    // Only what differs from the defaults is set, through the registration's builder, so
+    // that a new key of the runtime does not change the code generated for the others.
+    let mut options = Vec::new();
+    if let Some(down) = down {
+        options.push(quote!(.down(#down)));
+    }
+    if attrs.transaction.as_ref().is_some_and(|b| !b.value) {
+        options.push(quote!(.transaction(false)));
+    }
+    if let Some(reason) = &attrs.destructive {
+        options.push(quote!(.destructive(#reason)));
+    }
+    if let Some(reason) = &attrs.irreversible {
+        options.push(quote!(.irreversible(#reason)));
+    }
+    if let Some((dialect, _)) = &attrs.dialect {
+        let variant = format_ident!("{}", dialect.name().to_upper_camel_case());
+        options.push(quote!(.dialect(::updown::__private::Dialect::#variant)));
+    }
+    if let Some(reason) = &attrs.unchecked_sql {
+        options.push(quote!(.unchecked_sql(#reason)));
+    }
+    if !attrs.allow.is_empty() {
+        // The names were checked against the rule registry, whose variants are the
+        // names in UpperCamelCase.
+        let rules = attrs.allow.iter().map(|lit| {
+            let variant = format_ident!("{}", lit.value().to_upper_camel_case(), span = lit.span());
+            quote!(::updown::__private::Rule::#variant)
+        });
+        options.push(quote!(.allow(&[#(#rules),*])));
+    }
     let (sql_up, sql_down) = (&sql.up, &sql.down);
+    if !sql_up.is_empty() || !sql_down.is_empty() {
+        options.push(quote!(.sql_literals(&[#(#sql_up),*], &[#(#sql_down),*])));
+    }
     quote! {
         const _: () = {
             ::updown::__private::inventory::submit! {
-                ::updown::__private::Migration {
-                    version: #version,
-                    name: #name,
-                    checksum: #checksum,
-                    transaction: #transaction,
-                    destructive: #destructive,
-                    irreversible: #irreversible,
-                    up: #up,
-                    down: #down,
-                    dialect: #dialect,
-                    unchecked_sql: #unchecked_sql,
-                    allow: &[#(#allow),*],
-                    sql_up: &[#(#sql_up),*],
-                    sql_down: &[#(#sql_down),*],
-                    file: ::core::file!(),
-                    line: #line,
-                }
+                ::updown::__private::Registration::new(
+                    #version, #name, #checksum, ::core::file!(), #line, #up,
+                )
+                #(#options)*
             }
         };
-    }
-}
-
-fn optional_str(lit: Option<&LitStr>) -> TokenStream {
-    match lit {
-        Some(lit) => quote!(::core::option::Option::Some(#lit)),
-        None => quote!(::core::option::Option::None),
     }
 }
 

@@ -1,25 +1,25 @@
 //! `check`: the static lint of every registered migration. It reads the SQL the macros
 //! recorded (SQL bodies, and the string literals of Rust bodies) and needs no database.
 
-use updown_sql::rules::SYNTAX_RULE;
-use updown_sql::{Dialect, LintInput};
+use updown_sql::{Dialect, LintInput, Rule};
 
-use crate::migration::{Body, Migration};
+use crate::migration::Migration;
 use crate::registry::Registry;
+use crate::run::Action;
 
 /// One finding of `check`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckFinding {
     pub version: i64,
-    pub name: &'static str,
-    /// Kebab-case rule name, such as `drop-table` or `create-index-without-concurrently`.
-    pub rule: &'static str,
+    pub name: String,
+    /// The rule, such as `drop-table` or `create-index-without-concurrently`.
+    pub rule: Rule,
     pub message: String,
     pub statement: String,
     /// 1-based line of the statement in its script.
     pub line: usize,
     /// The reason of `destructive = "..."` when the migration declared this finding.
-    pub declared: Option<&'static str>,
+    pub declared: Option<String>,
 }
 
 impl CheckFinding {
@@ -56,46 +56,38 @@ pub fn check(registry: &Registry, postgres: bool) -> CheckReport {
     }
 }
 
-fn scripts(body: Option<Body>, literals: &'static [&'static str]) -> Vec<&'static str> {
-    match body {
-        Some(Body::Sql(sql)) => vec![sql],
-        Some(Body::Rust(_)) => literals.to_vec(),
-        None => Vec::new(),
-    }
-}
-
-fn check_one(m: &'static Migration, postgres: bool) -> Vec<CheckFinding> {
-    let declared = m.dialect.and_then(Dialect::from_name);
+fn check_one(m: &Migration, postgres: bool) -> Vec<CheckFinding> {
+    let declared = m.dialect();
     let postgres = postgres || declared == Some(Dialect::Postgres);
     let dialect = declared.unwrap_or(if postgres {
         Dialect::Postgres
     } else {
         Dialect::Generic
     });
-    let up = scripts(Some(m.up), m.sql_up);
-    let down = scripts(m.down, m.sql_down);
+    let up = m.scripts(Action::Apply);
+    let down = m.scripts(Action::Rollback);
     let input = LintInput {
         up: &up,
         down: &down,
         dialect,
         postgres,
-        transactional: m.transaction,
-        irreversible: m.irreversible.is_some(),
+        transactional: m.transactional(),
+        irreversible: m.irreversible().is_some(),
     };
     updown_sql::lint(&input)
         .into_iter()
-        .filter(|f| !m.allow.contains(&f.rule))
+        .map(|f| (Rule::from_name(f.rule).unwrap(), f))
+        .filter(|(r, _)| !m.allowed_rules().contains(r))
         // The migration said its SQL is beyond the parser; the database judges it.
-        .filter(|f| !(f.rule == SYNTAX_RULE && m.unchecked_sql.is_some()))
-        .map(|f| CheckFinding {
-            version: m.version,
-            name: m.name,
-            declared: if f.is_destructive() {
-                m.destructive
-            } else {
-                None
-            },
-            rule: f.rule,
+        .filter(|(r, _)| !(*r == Rule::SyntaxError && m.unchecked_sql().is_some()))
+        .map(|(r, f)| CheckFinding {
+            version: m.version(),
+            name: m.name().to_owned(),
+            declared: m
+                .destructive()
+                .filter(|_| f.is_destructive())
+                .map(str::to_owned),
+            rule: r,
             message: f.message,
             statement: f.statement,
             line: f.line,

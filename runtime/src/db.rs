@@ -4,10 +4,9 @@ use std::cell::RefCell;
 use std::fmt;
 
 use diesel::connection::SimpleConnection;
-use updown_sql::Dialect;
 
-use crate::backend::Backend;
 use crate::connection::AnyConnection;
+use crate::url::Backend;
 
 /// What a migration body returns: `Ok(())`, or an error that rolls the migration back.
 pub type Result<T = (), E = MigrationError> = std::result::Result<T, E>;
@@ -144,11 +143,7 @@ impl Guard {
             if !["DROP", "TRUNCATE", "DELETE", "UPDATE", "ALTER", "RENAME"].contains(&first.as_str()) {
                 return None;
             }
-            let dialect = match backend {
-                Backend::Postgres => Dialect::Postgres,
-                Backend::Mysql => Dialect::Mysql,
-                Backend::Sqlite => Dialect::Sqlite,
-            };
+            let dialect = backend.dialect();
             let first_line = 1 + guard.created.matches('\n').count();
             let script = format!("{}{statement}", guard.created);
             let finding = updown_sql::destructive(&script, dialect)

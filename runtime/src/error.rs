@@ -22,8 +22,33 @@ pub enum Error {
     #[error("cannot connect to {url}: {cause}")]
     Connect { url: String, cause: String },
 
+    #[error("{context}")]
+    Database {
+        context: String,
+        #[source]
+        source: diesel::result::Error,
+    },
+
+    /// A query failed and its message may hold the password (a lock or connection
+    /// error): its text is kept scrubbed, not the error itself.
     #[error("{context}: {cause}")]
-    Database { context: String, cause: String },
+    DatabaseText { context: String, cause: String },
+
+    #[error(
+        "cannot create the scratch database `{name}` on {server} (the account needs the right to create databases): {cause}"
+    )]
+    Scratch {
+        name: String,
+        server: String,
+        cause: String,
+    },
+
+    #[error("{context}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
 
     #[error(
         "no migrations are registered in this program; if they live in a library crate, name that crate once in the binary (`use my_migrations as _;`), otherwise the linker drops them"
@@ -33,7 +58,7 @@ pub enum Error {
     #[error("{}", duplicates(.0))]
     DuplicateVersions(Vec<Duplicate>),
 
-    #[error("no migration has version {version}; run `status` to list them")]
+    #[error("no migration has version {version}")]
     UnknownVersion { version: i64 },
 
     #[error("{command} refused, nothing was changed:\n{}", bullets(.problems))]
@@ -43,7 +68,7 @@ pub enum Error {
     },
 
     #[error(
-        "timed out after {}s waiting for the migration lock{}; another migrator is running. Wait for it, or raise `--lock-timeout`",
+        "timed out after {}s waiting for the migration lock{}; another migrator is running",
         .waited.as_secs(),
         .holder.as_ref().map(|h| format!(" held by {h}")).unwrap_or_default()
     )]
@@ -66,28 +91,21 @@ pub enum Error {
 }
 
 impl Error {
-    /// The documented exit code for this error: 1 preflight refused, 2 a migration
-    /// failed, 4 a rollback failed, 5 configuration or usage.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            Error::Refused { .. } | Error::LockTimeout { .. } => 1,
-            Error::MigrationFailed(_) => 2,
-            Error::RollbackFailed(_) => 4,
-            Error::InvalidUrl { .. }
-            | Error::BackendNotCompiled { .. }
-            | Error::Connect { .. }
-            | Error::Database { .. }
-            | Error::NoMigrations
-            | Error::DuplicateVersions(_)
-            | Error::UnknownVersion { .. }
-            | Error::DryRunUnsupported { .. } => 5,
+    /// The message followed by each of its causes, `: `-separated.
+    pub fn full_message(&self) -> String {
+        let mut out = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(e) = cause {
+            out.push_str(&format!(": {e}"));
+            cause = e.source();
         }
+        out
     }
 
-    pub(crate) fn database(context: impl Into<String>, cause: impl fmt::Display) -> Self {
+    pub(crate) fn database(context: impl Into<String>, source: diesel::result::Error) -> Self {
         Error::Database {
             context: context.into(),
-            cause: cause.to_string(),
+            source,
         }
     }
 }
@@ -142,8 +160,9 @@ pub enum Problem {
         name: String,
         reason: String,
     },
-    /// A guard of the `production` environment.
-    Production { reason: String },
+    /// A guard of the `production` environment: `reset` is refused, `rollback` and
+    /// `redo` need a confirmation.
+    Production { command: &'static str },
 }
 
 impl fmt::Display for Problem {
@@ -156,17 +175,17 @@ impl fmt::Display for Problem {
                 current,
             } => write!(
                 f,
-                "migration {version} {name} was changed after it was applied (checksum {} recorded, {} in the code); restore its code, or if the edit is intended run `repair --version {version}` to accept it (or pass `--allow-drift`)",
+                "migration {version} {name} was changed after it was applied (checksum {} recorded, {} in the code)",
                 short(recorded),
                 short(current)
             ),
             Problem::Missing { version, name } => write!(
                 f,
-                "migration {version} {name} is applied in the database but not in the code; restore it, or pass `--allow-missing` if it was removed on purpose"
+                "migration {version} {name} is applied in the database but not in the code"
             ),
             Problem::NotInCode { version, name } => write!(
                 f,
-                "migration {version} {name} cannot be rolled back: its code is not in this program, so its `down` cannot run; restore it, or roll back only newer migrations with `--to {version}`"
+                "migration {version} {name} cannot be rolled back: its code is not in this program, so its `down` cannot run"
             ),
             Problem::OutOfOrder {
                 version,
@@ -174,11 +193,11 @@ impl fmt::Display for Problem {
                 latest_applied,
             } => write!(
                 f,
-                "migration {version} {name} is pending but older than {latest_applied}, which is already applied; give it a newer version, or pass `--allow-out-of-order` to apply it anyway"
+                "migration {version} {name} is pending but older than {latest_applied}, which is already applied"
             ),
             Problem::Dirty { version, name } => write!(
                 f,
-                "migration {version} {name} is marked dirty: it failed or was interrupted outside a transaction and may be half-applied; undo what it did and run `repair --version {version}` (it runs again on the next migrate), or finish it by hand and run `repair --version {version} --applied`"
+                "migration {version} {name} is marked dirty: it failed or was interrupted outside a transaction and may be half-applied"
             ),
             Problem::Irreversible {
                 version,
@@ -186,14 +205,20 @@ impl fmt::Display for Problem {
                 reason,
             } => write!(
                 f,
-                "migration {version} {name} is irreversible (\"{reason}\"); roll back only the migrations after it with `--to {version}`"
+                "migration {version} {name} is irreversible (\"{reason}\")"
             ),
-            Problem::Production { reason } => f.write_str(reason),
+            Problem::Production { command: "reset" } => f.write_str(
+                "reset rolls back every migration and is refused in the production environment",
+            ),
+            Problem::Production { command } => write!(
+                f,
+                "`{command}` undoes migrations in the production environment and needs a confirmation"
+            ),
         }
     }
 }
 
-fn short(checksum: &str) -> &str {
+pub(crate) fn short(checksum: &str) -> &str {
     &checksum[..checksum.len().min(12)]
 }
 
@@ -231,12 +256,13 @@ fn failed(what: &str, doing: &str, f: &Failure) -> String {
     if let Some(statement) = &f.statement {
         out.push_str(&format!("\n  statement: {}", one_line(statement)));
     }
-    match f.aftermath {
-        Aftermath::RolledBack => out.push_str("\n  its transaction was rolled back, so nothing of it remains; what ran before it stays. Fix it and run the command again"),
-        Aftermath::Dirty => out.push_str(&format!(
-            "\n  it ran outside a transaction and may be half-done, so it is marked dirty and {doing} stopped here; undo what it did and run `repair --version {0}`, or finish it by hand and run `repair --version {0} --applied`",
-            f.version
-        )),
+    out.push_str(match f.aftermath {
+        Aftermath::RolledBack => "\n  its transaction was rolled back, so nothing of it remains; what ran before it stays",
+        Aftermath::Dirty => "\n  it ran outside a transaction and may be half-done, so it is marked dirty and ",
+    });
+    if f.aftermath == Aftermath::Dirty {
+        out.push_str(doing);
+        out.push_str(" stopped here");
     }
     out
 }

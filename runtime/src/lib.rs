@@ -39,10 +39,12 @@ mod db;
 mod error;
 mod migration;
 mod migrator;
+mod plan;
 mod registry;
+mod run;
 pub mod scaffold;
+mod schema;
 mod session;
-pub mod snapshot;
 mod statement_log;
 mod status;
 pub mod testing;
@@ -50,34 +52,48 @@ mod tracking;
 mod url;
 mod verify;
 
-pub use backend::Backend;
 pub use connection::AnyConnection;
 pub use db::{Db, MigrationError, Result};
 pub use diesel;
 pub use error::{Aftermath, Duplicate, Error, Failure, Problem};
-pub use migration::{Body, Direction, Migration};
-pub use migrator::{
-    Action, Event, MigrateOptions, Migrator, Progress, Report, RollbackOptions, RollbackTarget,
-    Step,
+pub use migration::{Body, Migration, Origin};
+pub use migrator::Migrator;
+pub use plan::{Plan, Planned, Request};
+pub use registry::{Compiled, Registry, Source};
+pub use run::{
+    Action, Event, MigrateOptions, Progress, Repair, RepairChange, Report, RollbackOptions,
+    RollbackTarget, Step,
 };
-pub use registry::Registry;
 pub use status::{MigrationStatus, State, Status, Summary};
-pub use tracking::{AppliedRow, HistoryEntry};
+pub use tracking::{AppliedRow, HistoryAction, HistoryEntry, Outcome, RowState};
 pub use updown_macros::{Migration, migration};
-pub use url::DatabaseUrl;
+pub use updown_sql::{Dialect, Rule};
+pub use url::{Backend, DatabaseUrl};
 pub use verify::{Verdict, VerifyOptions, VerifyReport, VerifyStep};
+
+/// Schema snapshots: what `verify` compares.
+pub mod snapshot {
+    pub use crate::schema::{Column, Difference, Index, Snapshot, Table};
+
+    /// Reads the schema of the database at `database_url`, without updown's own tables.
+    pub fn read(database_url: &str) -> Result<Snapshot, crate::Error> {
+        let url = crate::DatabaseUrl::parse(database_url)?;
+        crate::session::Session::open(&url)?.snapshot()
+    }
+}
 
 /// What a migration file needs: `use updown::prelude::*;`.
 pub mod prelude {
-    pub use crate::backend::Backend;
     pub use crate::connection::AnyConnection;
     pub use crate::db::{Db, MigrationError, Result};
+    pub use crate::url::Backend;
     pub use updown_macros::{Migration, migration};
 }
 
 /// Used by the code the macros generate; not a stable API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::migration::{Body, Migration};
+    pub use crate::migration::{Code, Registration};
     pub use inventory;
+    pub use updown_sql::{Dialect, Rule};
 }

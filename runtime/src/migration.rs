@@ -1,56 +1,25 @@
-//! A migration as the macros register it.
+//! A migration, whatever its source: compiled in by the macros, or built at run time
+//! (SQL read from disk, say). Everything downstream sees this one type.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use updown_sql::{Dialect, Rule};
 
 use crate::db::{Db, Result};
-
-/// One registered migration: what `#[migration]` and `#[derive(Migration)]` generate.
-///
-/// The fields are filled in by the macros; read them through the methods.
-#[derive(Debug)]
-pub struct Migration {
-    #[doc(hidden)]
-    pub version: i64,
-    #[doc(hidden)]
-    pub name: &'static str,
-    #[doc(hidden)]
-    pub checksum: &'static str,
-    #[doc(hidden)]
-    pub transaction: bool,
-    #[doc(hidden)]
-    pub destructive: Option<&'static str>,
-    #[doc(hidden)]
-    pub irreversible: Option<&'static str>,
-    #[doc(hidden)]
-    pub up: Body,
-    #[doc(hidden)]
-    pub down: Option<Body>,
-    #[doc(hidden)]
-    pub dialect: Option<&'static str>,
-    #[doc(hidden)]
-    pub unchecked_sql: Option<&'static str>,
-    #[doc(hidden)]
-    pub allow: &'static [&'static str],
-    /// The SQL literals of a Rust `up`, for `check`.
-    #[doc(hidden)]
-    pub sql_up: &'static [&'static str],
-    #[doc(hidden)]
-    pub sql_down: &'static [&'static str],
-    #[doc(hidden)]
-    pub file: &'static str,
-    #[doc(hidden)]
-    pub line: u32,
-}
+use crate::run::Action;
 
 /// The code of one direction of a migration.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub enum Body {
     /// A Rust function taking the migration context.
     Rust(fn(&mut Db) -> Result<()>),
     /// A SQL script, run statement by statement.
-    Sql(&'static str),
+    Sql(Cow<'static, str>),
 }
 
-impl std::fmt::Debug for Body {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Body::Rust(_) => f.write_str("Body::Rust(..)"),
             Body::Sql(sql) => f.debug_tuple("Body::Sql").field(sql).finish(),
@@ -58,27 +27,107 @@ impl std::fmt::Debug for Body {
     }
 }
 
-/// Which way a migration runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    Up,
-    Down,
+/// Where a migration was defined, for messages.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Origin {
+    /// Compiled into the program: the macro's item.
+    Code { file: &'static str, line: u32 },
+    /// Built at run time from this file or folder.
+    Path(Cow<'static, str>),
+    /// Built at run time by the program itself.
+    Program,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Code { file, line } => write!(f, "{file}:{line}"),
+            Origin::Path(path) => f.write_str(path),
+            Origin::Program => f.write_str("built by the program"),
+        }
+    }
+}
+
+/// One migration: its identity, its code and the options it declared.
+///
+/// Compiled-in migrations come from `#[migration]` and `#[derive(Migration)]`; others
+/// are built with [`Migration::sql`].
+#[derive(Debug, Clone)]
+pub struct Migration {
+    pub(crate) version: i64,
+    pub(crate) name: Cow<'static, str>,
+    pub(crate) checksum: Cow<'static, str>,
+    pub(crate) up: Body,
+    pub(crate) down: Option<Body>,
+    pub(crate) transaction: bool,
+    pub(crate) destructive: Option<Cow<'static, str>>,
+    pub(crate) irreversible: Option<Cow<'static, str>>,
+    pub(crate) dialect: Option<Dialect>,
+    pub(crate) unchecked_sql: Option<Cow<'static, str>>,
+    pub(crate) allow: Cow<'static, [Rule]>,
+    /// The SQL literals of Rust bodies, for `check`; empty for SQL bodies.
+    pub(crate) sql_up: Cow<'static, [&'static str]>,
+    pub(crate) sql_down: Cow<'static, [&'static str]>,
+    pub(crate) origin: Origin,
 }
 
 impl Migration {
+    /// A SQL migration built at run time, checksummed as `#[derive(Migration)]` does:
+    /// the same SQL gives the same checksum whichever way it was registered.
+    ///
+    /// ```
+    /// let m = updown::Migration::sql(1, "create_t", "CREATE TABLE t (x INT)", Some("DROP TABLE t"));
+    /// assert_eq!(m.label(), "1 create_t");
+    /// ```
+    pub fn sql(
+        version: i64,
+        name: impl Into<Cow<'static, str>>,
+        up: impl Into<Cow<'static, str>>,
+        down: Option<impl Into<Cow<'static, str>>>,
+    ) -> Migration {
+        let up: Cow<'static, str> = up.into();
+        let down: Option<Cow<'static, str>> = down.map(Into::into);
+        let checksum = updown_sql::checksum::sql_migration(&up, down.as_deref());
+        Migration {
+            checksum: checksum.into(),
+            up: Body::Sql(up),
+            down: down.map(Body::Sql),
+            ..Migration::new(version, name.into(), Origin::Program)
+        }
+    }
+
+    fn new(version: i64, name: Cow<'static, str>, origin: Origin) -> Migration {
+        Migration {
+            version,
+            name,
+            checksum: Cow::Borrowed(""),
+            up: Body::Sql(Cow::Borrowed("")),
+            down: None,
+            transaction: true,
+            destructive: None,
+            irreversible: None,
+            dialect: None,
+            unchecked_sql: None,
+            allow: Cow::Borrowed(&[]),
+            sql_up: Cow::Borrowed(&[]),
+            sql_down: Cow::Borrowed(&[]),
+            origin,
+        }
+    }
+
     /// The version, unique across the program.
     pub fn version(&self) -> i64 {
         self.version
     }
 
     /// The name: the module or struct name in snake_case unless set with `name = "..."`.
-    pub fn name(&self) -> &'static str {
-        self.name
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
-    /// SHA-256 (hex) of the canonical form of the migration's code, fixed at compile time.
-    pub fn checksum(&self) -> &'static str {
-        self.checksum
+    /// SHA-256 (hex) of the canonical form of the migration's code.
+    pub fn checksum(&self) -> &str {
+        &self.checksum
     }
 
     /// Whether the body runs in one transaction with its tracking rows.
@@ -87,28 +136,33 @@ impl Migration {
     }
 
     /// The reason given with `destructive = "..."`, if any.
-    pub fn destructive(&self) -> Option<&'static str> {
-        self.destructive
+    pub fn destructive(&self) -> Option<&str> {
+        self.destructive.as_deref()
     }
 
     /// The reason given with `irreversible = "..."`, if any: such a migration has no `down`.
-    pub fn irreversible(&self) -> Option<&'static str> {
-        self.irreversible
+    pub fn irreversible(&self) -> Option<&str> {
+        self.irreversible.as_deref()
     }
 
     /// The SQL dialect declared with `dialect = "..."`, if any.
-    pub fn dialect(&self) -> Option<&'static str> {
+    pub fn dialect(&self) -> Option<Dialect> {
         self.dialect
     }
 
-    /// The lint rules `check` does not report for this migration (`allow = [...]`).
-    pub fn allowed_rules(&self) -> &'static [&'static str] {
-        self.allow
+    /// The reason given with `unchecked_sql = "..."`, if any.
+    pub fn unchecked_sql(&self) -> Option<&str> {
+        self.unchecked_sql.as_deref()
     }
 
-    /// Where the migration is defined, as `file:line`.
-    pub fn location(&self) -> String {
-        format!("{}:{}", self.file, self.line)
+    /// The lint rules `check` does not report for this migration (`allow = [...]`).
+    pub fn allowed_rules(&self) -> &[Rule] {
+        &self.allow
+    }
+
+    /// Where the migration is defined.
+    pub fn origin(&self) -> &Origin {
+        &self.origin
     }
 
     /// `20250101120000 create_users`: how messages name a migration.
@@ -116,12 +170,162 @@ impl Migration {
         format!("{} {}", self.version, self.name)
     }
 
-    pub(crate) fn body(&self, direction: Direction) -> Option<Body> {
-        match direction {
-            Direction::Up => Some(self.up),
-            Direction::Down => self.down,
+    /// The code that runs for `action`: `up` to apply, `down` to roll back.
+    pub fn body(&self, action: Action) -> Option<&Body> {
+        match action {
+            Action::Apply => Some(&self.up),
+            Action::Rollback => self.down.as_ref(),
+        }
+    }
+
+    /// The SQL `check` can see for `action`: a SQL body, or the literals of a Rust one.
+    pub(crate) fn scripts(&self, action: Action) -> Vec<&str> {
+        let literals = match action {
+            Action::Apply => &self.sql_up,
+            Action::Rollback => &self.sql_down,
+        };
+        match self.body(action) {
+            Some(Body::Sql(sql)) => vec![sql],
+            Some(Body::Rust(_)) => literals.to_vec(),
+            None => Vec::new(),
         }
     }
 }
 
-inventory::collect!(Migration);
+/// A migration as the macros register it: `'static` data built in a constant, turned
+/// into a [`Migration`] when the registry collects it. Its builder keeps generated code
+/// stable when options are added.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct Registration {
+    version: i64,
+    name: &'static str,
+    checksum: &'static str,
+    file: &'static str,
+    line: u32,
+    up: Code,
+    down: Option<Code>,
+    transaction: bool,
+    destructive: Option<&'static str>,
+    irreversible: Option<&'static str>,
+    dialect: Option<Dialect>,
+    unchecked_sql: Option<&'static str>,
+    allow: &'static [Rule],
+    sql_up: &'static [&'static str],
+    sql_down: &'static [&'static str],
+}
+
+/// [`Body`] as a constant holds it.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub enum Code {
+    Rust(fn(&mut Db) -> Result<()>),
+    Sql(&'static str),
+}
+
+impl From<Code> for Body {
+    fn from(code: Code) -> Body {
+        match code {
+            Code::Rust(f) => Body::Rust(f),
+            Code::Sql(sql) => Body::Sql(Cow::Borrowed(sql)),
+        }
+    }
+}
+
+#[doc(hidden)]
+impl Registration {
+    pub const fn new(
+        version: i64,
+        name: &'static str,
+        checksum: &'static str,
+        file: &'static str,
+        line: u32,
+        up: Code,
+    ) -> Self {
+        Registration {
+            version,
+            name,
+            checksum,
+            file,
+            line,
+            up,
+            down: None,
+            transaction: true,
+            destructive: None,
+            irreversible: None,
+            dialect: None,
+            unchecked_sql: None,
+            allow: &[],
+            sql_up: &[],
+            sql_down: &[],
+        }
+    }
+
+    pub const fn down(mut self, down: Code) -> Self {
+        self.down = Some(down);
+        self
+    }
+
+    pub const fn transaction(mut self, on: bool) -> Self {
+        self.transaction = on;
+        self
+    }
+
+    pub const fn destructive(mut self, reason: &'static str) -> Self {
+        self.destructive = Some(reason);
+        self
+    }
+
+    pub const fn irreversible(mut self, reason: &'static str) -> Self {
+        self.irreversible = Some(reason);
+        self
+    }
+
+    pub const fn dialect(mut self, dialect: Dialect) -> Self {
+        self.dialect = Some(dialect);
+        self
+    }
+
+    pub const fn unchecked_sql(mut self, reason: &'static str) -> Self {
+        self.unchecked_sql = Some(reason);
+        self
+    }
+
+    pub const fn allow(mut self, rules: &'static [Rule]) -> Self {
+        self.allow = rules;
+        self
+    }
+
+    pub const fn sql_literals(
+        mut self,
+        up: &'static [&'static str],
+        down: &'static [&'static str],
+    ) -> Self {
+        self.sql_up = up;
+        self.sql_down = down;
+        self
+    }
+
+    pub(crate) fn migration(&self) -> Migration {
+        let origin = Origin::Code {
+            file: self.file,
+            line: self.line,
+        };
+        Migration {
+            checksum: Cow::Borrowed(self.checksum),
+            up: self.up.into(),
+            down: self.down.map(Body::from),
+            transaction: self.transaction,
+            destructive: self.destructive.map(Cow::Borrowed),
+            irreversible: self.irreversible.map(Cow::Borrowed),
+            dialect: self.dialect,
+            unchecked_sql: self.unchecked_sql.map(Cow::Borrowed),
+            allow: Cow::Borrowed(self.allow),
+            sql_up: Cow::Borrowed(self.sql_up),
+            sql_down: Cow::Borrowed(self.sql_down),
+            ..Migration::new(self.version, Cow::Borrowed(self.name), origin)
+        }
+    }
+}
+
+inventory::collect!(Registration);

@@ -1,41 +1,86 @@
-//! All migrations linked into the program, sorted and validated before anything runs.
+//! Where migrations come from ([`Source`]), merged into one [`Registry`], sorted and
+//! validated once before anything runs.
 
 use crate::error::{Duplicate, Error};
-use crate::migration::Migration;
+use crate::migration::{Migration, Registration};
+
+/// A place migrations come from: the ones compiled into the program ([`Compiled`]), or
+/// any list built at run time.
+pub trait Source {
+    /// The migrations of this source, in any order.
+    fn migrations(&self) -> Result<Vec<Migration>, Error>;
+}
+
+/// Every migration registered with `#[migration]` or `#[derive(Migration)]` in the
+/// crates linked into this program.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Compiled;
+
+impl Source for Compiled {
+    fn migrations(&self) -> Result<Vec<Migration>, Error> {
+        Ok(inventory::iter::<Registration>
+            .into_iter()
+            .map(Registration::migration)
+            .collect())
+    }
+}
+
+impl Source for Vec<Migration> {
+    fn migrations(&self) -> Result<Vec<Migration>, Error> {
+        Ok(self.clone())
+    }
+}
 
 /// The migrations of this program, sorted by version, versions unique.
+///
+/// ```no_run
+/// # fn main() -> Result<(), updown::Error> {
+/// let registry = updown::Registry::collect()?;
+/// for m in registry.migrations() {
+///     println!("{}", m.label());
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Registry {
-    migrations: Vec<&'static Migration>,
+    migrations: Vec<Migration>,
 }
 
 impl Registry {
-    /// Every migration registered with `#[migration]` or `#[derive(Migration)]` in the
-    /// crates linked into this program.
+    /// The compiled-in migrations ([`Compiled`]).
     ///
     /// Migrations of a library crate are linked only if the program names that crate
     /// (`use my_migrations as _;`); with none found this is [`Error::NoMigrations`].
     pub fn collect() -> Result<Self, Error> {
-        Self::from_migrations(inventory::iter::<Migration>.into_iter().collect())
+        Self::from_sources(&[&Compiled])
+    }
+
+    /// The migrations of every source, merged and validated as one plan.
+    pub fn from_sources(sources: &[&dyn Source]) -> Result<Self, Error> {
+        let mut migrations = Vec::new();
+        for source in sources {
+            migrations.extend(source.migrations()?);
+        }
+        Self::from_migrations(migrations)
     }
 
     /// A registry of the given migrations, validated: not empty, versions unique.
-    pub fn from_migrations(mut migrations: Vec<&'static Migration>) -> Result<Self, Error> {
+    pub fn from_migrations(mut migrations: Vec<Migration>) -> Result<Self, Error> {
         if migrations.is_empty() {
             return Err(Error::NoMigrations);
         }
-        migrations.sort_by_key(|m| (m.version, m.file, m.line));
+        migrations.sort_by(|a, b| (a.version, &a.origin).cmp(&(b.version, &b.origin)));
         let mut duplicates: Vec<Duplicate> = Vec::new();
         for pair in migrations.windows(2) {
             if pair[0].version != pair[1].version {
                 continue;
             }
-            let place = |m: &Migration| format!("{} ({})", m.name, m.location());
+            let place = |m: &Migration| format!("{} ({})", m.name, m.origin);
             match duplicates.last_mut() {
-                Some(d) if d.version == pair[1].version => d.places.push(place(pair[1])),
+                Some(d) if d.version == pair[1].version => d.places.push(place(&pair[1])),
                 _ => duplicates.push(Duplicate {
                     version: pair[0].version,
-                    places: vec![place(pair[0]), place(pair[1])],
+                    places: vec![place(&pair[0]), place(&pair[1])],
                 }),
             }
         }
@@ -46,14 +91,15 @@ impl Registry {
     }
 
     /// All migrations, by version.
-    pub fn migrations(&self) -> &[&'static Migration] {
+    pub fn migrations(&self) -> &[Migration] {
         &self.migrations
     }
 
-    pub fn get(&self, version: i64) -> Option<&'static Migration> {
+    /// The migration with this version.
+    pub fn get(&self, version: i64) -> Option<&Migration> {
         self.migrations
             .binary_search_by_key(&version, |m| m.version)
             .ok()
-            .map(|i| self.migrations[i])
+            .map(|i| &self.migrations[i])
     }
 }

@@ -6,6 +6,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use heck::{ToSnakeCase, ToUpperCamelCase};
+
 /// The files a scaffold wrote.
 #[derive(Debug)]
 pub struct Scaffold {
@@ -75,7 +77,7 @@ pub fn new_migration(
     kind: Kind,
     now: SystemTime,
 ) -> Result<Scaffold, ScaffoldError> {
-    let name = name.trim().replace(['-', ' '], "_").to_lowercase();
+    let name = name.trim().to_snake_case();
     let valid = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
         && name
             .chars()
@@ -159,16 +161,7 @@ mod {name} {{
 }
 
 fn sql_template(date: &str, time: &str, name: &str) -> String {
-    let type_name: String = name
-        .split('_')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut c = p.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect();
+    let type_name = name.to_upper_camel_case();
     format!(
         r#"use updown::prelude::*;
 

@@ -1,30 +1,36 @@
-//! One connection to the database being migrated, and the steps run on it: each
-//! migration applied or reverted with its tracking and history rows.
+//! One connection to the database being migrated, held under the migration lock, and
+//! the steps run on it: each migration applied or reverted with its tracking and
+//! history rows.
 
+use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
-use diesel::Connection;
+use diesel::connection::{Connection, TransactionManager};
+use diesel::{QueryableByName, RunQueryDsl};
 
-use crate::backend::Driver;
+use crate::backend::{self, Driver, LockError};
 use crate::connection::AnyConnection;
-use crate::db::{Db, MigrationError};
+use crate::db::{Db, Guard, MigrationError};
 use crate::error::{Aftermath, Error, Failure};
-use crate::migration::{Body, Direction, Migration};
-use crate::migrator::{Action, Event, Progress, Report, Step};
+use crate::migration::{Body, Migration};
+use crate::plan::Planned;
 use crate::registry::Registry;
+use crate::run::{Action, Event, Progress, Report, Step};
+use crate::schema::Snapshot;
 use crate::statement_log::StatementLog;
 use crate::status::Status;
-use crate::tracking::{self, AppliedRow, NewHistory, STATE_APPLIED, STATE_DIRTY};
+use crate::tracking::{AppliedRow, HistoryAction, HistoryEntry, NewHistory, RowState, Tracking};
+use crate::url::DatabaseUrl;
 
 /// One connection, its driver, and the log of the statements it ran.
 pub(crate) struct Session {
-    pub(crate) conn: AnyConnection,
-    pub(crate) driver: Box<dyn Driver>,
-    pub(crate) log: StatementLog,
+    conn: AnyConnection,
+    driver: Box<dyn Driver>,
+    log: StatementLog,
     /// A dry run: steps run inside one transaction that is rolled back at the end, and
     /// each step's statements are kept for the report.
-    pub(crate) dry_run: bool,
+    dry_run: bool,
 }
 
 /// Why one step failed inside its transaction.
@@ -39,28 +45,134 @@ impl From<diesel::result::Error> for StepError {
     }
 }
 
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
 impl Session {
-    pub(crate) fn tracked(&mut self) -> Result<bool, Error> {
+    pub(crate) fn open(url: &DatabaseUrl) -> Result<Session, Error> {
+        let (mut conn, driver) = backend::connect(url)?;
+        let log = StatementLog::default();
+        conn.set_instrumentation(log.clone());
+        Ok(Session {
+            conn,
+            driver,
+            log,
+            dry_run: false,
+        })
+    }
+
+    /// Runs `f` on `url` holding the migration lock, with updown's tables in place. The
+    /// lock is released on every path out of `f`; if the process dies, the database
+    /// releases it with the connection.
+    pub(crate) fn locked<T>(
+        url: &DatabaseUrl,
+        timeout: Duration,
+        f: impl FnOnce(&mut Session) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        Self::locked_with(url, timeout, true, f)
+    }
+
+    /// A dry run of `f`, under the lock: where DDL is transactional, inside one
+    /// transaction rolled back at the end (updown's tables included), each body's
+    /// statements captured; elsewhere nothing runs and SQL migrations are listed.
+    pub(crate) fn rehearsed(
+        url: &DatabaseUrl,
+        timeout: Duration,
+        f: impl FnOnce(&mut Session) -> Result<Report, Error>,
+    ) -> Result<Report, Error> {
+        type Manager = <AnyConnection as Connection>::TransactionManager;
+        Self::locked_with(url, timeout, false, |session| {
+            session.dry_run = true;
+            session.log.set_capture(true);
+            if !session.driver.transactional_ddl() {
+                return f(session);
+            }
+            Manager::begin_transaction(&mut session.conn)
+                .map_err(|e| Error::database("starting the dry run's transaction", e))?;
+            let result = session.create_tracking().and_then(|()| f(session));
+            Manager::rollback_transaction(&mut session.conn)
+                .map_err(|e| Error::database("rolling back the dry run", e))?;
+            result
+        })
+    }
+
+    fn locked_with<T>(
+        url: &DatabaseUrl,
+        timeout: Duration,
+        create_tables: bool,
+        f: impl FnOnce(&mut Session) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut session = Session::open(url)?;
+        session
+            .driver
+            .lock(&mut session.conn, timeout)
+            .map_err(|e| match e {
+                LockError::Timeout { holder } => Error::LockTimeout {
+                    waited: timeout,
+                    holder,
+                },
+                LockError::Database(e) => Error::DatabaseText {
+                    context: "taking the migration lock".into(),
+                    cause: url.scrub(&e.to_string()),
+                },
+            })?;
+        let created = if create_tables {
+            session.create_tracking()
+        } else {
+            Ok(())
+        };
+        let result = created.and_then(|()| f(&mut session));
+        let released = session.driver.unlock(&mut session.conn);
+        match (result, released) {
+            (Err(e), _) => Err(e),
+            (Ok(_), Err(e)) => Err(Error::database("releasing the migration lock", e)),
+            (Ok(value), Ok(())) => Ok(value),
+        }
+    }
+
+    fn create_tracking(&mut self) -> Result<(), Error> {
+        self.driver
+            .create_tracking(&mut self.conn)
+            .map_err(|e| Error::database("creating updown's tables", e))
+    }
+
+    /// The door to updown's tables on this connection.
+    pub(crate) fn tracking(&mut self) -> Tracking<'_> {
+        Tracking(&mut self.conn)
+    }
+
+    fn tracked(&mut self) -> Result<bool, Error> {
         self.driver
             .tracking_exists(&mut self.conn)
             .map_err(|e| Error::database("looking for updown_migrations", e))
     }
 
+    /// The rows of `updown_migrations`, none when the table does not exist yet.
     pub(crate) fn applied(&mut self) -> Result<Vec<AppliedRow>, Error> {
-        tracking::applied(&mut self.conn)
+        if !self.tracked()? {
+            return Ok(Vec::new());
+        }
+        self.tracking()
+            .applied()
             .map_err(|e| Error::database("reading updown_migrations", e))
     }
 
-    pub(crate) fn applied_if_tracked(&mut self) -> Result<Vec<AppliedRow>, Error> {
-        if self.tracked()? {
-            self.applied()
-        } else {
-            Ok(Vec::new())
+    pub(crate) fn history(&mut self) -> Result<Vec<HistoryEntry>, Error> {
+        if !self.tracked()? {
+            return Ok(Vec::new());
         }
+        self.tracking()
+            .history()
+            .map_err(|e| Error::database("reading updown_history", e))
     }
 
     pub(crate) fn status(&mut self, registry: &Registry) -> Result<Status, Error> {
-        let rows = self.applied_if_tracked()?;
+        let rows = self.applied()?;
         Ok(Status::compute(registry, &rows))
     }
 
@@ -68,44 +180,83 @@ impl Session {
         if !self.tracked()? {
             return Ok(1);
         }
-        tracking::last_batch(&mut self.conn)
+        self.tracking()
+            .last_batch()
             .map(|b| b + 1)
             .map_err(|e| Error::database("reading the last batch", e))
     }
 
     pub(crate) fn record(&mut self, entry: &NewHistory<'_>) -> Result<(), Error> {
-        tracking::insert_history(&mut self.conn, entry)
+        self.tracking()
+            .record(entry)
             .map_err(|e| Error::database("writing updown_history", e))
     }
 
+    /// The schema, normalised, without updown's own tables.
+    pub(crate) fn snapshot(&mut self) -> Result<Snapshot, Error> {
+        self.driver
+            .snapshot(&mut self.conn)
+            .map_err(|e| Error::database("reading the schema", e))
+    }
+
+    /// The row count of each table, in one query per 200 tables (SQLite allows 500
+    /// terms in a compound SELECT).
+    pub(crate) fn row_counts<'t>(
+        &mut self,
+        tables: impl Iterator<Item = &'t String>,
+    ) -> Result<BTreeMap<String, i64>, Error> {
+        let tables: Vec<&String> = tables.collect();
+        let mut rows = BTreeMap::new();
+        for chunk in tables.chunks(200) {
+            let union: Vec<String> = chunk
+                .iter()
+                .map(|t| {
+                    format!(
+                        "SELECT '{}' AS name, COUNT(*) AS n FROM {}",
+                        t.replace('\'', "''"),
+                        self.driver.quote(t)
+                    )
+                })
+                .collect();
+            let counts: Vec<Count> = diesel::sql_query(union.join(" UNION ALL "))
+                .load(&mut self.conn)
+                .map_err(|e| Error::database("counting the rows of every table", e))?;
+            rows.extend(counts.into_iter().map(|c| (c.name, c.n)));
+        }
+        Ok(rows)
+    }
+
+    /// Applies the planned migrations, in order, as one new batch.
     pub(crate) fn apply_all(
         &mut self,
-        plan: &[&'static Migration],
+        plan: &[Planned<'_>],
         progress: Progress<'_>,
     ) -> Result<Report, Error> {
         let mut report = Report::default();
         if plan.is_empty() {
             return Ok(report);
         }
-        self.refuse_unrehearsable(plan.iter().copied(), Direction::Up)?;
+        self.refuse_unrehearsable(plan, Action::Apply)?;
         let batch = self.next_batch()?;
         report.batch = Some(batch);
-        for m in plan {
-            let step = self.step(m, Direction::Up, batch, progress)?;
+        for planned in plan {
+            let step = self.step(planned.migration, Action::Apply, batch, progress)?;
             report.steps.push(step);
         }
         Ok(report)
     }
 
+    /// Reverts the planned migrations, in order, each recorded under its own batch.
     pub(crate) fn revert_all(
         &mut self,
-        plan: &[(&'static Migration, &AppliedRow)],
+        plan: &[Planned<'_>],
         progress: Progress<'_>,
     ) -> Result<Report, Error> {
         let mut report = Report::default();
-        self.refuse_unrehearsable(plan.iter().map(|(m, _)| *m), Direction::Down)?;
-        for (m, row) in plan {
-            let step = self.step(m, Direction::Down, row.batch, progress)?;
+        self.refuse_unrehearsable(plan, Action::Rollback)?;
+        for planned in plan {
+            let batch = planned.batch.expect("a rollback plan knows each batch");
+            let step = self.step(planned.migration, Action::Rollback, batch, progress)?;
             report.steps.push(step);
         }
         Ok(report)
@@ -113,19 +264,17 @@ impl Session {
 
     /// In a dry run, a Rust migration that cannot run inside a transaction cannot be
     /// rehearsed, nor listed: refuse before anything runs.
-    fn refuse_unrehearsable(
-        &self,
-        plan: impl Iterator<Item = &'static Migration>,
-        direction: Direction,
-    ) -> Result<(), Error> {
+    fn refuse_unrehearsable(&self, plan: &[Planned<'_>], action: Action) -> Result<(), Error> {
         if !self.dry_run {
             return Ok(());
         }
         let transactional_ddl = self.driver.transactional_ddl();
         let rust: Vec<String> = plan
+            .iter()
+            .map(|p| p.migration)
             .filter(|m| !(m.transaction && transactional_ddl))
-            .filter(|m| matches!(m.body(direction), Some(Body::Rust(_))))
-            .map(|m| m.label())
+            .filter(|m| matches!(m.body(action), Some(Body::Rust(_))))
+            .map(Migration::label)
             .collect();
         if rust.is_empty() {
             return Ok(());
@@ -146,16 +295,12 @@ impl Session {
     /// before the body runs and clean after.
     pub(crate) fn step(
         &mut self,
-        m: &'static Migration,
-        direction: Direction,
+        m: &Migration,
+        action: Action,
         batch: i64,
         progress: Progress<'_>,
     ) -> Result<Step, Error> {
-        let action = match direction {
-            Direction::Up => Action::Apply,
-            Direction::Down => Action::Rollback,
-        };
-        let (version, name) = (m.version, m.name);
+        let (version, name) = (m.version, m.name());
         progress(Event::Started {
             action,
             version,
@@ -168,190 +313,163 @@ impl Session {
         let outcome = if self.dry_run && !transactional {
             // Cannot be rehearsed inside a transaction: listed, not run (only SQL
             // migrations get here; the dry run refused Rust ones up front).
-            statements = listed_statements(m, direction);
+            statements = listed_statements(m, action);
             Ok(())
         } else if transactional {
             self.conn
                 .transaction::<_, StepError, _>(|conn| {
-                    statements = run_body(conn, &log, m, direction).map_err(StepError::Body)?;
-                    record_success(conn, m, direction, batch, started.elapsed())?;
+                    statements = run_body(conn, &log, m, action).map_err(StepError::Body)?;
+                    record_success(&mut Tracking(conn), m, action, batch, started.elapsed())?;
                     Ok(())
                 })
                 .map_err(|e| (e, Aftermath::RolledBack))
         } else {
-            self.untransacted_step(m, direction, batch, started)
+            self.untransacted_step(m, action, batch, started)
         };
         let duration = started.elapsed();
-        match outcome {
-            Ok(()) => {
-                progress(Event::Finished {
-                    action,
-                    version,
-                    name,
-                    duration,
-                });
-                Ok(Step {
-                    action,
-                    version,
-                    name: name.to_owned(),
-                    duration,
-                    statements: if self.dry_run { statements } else { Vec::new() },
-                    rehearsed: transactional,
-                })
+        let Err((error, aftermath)) = outcome else {
+            progress(Event::Finished {
+                action,
+                version,
+                name,
+                duration,
+            });
+            return Ok(Step {
+                action,
+                version,
+                name: name.to_owned(),
+                duration,
+                statements: if self.dry_run { statements } else { Vec::new() },
+                rehearsed: transactional,
+            });
+        };
+        progress(Event::Failed {
+            action,
+            version,
+            name,
+            duration,
+        });
+        let (statement, cause) = match error {
+            StepError::Body(e) => (e.statement().map(str::to_owned), e.to_string()),
+            StepError::Tracking(e) => {
+                (None, format!("recording it in updown's tables failed: {e}"))
             }
-            Err((error, aftermath)) => {
-                progress(Event::Failed {
-                    action,
-                    version,
-                    name,
-                    duration,
-                });
-                let (statement, cause) = match error {
-                    StepError::Body(e) => (e.statement().map(str::to_owned), e.to_string()),
-                    StepError::Tracking(e) => {
-                        (None, format!("recording it in updown's tables failed: {e}"))
-                    }
-                };
-                let failure_text = match &statement {
-                    Some(s) => format!("{cause}\nstatement: {s}"),
-                    None => cause.clone(),
-                };
-                // The failure goes in the history even though the step's own rows were rolled back.
-                let recorded = tracking::insert_history(
-                    &mut self.conn,
-                    &NewHistory {
-                        version,
-                        name,
-                        action: history_action(direction),
-                        batch: Some(batch),
-                        checksum: m.checksum,
-                        duration_ms: millis(duration),
-                        error: Some(&failure_text),
-                        note: None,
-                    },
-                );
-                let cause = match recorded {
-                    Ok(()) => cause,
-                    Err(e) => format!(
-                        "{cause} (recording the failure in updown_history also failed: {e})"
-                    ),
-                };
-                let failure = Box::new(Failure {
-                    version,
-                    name: name.to_owned(),
-                    statement,
-                    cause,
-                    aftermath,
-                });
-                Err(match direction {
-                    Direction::Up => Error::MigrationFailed(failure),
-                    Direction::Down => Error::RollbackFailed(failure),
-                })
-            }
-        }
+        };
+        let failure_text = match &statement {
+            Some(s) => format!("{cause}\nstatement: {s}"),
+            None => cause.clone(),
+        };
+        // The failure goes in the history even though the step's own rows were rolled back.
+        let recorded = self.tracking().record(&NewHistory {
+            version,
+            name,
+            action: history_action(action),
+            batch: Some(batch),
+            checksum: m.checksum(),
+            duration_ms: millis(duration),
+            error: Some(&failure_text),
+            note: None,
+        });
+        let cause = match recorded {
+            Ok(()) => cause,
+            Err(e) => format!("{cause} (recording the failure in updown_history also failed: {e})"),
+        };
+        let failure = Box::new(Failure {
+            version,
+            name: name.to_owned(),
+            statement,
+            cause,
+            aftermath,
+        });
+        Err(match action {
+            Action::Apply => Error::MigrationFailed(failure),
+            Action::Rollback => Error::RollbackFailed(failure),
+        })
     }
 
     fn untransacted_step(
         &mut self,
-        m: &'static Migration,
-        direction: Direction,
+        m: &Migration,
+        action: Action,
         batch: i64,
         started: Instant,
     ) -> Result<(), (StepError, Aftermath)> {
-        let mark = match direction {
-            Direction::Up => tracking::insert_applied(
-                &mut self.conn,
-                m.version,
-                m.name,
-                m.checksum,
-                0,
-                batch,
-                STATE_DIRTY,
-            ),
-            Direction::Down => tracking::mark_dirty(&mut self.conn, m.version),
+        let mark = match action {
+            Action::Apply => self.tracking().insert_applied(m, 0, batch, RowState::Dirty),
+            Action::Rollback => self.tracking().mark_dirty(m.version),
         };
         mark.map_err(|e| (StepError::Tracking(e), Aftermath::RolledBack))?;
         let log = self.log.clone();
         let mut body_result = None;
         self.driver
             .outside_transaction(&mut self.conn, &mut |conn| {
-                body_result = Some(run_body(conn, &log, m, direction).map(drop));
+                body_result = Some(run_body(conn, &log, m, action).map(drop));
             })
             .map_err(|e| (StepError::Tracking(e), Aftermath::Dirty))?;
         body_result
             .expect("outside_transaction runs its closure")
             .map_err(|e| (StepError::Body(e), Aftermath::Dirty))?;
         let duration = started.elapsed();
-        let done = match direction {
-            Direction::Up => tracking::mark_clean(&mut self.conn, m.version, millis(duration)),
-            Direction::Down => tracking::delete_applied(&mut self.conn, m.version),
+        let mut tracking = self.tracking();
+        let done = match action {
+            Action::Apply => tracking.mark_clean(m.version, millis(duration)),
+            Action::Rollback => tracking.delete_applied(m.version),
         };
-        done.and_then(|()| record_history(&mut self.conn, m, direction, batch, duration))
+        done.and_then(|()| record_history(&mut tracking, m, action, batch, duration))
             .map_err(|e| (StepError::Tracking(e), Aftermath::Dirty))
     }
 }
 
-fn history_action(direction: Direction) -> &'static str {
-    match direction {
-        Direction::Up => "apply",
-        Direction::Down => "rollback",
+fn history_action(action: Action) -> HistoryAction {
+    match action {
+        Action::Apply => HistoryAction::Apply,
+        Action::Rollback => HistoryAction::Rollback,
     }
 }
 
-fn millis(d: Duration) -> i64 {
+pub(crate) fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 fn record_success(
-    conn: &mut AnyConnection,
+    tracking: &mut Tracking<'_>,
     m: &Migration,
-    direction: Direction,
+    action: Action,
     batch: i64,
     duration: Duration,
 ) -> diesel::QueryResult<()> {
-    match direction {
-        Direction::Up => tracking::insert_applied(
-            conn,
-            m.version,
-            m.name,
-            m.checksum,
-            millis(duration),
-            batch,
-            STATE_APPLIED,
-        )?,
-        Direction::Down => tracking::delete_applied(conn, m.version)?,
+    match action {
+        Action::Apply => tracking.insert_applied(m, millis(duration), batch, RowState::Applied)?,
+        Action::Rollback => tracking.delete_applied(m.version)?,
     }
-    record_history(conn, m, direction, batch, duration)
+    record_history(tracking, m, action, batch, duration)
 }
 
 fn record_history(
-    conn: &mut AnyConnection,
+    tracking: &mut Tracking<'_>,
     m: &Migration,
-    direction: Direction,
+    action: Action,
     batch: i64,
     duration: Duration,
 ) -> diesel::QueryResult<()> {
-    tracking::insert_history(
-        conn,
-        &NewHistory {
-            version: m.version,
-            name: m.name,
-            action: history_action(direction),
-            batch: Some(batch),
-            checksum: m.checksum,
-            duration_ms: millis(duration),
-            error: None,
-            note: match direction {
-                Direction::Up => m.destructive,
-                Direction::Down => None,
-            },
+    tracking.record(&NewHistory {
+        version: m.version,
+        name: m.name(),
+        action: history_action(action),
+        batch: Some(batch),
+        checksum: m.checksum(),
+        duration_ms: millis(duration),
+        error: None,
+        note: match action {
+            Action::Apply => m.destructive(),
+            Action::Rollback => None,
         },
-    )
+    })
 }
 
 /// The statements of a SQL body, for a dry run that cannot execute them.
-pub(crate) fn listed_statements(m: &Migration, direction: Direction) -> Vec<String> {
-    match m.body(direction) {
+fn listed_statements(m: &Migration, action: Action) -> Vec<String> {
+    match m.body(action) {
         Some(Body::Sql(sql)) => updown_sql::split(sql)
             .into_iter()
             .map(|s| s.text.to_owned())
@@ -367,13 +485,13 @@ fn run_body(
     conn: &mut AnyConnection,
     log: &StatementLog,
     m: &Migration,
-    direction: Direction,
+    action: Action,
 ) -> Result<Vec<String>, MigrationError> {
-    let Some(body) = m.body(direction) else {
+    let Some(body) = m.body(action) else {
         return Err(MigrationError::msg(format!(
             "migration {} is irreversible: {}",
             m.label(),
-            m.irreversible.unwrap_or("no down")
+            m.irreversible().unwrap_or("no down")
         )));
     };
     log.clear();
@@ -381,8 +499,8 @@ fn run_body(
     // SQL that Rust code builds at run time is checked as it runs; SQL bodies were checked
     // when the crate compiled.
     let _guard =
-        (direction == Direction::Up && m.destructive.is_none() && matches!(body, Body::Rust(_)))
-            .then(crate::db::Guard::enter);
+        (action == Action::Apply && m.destructive.is_none() && matches!(body, Body::Rust(_)))
+            .then(Guard::enter);
     let db = Db::wrap(conn);
     let result = match body {
         Body::Sql(sql) => db.batch_execute(sql),

@@ -19,6 +19,7 @@ pub enum State {
 }
 
 impl State {
+    /// The word `status` shows.
     pub fn as_str(self) -> &'static str {
         match self {
             State::Applied => "applied",
@@ -88,17 +89,17 @@ impl Status {
                     } else {
                         State::Applied
                     };
-                    from_row(r, m.name, m.checksum, state)
+                    from_row(r, &m.name, &m.checksum, state)
                 }
                 (Some(m), r) if r.is_none_or(|r| m.version < r.version) => {
                     i += 1;
                     MigrationStatus {
                         version: m.version,
-                        name: m.name.to_owned(),
+                        name: m.name().to_owned(),
                         state: State::Pending,
                         applied_at: None,
                         batch: None,
-                        checksum: m.checksum.to_owned(),
+                        checksum: m.checksum().to_owned(),
                         recorded_checksum: None,
                         duration_ms: None,
                     }

@@ -24,10 +24,16 @@ pub fn assert_reversible() {
 pub fn assert_reversible_on(database_url: &str) {
     let migrator = Registry::collect()
         .and_then(|registry| Migrator::new(registry, database_url))
-        .unwrap_or_else(|e| panic!("cannot verify the migrations: {e}"));
+        .unwrap_or_else(|e| panic!("cannot verify the migrations: {}", e.full_message()));
     let report = migrator
         .verify(&VerifyOptions::default(), &mut |_| {})
-        .unwrap_or_else(|e| panic!("cannot verify the migrations on {}: {e}", migrator.url()));
+        .unwrap_or_else(|e| {
+            let url = migrator.url();
+            panic!(
+                "cannot verify the migrations on {url}: {}",
+                e.full_message()
+            )
+        });
     if let Some(failure) = report.failure_text() {
         panic!(
             "a migration is not reversible on {}:\n{failure}",

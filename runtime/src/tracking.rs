@@ -5,6 +5,7 @@
 use diesel::prelude::*;
 
 use crate::connection::AnyConnection;
+use crate::migration::Migration;
 
 diesel::table! {
     updown_migrations (version) {
@@ -81,8 +82,75 @@ pub(crate) fn create_tables_sql(t: &ColumnTypes) -> String {
     )
 }
 
-pub(crate) const STATE_APPLIED: &str = "applied";
-pub(crate) const STATE_DIRTY: &str = "dirty";
+/// The state of a row of `updown_migrations`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowState {
+    /// Applied and recorded.
+    Applied,
+    /// Marked before a body that runs outside a transaction, and not cleared: the body
+    /// failed, was interrupted, or is running.
+    Dirty,
+}
+
+/// What a history row records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryAction {
+    Apply,
+    Rollback,
+    Baseline,
+    Repair,
+    Adopt,
+}
+
+/// How a recorded action ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    Failed,
+}
+
+/// The words of updown's tables for each enum, read and written in one place.
+macro_rules! words {
+    ($($ty:ident { $($variant:ident = $word:literal),+ $(,)? })+) => {$(
+        impl $ty {
+            /// The word stored in updown's tables.
+            pub fn as_str(self) -> &'static str {
+                match self { $($ty::$variant => $word),+ }
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl TryFrom<String> for $ty {
+            type Error = String;
+            fn try_from(word: String) -> Result<Self, String> {
+                match word.as_str() {
+                    $($word => Ok($ty::$variant),)+
+                    other => Err(format!(
+                        "unknown {} `{other}` in updown's tables; it was written by another program or a newer updown",
+                        stringify!($ty)
+                    )),
+                }
+            }
+        }
+    )+};
+}
+
+words! {
+    RowState { Applied = "applied", Dirty = "dirty" }
+    HistoryAction {
+        Apply = "apply",
+        Rollback = "rollback",
+        Baseline = "baseline",
+        Repair = "repair",
+        Adopt = "adopt",
+    }
+    Outcome { Ok = "ok", Failed = "failed" }
+}
 
 /// A row of `updown_migrations`.
 #[derive(Debug, Clone, Queryable)]
@@ -93,12 +161,14 @@ pub struct AppliedRow {
     pub applied_at: String,
     pub duration_ms: i64,
     pub batch: i64,
-    pub state: String,
+    #[diesel(deserialize_as = String)]
+    pub state: RowState,
 }
 
 impl AppliedRow {
+    /// Marked dirty: may be half-applied.
     pub fn is_dirty(&self) -> bool {
-        self.state == STATE_DIRTY
+        self.state == RowState::Dirty
     }
 }
 
@@ -108,15 +178,16 @@ pub struct HistoryEntry {
     pub id: i64,
     pub version: i64,
     pub name: String,
-    /// `apply`, `rollback`, `baseline`, `repair` or `adopt`.
-    pub action: String,
+    #[diesel(deserialize_as = String)]
+    pub action: HistoryAction,
     pub batch: Option<i64>,
     pub checksum: String,
     pub at: String,
     pub duration_ms: i64,
-    /// `ok` or `failed`.
-    pub outcome: String,
+    #[diesel(deserialize_as = String)]
+    pub outcome: Outcome,
     pub error: Option<String>,
+    /// A declared `destructive` reason, or what a repair or baseline did.
     pub note: Option<String>,
 }
 
@@ -124,7 +195,7 @@ pub struct HistoryEntry {
 pub(crate) struct NewHistory<'a> {
     pub version: i64,
     pub name: &'a str,
-    pub action: &'a str,
+    pub action: HistoryAction,
     pub batch: Option<i64>,
     pub checksum: &'a str,
     pub duration_ms: i64,
@@ -132,114 +203,110 @@ pub(crate) struct NewHistory<'a> {
     pub note: Option<&'a str>,
 }
 
-pub(crate) fn now() -> String {
+fn now() -> String {
     humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()
 }
 
-/// All applied (or dirty) migrations, by version: one SELECT.
-pub(crate) fn applied(conn: &mut AnyConnection) -> QueryResult<Vec<AppliedRow>> {
-    updown_migrations::table
-        .order(updown_migrations::version.asc())
-        .load(conn)
-}
+/// The one door to updown's two tables, on a connection (or inside a transaction of it).
+pub(crate) struct Tracking<'c>(pub(crate) &'c mut AnyConnection);
 
-pub(crate) fn history(conn: &mut AnyConnection) -> QueryResult<Vec<HistoryEntry>> {
-    updown_history::table
-        .order(updown_history::id.asc())
-        .load(conn)
-}
+impl Tracking<'_> {
+    /// All applied (or dirty) migrations, by version: one SELECT.
+    pub(crate) fn applied(&mut self) -> QueryResult<Vec<AppliedRow>> {
+        updown_migrations::table
+            .order(updown_migrations::version.asc())
+            .load(self.0)
+    }
 
-/// The highest batch number ever used, so that a new batch never reuses one.
-pub(crate) fn last_batch(conn: &mut AnyConnection) -> QueryResult<i64> {
-    let in_history: Option<i64> = updown_history::table
-        .select(diesel::dsl::max(updown_history::batch))
-        .first(conn)?;
-    let in_tracking: Option<i64> = updown_migrations::table
-        .select(diesel::dsl::max(updown_migrations::batch))
-        .first(conn)?;
-    Ok(in_history.unwrap_or(0).max(in_tracking.unwrap_or(0)))
-}
+    /// The audit trail, oldest first.
+    pub(crate) fn history(&mut self) -> QueryResult<Vec<HistoryEntry>> {
+        updown_history::table
+            .order(updown_history::id.asc())
+            .load(self.0)
+    }
 
-pub(crate) fn insert_applied(
-    conn: &mut AnyConnection,
-    version: i64,
-    name: &str,
-    checksum: &str,
-    duration_ms: i64,
-    batch: i64,
-    state: &str,
-) -> QueryResult<()> {
-    diesel::insert_into(updown_migrations::table)
-        .values((
-            updown_migrations::version.eq(version),
-            updown_migrations::name.eq(name),
-            updown_migrations::checksum.eq(checksum),
-            updown_migrations::applied_at.eq(now()),
-            updown_migrations::duration_ms.eq(duration_ms),
-            updown_migrations::batch.eq(batch),
-            updown_migrations::state.eq(state),
-        ))
-        .execute(conn)
-        .map(drop)
-}
+    /// The highest batch number ever used, so that a new batch never reuses one.
+    pub(crate) fn last_batch(&mut self) -> QueryResult<i64> {
+        let in_history: Option<i64> = updown_history::table
+            .select(diesel::dsl::max(updown_history::batch))
+            .first(self.0)?;
+        let in_tracking: Option<i64> = updown_migrations::table
+            .select(diesel::dsl::max(updown_migrations::batch))
+            .first(self.0)?;
+        Ok(in_history.unwrap_or(0).max(in_tracking.unwrap_or(0)))
+    }
 
-pub(crate) fn mark_clean(
-    conn: &mut AnyConnection,
-    version: i64,
-    duration_ms: i64,
-) -> QueryResult<()> {
-    diesel::update(updown_migrations::table.find(version))
-        .set((
-            updown_migrations::state.eq(STATE_APPLIED),
-            updown_migrations::duration_ms.eq(duration_ms),
-            updown_migrations::applied_at.eq(now()),
-        ))
-        .execute(conn)
-        .map(drop)
-}
+    pub(crate) fn insert_applied(
+        &mut self,
+        m: &Migration,
+        duration_ms: i64,
+        batch: i64,
+        state: RowState,
+    ) -> QueryResult<()> {
+        diesel::insert_into(updown_migrations::table)
+            .values((
+                updown_migrations::version.eq(m.version()),
+                updown_migrations::name.eq(m.name()),
+                updown_migrations::checksum.eq(m.checksum()),
+                updown_migrations::applied_at.eq(now()),
+                updown_migrations::duration_ms.eq(duration_ms),
+                updown_migrations::batch.eq(batch),
+                updown_migrations::state.eq(state.as_str()),
+            ))
+            .execute(self.0)
+            .map(drop)
+    }
 
-pub(crate) fn mark_dirty(conn: &mut AnyConnection, version: i64) -> QueryResult<()> {
-    diesel::update(updown_migrations::table.find(version))
-        .set(updown_migrations::state.eq(STATE_DIRTY))
-        .execute(conn)
-        .map(drop)
-}
+    pub(crate) fn mark_clean(&mut self, version: i64, duration_ms: i64) -> QueryResult<()> {
+        diesel::update(updown_migrations::table.find(version))
+            .set((
+                updown_migrations::state.eq(RowState::Applied.as_str()),
+                updown_migrations::duration_ms.eq(duration_ms),
+                updown_migrations::applied_at.eq(now()),
+            ))
+            .execute(self.0)
+            .map(drop)
+    }
 
-pub(crate) fn set_checksum(
-    conn: &mut AnyConnection,
-    version: i64,
-    checksum: &str,
-) -> QueryResult<()> {
-    diesel::update(updown_migrations::table.find(version))
-        .set(updown_migrations::checksum.eq(checksum))
-        .execute(conn)
-        .map(drop)
-}
+    pub(crate) fn mark_dirty(&mut self, version: i64) -> QueryResult<()> {
+        diesel::update(updown_migrations::table.find(version))
+            .set(updown_migrations::state.eq(RowState::Dirty.as_str()))
+            .execute(self.0)
+            .map(drop)
+    }
 
-pub(crate) fn delete_applied(conn: &mut AnyConnection, version: i64) -> QueryResult<()> {
-    diesel::delete(updown_migrations::table.find(version))
-        .execute(conn)
-        .map(drop)
-}
+    pub(crate) fn set_checksum(&mut self, version: i64, checksum: &str) -> QueryResult<()> {
+        diesel::update(updown_migrations::table.find(version))
+            .set(updown_migrations::checksum.eq(checksum))
+            .execute(self.0)
+            .map(drop)
+    }
 
-pub(crate) fn insert_history(conn: &mut AnyConnection, entry: &NewHistory<'_>) -> QueryResult<()> {
-    diesel::insert_into(updown_history::table)
-        .values((
-            updown_history::version.eq(entry.version),
-            updown_history::name.eq(entry.name),
-            updown_history::action.eq(entry.action),
-            updown_history::batch.eq(entry.batch),
-            updown_history::checksum.eq(entry.checksum),
-            updown_history::at.eq(now()),
-            updown_history::duration_ms.eq(entry.duration_ms),
-            updown_history::outcome.eq(if entry.error.is_some() {
-                "failed"
-            } else {
-                "ok"
-            }),
-            updown_history::error.eq(entry.error),
-            updown_history::note.eq(entry.note),
-        ))
-        .execute(conn)
-        .map(drop)
+    pub(crate) fn delete_applied(&mut self, version: i64) -> QueryResult<()> {
+        diesel::delete(updown_migrations::table.find(version))
+            .execute(self.0)
+            .map(drop)
+    }
+
+    pub(crate) fn record(&mut self, entry: &NewHistory<'_>) -> QueryResult<()> {
+        let outcome = match entry.error {
+            Some(_) => Outcome::Failed,
+            None => Outcome::Ok,
+        };
+        diesel::insert_into(updown_history::table)
+            .values((
+                updown_history::version.eq(entry.version),
+                updown_history::name.eq(entry.name),
+                updown_history::action.eq(entry.action.as_str()),
+                updown_history::batch.eq(entry.batch),
+                updown_history::checksum.eq(entry.checksum),
+                updown_history::at.eq(now()),
+                updown_history::duration_ms.eq(entry.duration_ms),
+                updown_history::outcome.eq(outcome.as_str()),
+                updown_history::error.eq(entry.error),
+                updown_history::note.eq(entry.note),
+            ))
+            .execute(self.0)
+            .map(drop)
+    }
 }

@@ -1,13 +1,63 @@
 //! Database URLs: which backend they name, what to hand to the driver, and how to show
 //! them without their password.
 
-use crate::backend::Backend;
+use std::fmt;
+
 use crate::error::Error;
+
+/// The kind of database a migration runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+impl Backend {
+    /// The cargo feature that compiles this backend in.
+    pub fn feature(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+            Backend::Mysql => "mysql",
+        }
+    }
+
+    /// `SQLite`, `PostgreSQL` or `MySQL`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+            Backend::Mysql => "MySQL",
+        }
+    }
+
+    /// The SQL dialect its statements are checked in.
+    pub fn dialect(self) -> updown_sql::Dialect {
+        match self {
+            Backend::Sqlite => updown_sql::Dialect::Sqlite,
+            Backend::Postgres => updown_sql::Dialect::Postgres,
+            Backend::Mysql => updown_sql::Dialect::Mysql,
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// A parsed database URL.
 ///
 /// Accepted forms: `sqlite://PATH`, `sqlite:PATH`, `sqlite::memory:`, a bare file path,
 /// `postgres://` or `postgresql://`, `mysql://` or `mariadb://`.
+///
+/// ```
+/// let url = updown::DatabaseUrl::parse("postgres://app:secret@db/app").unwrap();
+/// assert_eq!(url.redacted(), "postgres://app:***@db/app");
+/// ```
 #[derive(Clone)]
 pub struct DatabaseUrl {
     backend: Backend,
@@ -18,15 +68,16 @@ pub struct DatabaseUrl {
 }
 
 impl DatabaseUrl {
+    /// Reads `url`, naming the problem (never the password) when it is not usable.
     pub fn parse(url: &str) -> Result<Self, Error> {
         let url = url.trim();
         let redacted = redact(url);
-        let invalid = |reason: String| Error::InvalidUrl {
+        let invalid = |reason: &str| Error::InvalidUrl {
             url: redacted.clone(),
-            reason,
+            reason: reason.to_owned(),
         };
         if url.is_empty() {
-            return Err(invalid("it is empty".into()));
+            return Err(invalid("it is empty"));
         }
         let (backend, target) = match url.split_once("://") {
             Some((scheme, rest)) => match scheme.to_ascii_lowercase().as_str() {
@@ -34,7 +85,7 @@ impl DatabaseUrl {
                 "postgres" | "postgresql" => (Backend::Postgres, url.to_owned()),
                 "mysql" | "mariadb" => (Backend::Mysql, format!("mysql://{rest}")),
                 other => {
-                    return Err(invalid(format!(
+                    return Err(invalid(&format!(
                         "unsupported scheme `{other}://`; use `sqlite://PATH`, `postgres://...` or `mysql://...`"
                     )));
                 }
@@ -47,17 +98,19 @@ impl DatabaseUrl {
         };
         if target.is_empty() || (backend == Backend::Sqlite && target.starts_with('?')) {
             return Err(invalid(
-                "it names no database; for SQLite give a file path, as in `sqlite://app.db`".into(),
+                "it names no database; for SQLite give a file path, as in `sqlite://app.db`",
             ));
         }
+        let password = server_url(url).and_then(|u| password(&u));
         Ok(DatabaseUrl {
             backend,
             target,
             redacted,
-            password: password(url).filter(|p| !p.is_empty()),
+            password,
         })
     }
 
+    /// The backend the URL names.
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -68,16 +121,12 @@ impl DatabaseUrl {
 
     /// The same server with another database: `postgres://u@h/app` -> `postgres://u@h/NAME`.
     pub(crate) fn with_database(&self, name: &str) -> Result<DatabaseUrl, Error> {
-        let (base, query) = match self.target.split_once('?') {
-            Some((b, q)) => (b, format!("?{q}")),
-            None => (self.target.as_str(), String::new()),
-        };
-        let authority = base.find("://").map_or(0, |i| i + 3);
-        let root = match base[authority..].find('/') {
-            Some(i) => &base[..authority + i],
-            None => base,
-        };
-        DatabaseUrl::parse(&format!("{root}/{name}{query}"))
+        let mut url = url::Url::parse(&self.target).map_err(|e| Error::InvalidUrl {
+            url: self.redacted.clone(),
+            reason: e.to_string(),
+        })?;
+        url.set_path(name);
+        DatabaseUrl::parse(url.as_str())
     }
 
     /// The URL with its password replaced by `***`: the only form ever shown.
@@ -94,60 +143,69 @@ impl DatabaseUrl {
     }
 }
 
-impl std::fmt::Debug for DatabaseUrl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.redacted)
     }
 }
 
-impl std::fmt::Display for DatabaseUrl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.redacted)
     }
 }
 
-/// `(start, end)` of the password in `scheme://user:password@host/...`.
-fn password_range(url: &str) -> Option<(usize, usize)> {
-    let authority_start = url.find("://")? + 3;
-    let rest = &url[authority_start..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    let at = authority.rfind('@')?;
-    let colon = authority[..at].find(':')?;
-    Some((authority_start + colon + 1, authority_start + at))
+/// A server URL (`scheme://authority/...`); SQLite paths are not URLs.
+fn server_url(text: &str) -> Option<url::Url> {
+    url::Url::parse(text).ok().filter(|u| u.has_host())
 }
 
-fn password(url: &str) -> Option<String> {
-    if let Some((start, end)) = password_range(url) {
-        return Some(url[start..end].to_owned());
-    }
-    query_password(url).map(|(start, end)| url[start..end].to_owned())
+/// The password as the URL spells it: in the user-info or in a `password=` parameter.
+fn password(url: &url::Url) -> Option<String> {
+    let in_query = || {
+        url.query_pairs()
+            .find(|(k, _)| k == "password")
+            .map(|(_, v)| v.into_owned())
+    };
+    url.password()
+        .map(str::to_owned)
+        .or_else(in_query)
+        .filter(|p| !p.is_empty())
 }
 
-/// `(start, end)` of the value of a `password=` query parameter.
-fn query_password(url: &str) -> Option<(usize, usize)> {
-    let query_start = url.find('?')? + 1;
-    let mut offset = query_start;
-    for pair in url[query_start..].split('&') {
-        if let Some(value) = pair.strip_prefix("password=") {
-            let start = offset + "password=".len();
-            return Some((start, start + value.len()));
-        }
-        offset += pair.len() + 1;
+/// The URL with any password, in the user-info or in a `password=` parameter, shown as
+/// `***`. A server URL that does not parse is shown without anything before its `@`.
+pub fn redact(text: &str) -> String {
+    let Some((scheme, rest)) = text
+        .split_once("://")
+        .filter(|(scheme, _)| !scheme.eq_ignore_ascii_case("sqlite"))
+    else {
+        return text.to_owned();
+    };
+    let Some(mut url) = server_url(text) else {
+        return match rest.rsplit_once('@') {
+            Some((_, host)) => format!("{scheme}://***@{host}"),
+            None => text.to_owned(),
+        };
+    };
+    if url.password().is_some() {
+        let _ = url.set_password(Some("***"));
     }
-    None
-}
-
-/// The URL with any password, in the user-info or in a `password=` parameter, shown as `***`.
-pub fn redact(url: &str) -> String {
-    let mut out = url.to_owned();
-    if let Some((start, end)) = query_password(&out) {
-        out.replace_range(start..end, "***");
+    if url.query_pairs().any(|(k, _)| k == "password") {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if k == "password" {
+                    "***".into()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
     }
-    if let Some((start, end)) = password_range(&out) {
-        out.replace_range(start..end, "***");
-    }
-    out
+    url.to_string()
 }
 
 #[cfg(test)]

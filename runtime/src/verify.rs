@@ -4,17 +4,15 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use diesel::{QueryableByName, RunQueryDsl};
-
-use crate::backend;
 use crate::error::{Error, Failure};
-use crate::migration::{Direction, Migration};
-use crate::migrator::{Migrator, Progress};
+use crate::migration::Migration;
+use crate::registry::Registry;
+use crate::run::{Action, Progress};
+use crate::schema::{Difference, Snapshot};
 use crate::session::Session;
-use crate::snapshot::{Difference, Snapshot};
 use crate::status::State;
 
-/// Options of [`Migrator::verify`].
+/// Options of [`Migrator::verify`](crate::Migrator::verify).
 #[derive(Debug, Clone, Default)]
 pub struct VerifyOptions {
     /// Start at this version; earlier migrations are only applied.
@@ -123,41 +121,10 @@ struct Observation {
     rows: BTreeMap<String, i64>,
 }
 
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    name: String,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
-impl Session {
-    fn observe(&mut self) -> Result<Observation, Error> {
-        let schema = self
-            .driver
-            .snapshot(&mut self.conn)
-            .map_err(|e| Error::database("reading the schema", e))?;
-        // One query per chunk of tables: SQLite allows 500 terms in a compound SELECT.
-        let mut rows = BTreeMap::new();
-        let tables: Vec<&String> = schema.tables.keys().collect();
-        for chunk in tables.chunks(200) {
-            let union: Vec<String> = chunk
-                .iter()
-                .map(|t| {
-                    format!(
-                        "SELECT '{}' AS name, COUNT(*) AS n FROM {}",
-                        t.replace('\'', "''"),
-                        self.driver.quote(t)
-                    )
-                })
-                .collect();
-            let counts: Vec<Count> = diesel::sql_query(union.join(" UNION ALL "))
-                .load(&mut self.conn)
-                .map_err(|e| Error::database("counting the rows of every table", e))?;
-            rows.extend(counts.into_iter().map(|c| (c.name, c.n)));
-        }
-        Ok(Observation { schema, rows })
-    }
+fn observe(session: &mut Session) -> Result<Observation, Error> {
+    let schema = session.snapshot()?;
+    let rows = session.row_counts(schema.tables.keys())?;
+    Ok(Observation { schema, rows })
 }
 
 /// Row counts of the tables `before` had that changed in `after`.
@@ -181,67 +148,50 @@ fn failing(differences: &[Difference], strict: bool) -> bool {
     differences.iter().any(|d| strict || !d.order_only)
 }
 
-impl Migrator {
-    /// Proves every `down`: for each migration, snapshot, `up`, snapshot, `down`, compare
-    /// with the first snapshot, `up` again, compare with the second. Stops at the first
-    /// failure. Runs on a scratch database unless `options.in_place`.
-    pub fn verify(
-        &self,
-        options: &VerifyOptions,
-        progress: Progress<'_>,
-    ) -> Result<VerifyReport, Error> {
-        let started = Instant::now();
-        let scratch = if options.in_place {
-            None
-        } else {
-            Some(backend::scratch(self.url())?)
-        };
-        let url = scratch.as_ref().map_or(self.url(), |s| &s.url).clone();
-        let report = self.locked_on(&url, |session| {
-            let status = session.status(self.registry())?;
-            let batch = session.next_batch()?;
-            let mut steps = Vec::new();
-            // The database as the last verified migration left it, if known.
-            let mut known: Option<Observation> = None;
-            for m in self.registry().migrations() {
-                if options.to.is_some_and(|to| m.version > to) {
-                    break;
-                }
-                let pending = status
-                    .get(m.version)
-                    .is_none_or(|s| s.state == State::Pending);
-                let step_started = Instant::now();
-                if !pending {
-                    steps.push(verdict(m, Verdict::Skipped, step_started, Vec::new()));
-                    continue;
-                }
-                if options.from.is_some_and(|from| m.version < from) {
-                    known = None;
-                    run(session, m, Direction::Up, batch, progress)?;
-                    steps.push(verdict(m, Verdict::Skipped, step_started, Vec::new()));
-                    continue;
-                }
-                let (step, now) =
-                    verify_one(session, m, known.take(), batch, options.strict, progress)?;
-                known = now;
-                let passed = step.verdict.passed();
-                steps.push(VerifyStep {
-                    duration: step_started.elapsed(),
-                    ..step
-                });
-                if !passed {
-                    break;
-                }
-            }
-            Ok(steps)
-        })?;
-        Ok(VerifyReport {
-            database: url.redacted().to_owned(),
-            in_place: options.in_place,
-            steps: report,
-            duration: started.elapsed(),
-        })
+/// Proves every `down` on the locked `session`: for each migration, snapshot, `up`,
+/// snapshot, `down`, compare with the first snapshot, `up` again, compare with the
+/// second. Stops at the first failure.
+pub(crate) fn run(
+    session: &mut Session,
+    registry: &Registry,
+    options: &VerifyOptions,
+    progress: Progress<'_>,
+) -> Result<Vec<VerifyStep>, Error> {
+    let status = session.status(registry)?;
+    let batch = session.next_batch()?;
+    let mut steps = Vec::new();
+    // The database as the last verified migration left it, if known.
+    let mut known: Option<Observation> = None;
+    for m in registry.migrations() {
+        if options.to.is_some_and(|to| m.version > to) {
+            break;
+        }
+        let pending = status
+            .get(m.version)
+            .is_none_or(|s| s.state == State::Pending);
+        let step_started = Instant::now();
+        if !pending {
+            steps.push(verdict(m, Verdict::Skipped, step_started, Vec::new()));
+            continue;
+        }
+        if options.from.is_some_and(|from| m.version < from) {
+            known = None;
+            step(session, m, Action::Apply, batch, progress)?;
+            steps.push(verdict(m, Verdict::Skipped, step_started, Vec::new()));
+            continue;
+        }
+        let (step, now) = verify_one(session, m, known.take(), batch, options.strict, progress)?;
+        known = now;
+        let passed = step.verdict.passed();
+        steps.push(VerifyStep {
+            duration: step_started.elapsed(),
+            ..step
+        });
+        if !passed {
+            break;
+        }
     }
+    Ok(steps)
 }
 
 fn verdict(
@@ -252,7 +202,7 @@ fn verdict(
 ) -> VerifyStep {
     VerifyStep {
         version: m.version,
-        name: m.name.to_owned(),
+        name: m.name().to_owned(),
         verdict,
         duration: started.elapsed(),
         differences,
@@ -260,14 +210,14 @@ fn verdict(
 }
 
 /// Runs one step; a migration error becomes a verdict, other errors end verify.
-fn run(
+fn step(
     session: &mut Session,
-    m: &'static Migration,
-    direction: Direction,
+    m: &Migration,
+    action: Action,
     batch: i64,
     progress: Progress<'_>,
 ) -> Result<Option<String>, Error> {
-    match session.step(m, direction, batch, progress) {
+    match session.step(m, action, batch, progress) {
         Ok(_) => Ok(None),
         Err(Error::MigrationFailed(f) | Error::RollbackFailed(f)) => Ok(Some(describe(&f))),
         Err(other) => Err(other),
@@ -285,7 +235,7 @@ fn describe(f: &Failure) -> String {
 /// (the previous migration's last observation). Returns the last observation too.
 fn verify_one(
     session: &mut Session,
-    m: &'static Migration,
+    m: &Migration,
     before: Option<Observation>,
     batch: i64,
     strict: bool,
@@ -294,9 +244,9 @@ fn verify_one(
     let started = Instant::now();
     let before = match before {
         Some(known) => known,
-        None => session.observe()?,
+        None => observe(session)?,
     };
-    if let Some(why) = run(session, m, Direction::Up, batch, progress)? {
+    if let Some(why) = step(session, m, Action::Apply, batch, progress)? {
         return Ok((
             verdict(
                 m,
@@ -307,11 +257,11 @@ fn verify_one(
             None,
         ));
     }
-    if m.irreversible.is_some() {
+    if m.irreversible().is_some() {
         return Ok((verdict(m, Verdict::Irreversible, started, Vec::new()), None));
     }
-    let after_up = session.observe()?;
-    if let Some(why) = run(session, m, Direction::Down, batch, progress)? {
+    let after_up = observe(session)?;
+    if let Some(why) = step(session, m, Action::Rollback, batch, progress)? {
         return Ok((
             verdict(
                 m,
@@ -322,14 +272,14 @@ fn verify_one(
             None,
         ));
     }
-    let after_down = session.observe()?;
+    let after_down = observe(session)?;
     let mut differences = before.schema.diff(&after_down.schema);
     differences.extend(row_differences(&before, &after_down));
     if failing(&differences, strict) {
         return Ok((verdict(m, Verdict::DownDiffers, started, differences), None));
     }
     let mut notes = differences;
-    if let Some(why) = run(session, m, Direction::Up, batch, progress)? {
+    if let Some(why) = step(session, m, Action::Apply, batch, progress)? {
         return Ok((
             verdict(
                 m,
@@ -340,7 +290,7 @@ fn verify_one(
             None,
         ));
     }
-    let again = session.observe()?;
+    let again = observe(session)?;
     let mut differences = after_up.schema.diff(&again.schema);
     differences.extend(row_differences(&after_up, &again));
     if failing(&differences, strict) {

@@ -9,6 +9,8 @@ pub mod parse;
 pub mod rules;
 pub mod statements;
 
+mod rule_stub;
+pub use rule_stub::Rule;
 pub use checksum::Checksum;
 pub use parse::{Dialect, ParseError, check_syntax};
 pub use rules::{Finding, LintInput, destructive, lint};

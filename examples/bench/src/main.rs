@@ -17,32 +17,15 @@ use diesel::Connection;
 #[cfg(feature = "postgres")]
 use diesel::connection::SimpleConnection;
 use diesel_migrations::{FileBasedMigrations, MigrationHarness};
-use updown::{Body, MigrateOptions, Migration, Migrator, Registry, VerifyOptions};
+use updown::{Action, Body, MigrateOptions, Migration, Migrator, Registry, VerifyOptions};
 
-fn migrations(n: usize) -> Vec<&'static Migration> {
+fn migrations(n: usize) -> Vec<Migration> {
     (1..=n)
         .map(|i| {
-            let up: &'static str =
-                Box::leak(format!("CREATE TABLE t{i} (id BIGINT PRIMARY KEY, v TEXT); INSERT INTO t{i} VALUES (1, 'x')").into());
-            let down: &'static str = Box::leak(format!("DROP TABLE t{i}").into());
-            let name: &'static str = Box::leak(format!("create_t{i}").into());
-            &*Box::leak(Box::new(Migration {
-                version: i as i64,
-                name,
-                checksum: Box::leak(updown_sql::checksum::sql_migration(up, Some(down)).into_boxed_str()),
-                transaction: true,
-                destructive: None,
-                irreversible: None,
-                up: Body::Sql(up),
-                down: Some(Body::Sql(down)),
-                dialect: None,
-                unchecked_sql: None,
-                allow: &[],
-                sql_up: &[],
-                sql_down: &[],
-                file: file!(),
-                line: line!(),
-            }))
+            let up = format!(
+                "CREATE TABLE t{i} (id BIGINT PRIMARY KEY, v TEXT); INSERT INTO t{i} VALUES (1, 'x')"
+            );
+            Migration::sql(i as i64, format!("create_t{i}"), up, Some(format!("DROP TABLE t{i}")))
         })
         .collect()
 }
@@ -51,10 +34,10 @@ fn migrations(n: usize) -> Vec<&'static Migration> {
 trait Target {
     fn name(&self) -> &'static str;
     fn fresh(&self, round: usize) -> String;
-    fn raw(&self, url: &str, list: &[&'static Migration]);
+    fn raw(&self, url: &str, list: &[Migration]);
     /// The same SQL, every migration in one transaction: how updown runs on SQLite,
     /// where its lock is the run's transaction.
-    fn raw_one_transaction(&self, url: &str, list: &[&'static Migration]);
+    fn raw_one_transaction(&self, url: &str, list: &[Migration]);
 }
 
 struct Sqlite(tempfile::TempDir);
@@ -70,12 +53,12 @@ impl Target for Sqlite {
             .join(format!("bench-{round}-{}.db", rand_suffix()));
         format!("sqlite://{}", path.display())
     }
-    fn raw(&self, url: &str, list: &[&'static Migration]) {
+    fn raw(&self, url: &str, list: &[Migration]) {
         let mut conn =
             diesel::SqliteConnection::establish(url.trim_start_matches("sqlite://")).unwrap();
         run_raw(&mut conn, list);
     }
-    fn raw_one_transaction(&self, url: &str, list: &[&'static Migration]) {
+    fn raw_one_transaction(&self, url: &str, list: &[Migration]) {
         let mut conn =
             diesel::SqliteConnection::establish(url.trim_start_matches("sqlite://")).unwrap();
         run_raw_one_transaction(&mut conn, list);
@@ -115,11 +98,11 @@ impl Target for Postgres {
         let base = &self.0[..self.0.rfind('/').unwrap()];
         format!("{base}/{name}")
     }
-    fn raw(&self, url: &str, list: &[&'static Migration]) {
+    fn raw(&self, url: &str, list: &[Migration]) {
         let mut conn = diesel::PgConnection::establish(url).unwrap();
         run_raw(&mut conn, list);
     }
-    fn raw_one_transaction(&self, url: &str, list: &[&'static Migration]) {
+    fn raw_one_transaction(&self, url: &str, list: &[Migration]) {
         let mut conn = diesel::PgConnection::establish(url).unwrap();
         run_raw_one_transaction(&mut conn, list);
     }
@@ -132,37 +115,37 @@ fn rand_suffix() -> u32 {
         .subsec_nanos()
 }
 
-fn sql(body: Body) -> &'static str {
-    match body {
-        Body::Sql(s) => s,
-        Body::Rust(_) => unreachable!("the bench has SQL migrations only"),
+fn sql(m: &Migration, action: Action) -> &str {
+    match m.body(action) {
+        Some(Body::Sql(s)) => s,
+        _ => unreachable!("the bench has SQL migrations with a down only"),
     }
 }
 
 /// The baseline: each migration's statements in a transaction of their own, no bookkeeping.
-fn run_raw<C: Connection>(conn: &mut C, list: &[&'static Migration]) {
+fn run_raw<C: Connection>(conn: &mut C, list: &[Migration]) {
     for m in list {
-        conn.transaction::<_, diesel::result::Error, _>(|c| c.batch_execute(sql(m.up)))
+        conn.transaction::<_, diesel::result::Error, _>(|c| c.batch_execute(sql(m, Action::Apply)))
             .unwrap();
     }
 }
 
-fn run_raw_one_transaction<C: Connection>(conn: &mut C, list: &[&'static Migration]) {
+fn run_raw_one_transaction<C: Connection>(conn: &mut C, list: &[Migration]) {
     conn.transaction::<_, diesel::result::Error, _>(|c| {
         for m in list {
-            c.batch_execute(sql(m.up))?;
+            c.batch_execute(sql(m, Action::Apply))?;
         }
         Ok(())
     })
     .unwrap();
 }
 
-fn diesel_folders(dir: &Path, list: &[&'static Migration]) {
+fn diesel_folders(dir: &Path, list: &[Migration]) {
     for m in list {
-        let folder = dir.join(format!("{:014}_{}", m.version, m.name));
+        let folder = dir.join(format!("{:014}_{}", m.version(), m.name()));
         std::fs::create_dir_all(&folder).unwrap();
-        std::fs::write(folder.join("up.sql"), sql(m.up)).unwrap();
-        std::fs::write(folder.join("down.sql"), sql(m.down.unwrap())).unwrap();
+        std::fs::write(folder.join("up.sql"), sql(m, Action::Apply)).unwrap();
+        std::fs::write(folder.join("down.sql"), sql(m, Action::Rollback)).unwrap();
     }
 }
 
@@ -177,7 +160,7 @@ fn timed(f: impl FnOnce()) -> Duration {
     started.elapsed()
 }
 
-fn bench(target: &dyn Target, list: &[&'static Migration], rounds: usize) {
+fn bench(target: &dyn Target, list: &[Migration], rounds: usize) {
     let registry = Registry::from_migrations(list.to_vec()).unwrap();
     let folders = tempfile::tempdir().unwrap();
     diesel_folders(folders.path(), list);

@@ -1,14 +1,15 @@
 //! One file per database: what differs between them (their own tables' DDL, the lock,
 //! transactions around DDL). The migrator only ever talks to the [`Driver`] trait.
 
-use std::fmt;
 use std::time::Duration;
 
 use diesel::QueryResult;
+use diesel::connection::SimpleConnection;
 
 use crate::connection::AnyConnection;
-use crate::snapshot::Snapshot;
-use crate::url::DatabaseUrl;
+use crate::error::Error;
+use crate::schema::Snapshot;
+use crate::url::{Backend, DatabaseUrl};
 
 #[cfg(feature = "mysql")]
 pub(crate) mod mysql;
@@ -16,43 +17,6 @@ pub(crate) mod mysql;
 pub(crate) mod postgres;
 #[cfg(feature = "sqlite")]
 pub(crate) mod sqlite;
-
-/// The kind of database a migration runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-    Mysql,
-}
-
-impl Backend {
-    /// The cargo feature that compiles this backend in.
-    pub fn feature(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "sqlite",
-            Backend::Postgres => "postgres",
-            Backend::Mysql => "mysql",
-        }
-    }
-}
-
-impl Backend {
-    /// `SQLite`, `PostgreSQL` or `MySQL`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "SQLite",
-            Backend::Postgres => "PostgreSQL",
-            Backend::Mysql => "MySQL",
-        }
-    }
-}
-
-impl fmt::Display for Backend {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 /// Why the lock was not taken.
 pub(crate) enum LockError {
@@ -115,10 +79,40 @@ pub(crate) trait Driver {
         f(conn);
         Ok(())
     }
+
+    /// A fresh, empty database beside `target`, for `verify`: by default a new database
+    /// on the same server, dropped with the returned guard.
+    fn create_scratch(
+        &self,
+        conn: &mut AnyConnection,
+        target: &DatabaseUrl,
+    ) -> Result<Scratch, Error> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or_default();
+        let name = format!("updown_scratch_{}_{nanos}", std::process::id());
+        conn.batch_execute(&format!("CREATE DATABASE {name}"))
+            .map_err(|e| Error::Scratch {
+                name: name.clone(),
+                server: target.redacted().to_owned(),
+                cause: target.scrub(&e.to_string()),
+            })?;
+        Ok(Scratch {
+            url: target.with_database(&name)?,
+            _dir: None,
+            server: Some((target.clone(), name)),
+        })
+    }
+
+    /// Drops a database `create_scratch` made.
+    fn drop_database(&self, conn: &mut AnyConnection, name: &str) -> QueryResult<()> {
+        conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+    }
 }
 
 /// Opens a connection for `url` with the driver of its backend.
-pub(crate) fn connect(url: &DatabaseUrl) -> Result<(AnyConnection, Box<dyn Driver>), crate::Error> {
+pub(crate) fn connect(url: &DatabaseUrl) -> Result<(AnyConnection, Box<dyn Driver>), Error> {
     match url.backend() {
         #[cfg(feature = "sqlite")]
         Backend::Sqlite => sqlite::connect(url),
@@ -127,68 +121,33 @@ pub(crate) fn connect(url: &DatabaseUrl) -> Result<(AnyConnection, Box<dyn Drive
         #[cfg(feature = "mysql")]
         Backend::Mysql => mysql::connect(url),
         #[allow(unreachable_patterns)]
-        other => Err(crate::Error::BackendNotCompiled {
+        other => Err(Error::BackendNotCompiled {
             backend: other.name(),
             feature: other.feature(),
         }),
     }
 }
 
-/// A fresh, empty database beside the target, for `verify`: a temporary file for SQLite,
-/// a new database on the same server otherwise. Dropped with the guard.
+/// A fresh, empty database beside the target, for `verify`; dropped with the guard.
 pub(crate) struct Scratch {
     pub url: DatabaseUrl,
-    _dir: Option<tempfile::TempDir>,
-    /// The target's URL and the scratch database's name, to drop it.
-    server: Option<(DatabaseUrl, String)>,
+    /// The folder of a scratch file, removed with it.
+    pub(crate) _dir: Option<tempfile::TempDir>,
+    /// The server's URL and the scratch database's name, to drop it.
+    pub(crate) server: Option<(DatabaseUrl, String)>,
 }
 
-pub(crate) fn scratch(target: &DatabaseUrl) -> Result<Scratch, crate::Error> {
-    if target.backend() == Backend::Sqlite {
-        let dir = tempfile::tempdir()
-            .map_err(|e| crate::Error::database("creating a scratch directory", e))?;
-        let url = DatabaseUrl::parse(&format!(
-            "sqlite://{}",
-            dir.path().join("scratch.db").display()
-        ))?;
-        return Ok(Scratch {
-            url,
-            _dir: Some(dir),
-            server: None,
-        });
-    }
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or_default();
-    let name = format!("updown_scratch_{}_{nanos}", std::process::id());
-    let (mut conn, _) = connect(target)?;
-    diesel::connection::SimpleConnection::batch_execute(&mut conn, &format!("CREATE DATABASE {name}")).map_err(|e| {
-        crate::Error::database(
-            format!(
-                "creating the scratch database `{name}` on {} (the account needs the right to create databases; or pass `--in-place` to verify on the target itself)",
-                target.redacted()
-            ),
-            target.scrub(&e.to_string()),
-        )
-    })?;
-    Ok(Scratch {
-        url: target.with_database(&name)?,
-        _dir: None,
-        server: Some((target.clone(), name)),
-    })
+pub(crate) fn scratch(target: &DatabaseUrl) -> Result<Scratch, Error> {
+    let (mut conn, driver) = connect(target)?;
+    driver.create_scratch(&mut conn, target)
 }
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        if let Some((target, name)) = &self.server {
-            let sql = match target.backend() {
-                Backend::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-                _ => format!("DROP DATABASE IF EXISTS {name}"),
-            };
-            if let Ok((mut conn, _)) = connect(target) {
-                let _ = diesel::connection::SimpleConnection::batch_execute(&mut conn, &sql);
-            }
+        if let Some((target, name)) = &self.server
+            && let Ok((mut conn, driver)) = connect(target)
+        {
+            let _ = driver.drop_database(&mut conn, name);
         }
     }
 }

@@ -9,7 +9,8 @@ use diesel::{Connection, MysqlConnection, QueryResult, QueryableByName, RunQuery
 
 use super::{Driver, LockError};
 use crate::connection::AnyConnection;
-use crate::snapshot::{Column, Index, Snapshot, Table, fold};
+use crate::error::Error;
+use crate::schema::{Column, Index, Snapshot, Table, fold};
 use crate::tracking::{ColumnTypes, create_tables_sql};
 use crate::url::DatabaseUrl;
 
@@ -18,8 +19,8 @@ const LOCK_NAME: &str = "CONCAT('updown:', DATABASE())";
 
 pub(crate) struct Mysql;
 
-pub(crate) fn connect(url: &DatabaseUrl) -> Result<(AnyConnection, Box<dyn Driver>), crate::Error> {
-    let conn = MysqlConnection::establish(url.target()).map_err(|e| crate::Error::Connect {
+pub(crate) fn connect(url: &DatabaseUrl) -> Result<(AnyConnection, Box<dyn Driver>), Error> {
+    let conn = MysqlConnection::establish(url.target()).map_err(|e| Error::Connect {
         url: url.redacted().to_owned(),
         cause: url.scrub(e.to_string().trim()),
     })?;

@@ -8,7 +8,8 @@ use diesel::{Connection, PgConnection, QueryResult, QueryableByName, RunQueryDsl
 
 use super::{Driver, LockError};
 use crate::connection::AnyConnection;
-use crate::snapshot::{Column, Index, Snapshot, Table, fold};
+use crate::error::Error;
+use crate::schema::{Column, Index, Snapshot, Table, fold};
 use crate::tracking::{ColumnTypes, create_tables_sql};
 use crate::url::DatabaseUrl;
 
@@ -18,8 +19,8 @@ const LOCK_KEY: i64 = 0x7570_646f_776e;
 
 pub(crate) struct Postgres;
 
-pub(crate) fn connect(url: &DatabaseUrl) -> Result<(AnyConnection, Box<dyn Driver>), crate::Error> {
-    let failed = |e: &dyn std::fmt::Display| crate::Error::Connect {
+pub(crate) fn connect(url: &DatabaseUrl) -> Result<(AnyConnection, Box<dyn Driver>), Error> {
+    let failed = |e: &dyn std::fmt::Display| Error::Connect {
         url: url.redacted().to_owned(),
         cause: url.scrub(e.to_string().trim()),
     };
@@ -91,6 +92,11 @@ impl Driver for Postgres {
 
     fn unlock(&self, conn: &mut AnyConnection) -> QueryResult<()> {
         inner(conn).batch_execute(&format!("SELECT pg_advisory_unlock({LOCK_KEY})"))
+    }
+
+    fn drop_database(&self, conn: &mut AnyConnection, name: &str) -> QueryResult<()> {
+        // Its sessions may linger a moment after verify closed them.
+        inner(conn).batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     }
 }
 

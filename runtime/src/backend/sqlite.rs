@@ -6,9 +6,10 @@ use std::time::Duration;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::{Connection, QueryResult, RunQueryDsl, SqliteConnection};
 
-use super::{Driver, LockError};
+use super::{Driver, LockError, Scratch};
 use crate::connection::AnyConnection;
-use crate::snapshot::{Column, Index, Snapshot, Table, fold};
+use crate::error::Error;
+use crate::schema::{Column, Index, Snapshot, Table, fold};
 use crate::tracking::{ColumnTypes, create_tables_sql};
 use crate::url::DatabaseUrl;
 
@@ -16,12 +17,12 @@ pub(crate) struct Sqlite;
 
 const READ_BUSY_TIMEOUT_MS: u32 = 5_000;
 
-pub(crate) fn connect(url: &DatabaseUrl) -> Result<(AnyConnection, Box<dyn Driver>), crate::Error> {
+pub(crate) fn connect(url: &DatabaseUrl) -> Result<(AnyConnection, Box<dyn Driver>), Error> {
     let path = url.target();
     if path != ":memory:" && !path.starts_with("file:") {
         let parent = std::path::Path::new(path).parent();
         if let Some(dir) = parent.filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
-            return Err(crate::Error::Connect {
+            return Err(Error::Connect {
                 url: url.redacted().to_owned(),
                 cause: format!(
                     "directory `{}` does not exist; create it first",
@@ -30,13 +31,13 @@ pub(crate) fn connect(url: &DatabaseUrl) -> Result<(AnyConnection, Box<dyn Drive
             });
         }
     }
-    let mut conn = SqliteConnection::establish(path).map_err(|e| crate::Error::Connect {
+    let mut conn = SqliteConnection::establish(path).map_err(|e| Error::Connect {
         url: url.redacted().to_owned(),
         cause: e.to_string(),
     })?;
     // Readers (status, history) wait for a committing writer instead of failing at once.
     conn.batch_execute(&format!("PRAGMA busy_timeout = {READ_BUSY_TIMEOUT_MS}"))
-        .map_err(|e| crate::Error::Connect {
+        .map_err(|e| Error::Connect {
             url: url.redacted().to_owned(),
             cause: e.to_string(),
         })?;
@@ -92,6 +93,26 @@ impl Driver for Sqlite {
 
     fn snapshot(&self, conn: &mut AnyConnection) -> QueryResult<Snapshot> {
         snapshot(inner(conn))
+    }
+
+    fn create_scratch(
+        &self,
+        _conn: &mut AnyConnection,
+        _target: &DatabaseUrl,
+    ) -> Result<Scratch, Error> {
+        let dir = tempfile::tempdir().map_err(|source| Error::Io {
+            context: "creating a scratch directory".into(),
+            source,
+        })?;
+        let url = DatabaseUrl::parse(&format!(
+            "sqlite://{}",
+            dir.path().join("scratch.db").display()
+        ))?;
+        Ok(Scratch {
+            url,
+            _dir: Some(dir),
+            server: None,
+        })
     }
 
     fn outside_transaction(

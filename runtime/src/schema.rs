@@ -135,15 +135,6 @@ fn diff_maps<V: PartialEq>(
 }
 
 impl Snapshot {
-    /// Reads the schema of the database at `database_url`, without updown's own tables.
-    pub fn read(database_url: &str) -> Result<Snapshot, crate::Error> {
-        let url = crate::DatabaseUrl::parse(database_url)?;
-        let (mut conn, driver) = crate::backend::connect(&url)?;
-        driver
-            .snapshot(&mut conn)
-            .map_err(|e| crate::Error::database("reading the schema", e))
-    }
-
     /// How `other` differs from `self`, object by object.
     pub fn diff(&self, other: &Snapshot) -> Vec<Difference> {
         let mut out = Vec::new();

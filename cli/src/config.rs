@@ -1,0 +1,61 @@
+//! One resolved configuration from the raw arguments: the URL (flag, environment,
+//! `.env`, or the program's default), the environment name, formats.
+
+use std::time::Duration;
+
+use updown::{Migrator, Registry};
+
+use crate::args::{Args, LogFormat};
+use crate::exit::Failure;
+use crate::output::Progress;
+
+/// What every command runs with.
+pub(crate) struct Config {
+    pub database_url: Option<String>,
+    pub environment: Option<String>,
+    pub lock_timeout: Duration,
+    pub log_format: LogFormat,
+    pub quiet: bool,
+    pub verbose: bool,
+}
+
+impl Config {
+    /// `args` as resolved: clap has read the flags and the environment (after `.env`).
+    pub fn resolve(args: &Args, default_database_url: Option<&str>) -> Config {
+        let given = |value: &Option<String>| value.clone().filter(|v| !v.trim().is_empty());
+        Config {
+            database_url: given(&args.database_url)
+                .or_else(|| default_database_url.map(str::to_owned)),
+            environment: given(&args.environment),
+            lock_timeout: args.lock_timeout,
+            log_format: args.log_format,
+            quiet: args.quiet,
+            verbose: args.verbose > 0,
+        }
+    }
+
+    /// The migrator of this program's migrations on the configured database.
+    pub fn migrator(&self) -> Result<Migrator, Failure> {
+        let url = self.database_url.as_deref().ok_or_else(|| {
+            Failure::Usage("no database URL; pass `--database-url URL`, or set DATABASE_URL in the environment or in a .env file".into())
+        })?;
+        Ok(Migrator::new(Registry::collect()?, url)?
+            .lock_timeout(self.lock_timeout)
+            .environment(self.environment.clone()))
+    }
+
+    pub fn progress(&self) -> Progress {
+        Progress {
+            format: self.log_format,
+            quiet: self.quiet,
+            verbose: self.verbose,
+        }
+    }
+
+    /// Prints a line for people on stdout, unless quiet.
+    pub fn say(&self, line: impl AsRef<str>) {
+        if !self.quiet {
+            println!("{}", line.as_ref());
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! Exit codes, decided here and nowhere else:
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | success (and `--help`, `--version`) |
+//! | 1 | refused before anything ran (drift, missing, out of order, dirty, irreversible, lock timeout, production guard), or `check` found problems |
+//! | 2 | a migration failed |
+//! | 3 | `verify` found a `down` that does not undo its `up` |
+//! | 4 | a rollback failed |
+//! | 5 | configuration or usage error |
+
+use updown::Error;
+
+/// Why a command did not succeed.
+pub(crate) enum Failure {
+    /// Something the runtime refused or could not do.
+    Runtime(Error),
+    /// The arguments do not parse (or asked for help or the version).
+    Arguments(clap::Error),
+    /// `verify` found a migration that is not reversible: the account of it.
+    Verify(String),
+    /// `check` found this many problems.
+    Check(usize),
+    /// A configuration or usage error found by the command line itself.
+    Usage(String),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Runtime(e)
+    }
+}
+
+/// The exit code of a failure.
+pub(crate) fn exit_code(failure: &Failure) -> u8 {
+    match failure {
+        Failure::Runtime(Error::Refused { .. } | Error::LockTimeout { .. }) => 1,
+        Failure::Check(_) => 1,
+        Failure::Runtime(Error::MigrationFailed(_)) => 2,
+        Failure::Verify(_) => 3,
+        Failure::Runtime(Error::RollbackFailed(_)) => 4,
+        Failure::Arguments(e) if !e.use_stderr() => 0,
+        Failure::Runtime(_) | Failure::Arguments(_) | Failure::Usage(_) => 5,
+    }
+}

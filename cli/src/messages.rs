@@ -1,0 +1,82 @@
+//! How the command line words what went wrong. The runtime says what happened; this
+//! adds what to do next, in the command line's own terms (its commands and flags).
+
+use updown::{Aftermath, Error, Problem};
+
+use crate::exit::Failure;
+
+/// The message of a failure, for stderr.
+pub(crate) fn failure(failure: &Failure) -> String {
+    match failure {
+        Failure::Runtime(e) => error(e),
+        Failure::Arguments(e) => e.to_string(),
+        Failure::Verify(account) => format!("verify failed: {account}"),
+        Failure::Check(n) => format!(
+            "check found {n} problem{}; fix them, or allow a rule for one migration with `allow = [\"rule-name\"]`",
+            if *n == 1 { "" } else { "s" }
+        ),
+        Failure::Usage(message) => message.clone(),
+    }
+}
+
+fn error(e: &Error) -> String {
+    match e {
+        Error::Refused { command, problems } => {
+            let lines: Vec<String> = problems
+                .iter()
+                .map(|p| format!("  - {}", problem(p)))
+                .collect();
+            format!(
+                "{command} refused, nothing was changed:\n{}",
+                lines.join("\n")
+            )
+        }
+        Error::UnknownVersion { .. } => format!("{e}; run `status` to list them"),
+        Error::LockTimeout { .. } => format!("{e}. Wait for it, or raise `--lock-timeout`"),
+        Error::Scratch { .. } => {
+            format!("{e}; or pass `--in-place` to verify on the target itself")
+        }
+        Error::MigrationFailed(f) | Error::RollbackFailed(f) => match f.aftermath {
+            Aftermath::RolledBack => format!("{e}. Fix it and run the command again"),
+            Aftermath::Dirty => format!(
+                "{e}; undo what it did and run `repair --version {0}`, or finish it by hand and run `repair --version {0} --applied`",
+                f.version
+            ),
+        },
+        _ => e.full_message(),
+    }
+}
+
+/// One reason a command refused to start, with the way out.
+fn problem(p: &Problem) -> String {
+    let advice = match p {
+        Problem::Drift { version, .. } => format!(
+            "restore its code, or if the edit is intended run `repair --version {version}` to accept it (or pass `--allow-drift`)"
+        ),
+        Problem::Missing { .. } => {
+            "restore it, or pass `--allow-missing` if it was removed on purpose".to_owned()
+        }
+        Problem::NotInCode { version, .. } => {
+            format!("restore it, or roll back only newer migrations with `--to {version}`")
+        }
+        Problem::OutOfOrder { .. } => {
+            "give it a newer version, or pass `--allow-out-of-order` to apply it anyway".to_owned()
+        }
+        Problem::Dirty { version, .. } => format!(
+            "undo what it did and run `repair --version {version}` (it runs again on the next migrate), or finish it by hand and run `repair --version {version} --applied`"
+        ),
+        Problem::Irreversible { version, .. } => {
+            format!("roll back only the migrations after it with `--to {version}`")
+        }
+        Problem::Production { command: "reset" } => {
+            "roll back what you need with `rollback --to V --yes`".to_owned()
+        }
+        Problem::Production { command } => {
+            return format!(
+                "`{command}` undoes migrations in the production environment; check what it will undo with `status`, then pass `--yes`"
+            );
+        }
+        _ => return p.to_string(),
+    };
+    format!("{p}; {advice}")
+}
