@@ -20,10 +20,10 @@ pub fn module(m: ModuleMigration, sql: RustSql) -> TokenStream {
         m.function(which)
             .map_or(ident.span(), |f| f.sig.ident.span())
     };
-    let up = quote_spanned!(fn_span("up")=> ::updown::__private::Code::Rust(up));
+    let up = quote_spanned!(fn_span("up")=> ::updown::__private::Body::Rust(up));
     let down = m
         .function("down")
-        .map(|_| quote_spanned!(fn_span("down")=> ::updown::__private::Code::Rust(down)));
+        .map(|_| quote_spanned!(fn_span("down")=> ::updown::__private::Body::Rust(down)));
     let registration = registration(&m.attrs, &m.name, &checksum, up, down, &sql, ident.span());
     let duplicate_guard = duplicate_guard(&m.attrs);
 
@@ -85,12 +85,12 @@ pub fn sql(m: SqlMigration, texts: SqlTexts) -> TokenStream {
 
 fn body(source: &SqlSource) -> TokenStream {
     match source {
-        SqlSource::Inline(lit) => quote!(::updown::__private::Code::Sql(#lit)),
+        SqlSource::Inline(lit) => quote!(::updown::__private::Body::sql(#lit)),
         SqlSource::File(lit) => {
             // `include_str!` of the absolute path makes cargo rebuild when the file changes.
             let path = manifest_relative(&lit.value());
             let path = LitStr::new(&path.to_string_lossy(), lit.span());
-            quote!(::updown::__private::Code::Sql(::core::include_str!(#path)))
+            quote!(::updown::__private::Body::sql(::core::include_str!(#path)))
         }
     }
 }
@@ -114,23 +114,23 @@ fn registration(
     // that a new key of the runtime does not change the code generated for the others.
     let mut options = Vec::new();
     if let Some(down) = down {
-        options.push(quote!(.down(#down)));
+        options.push(quote!(.with_down(#down)));
     }
     if attrs.transaction.as_ref().is_some_and(|b| !b.value) {
-        options.push(quote!(.transaction(false)));
+        options.push(quote!(.with_transaction(false)));
     }
     if let Some(reason) = &attrs.destructive {
-        options.push(quote!(.destructive(#reason)));
+        options.push(quote!(.with_destructive(#reason)));
     }
     if let Some(reason) = &attrs.irreversible {
-        options.push(quote!(.irreversible(#reason)));
+        options.push(quote!(.with_irreversible(#reason)));
     }
     if let Some((dialect, _)) = &attrs.dialect {
         let variant = format_ident!("{}", dialect.name().to_upper_camel_case());
-        options.push(quote!(.dialect(::updown::__private::Dialect::#variant)));
+        options.push(quote!(.with_dialect(::updown::__private::Dialect::#variant)));
     }
     if let Some(reason) = &attrs.unchecked_sql {
-        options.push(quote!(.unchecked_sql(#reason)));
+        options.push(quote!(.with_unchecked_sql(#reason)));
     }
     if !attrs.allow.is_empty() {
         // The names were checked against the rule registry, whose variants are the
@@ -139,16 +139,16 @@ fn registration(
             let variant = format_ident!("{}", lit.value().to_upper_camel_case(), span = lit.span());
             quote!(::updown::__private::Rule::#variant)
         });
-        options.push(quote!(.allow(&[#(#rules),*])));
+        options.push(quote!(.with_allow(&[#(#rules),*])));
     }
     let (sql_up, sql_down) = (&sql.up, &sql.down);
     if !sql_up.is_empty() || !sql_down.is_empty() {
-        options.push(quote!(.sql_literals(&[#(#sql_up),*], &[#(#sql_down),*])));
+        options.push(quote!(.with_sql_literals(&[#(#sql_up),*], &[#(#sql_down),*])));
     }
     quote! {
         const _: () = {
             ::updown::__private::inventory::submit! {
-                ::updown::__private::Registration::new(
+                ::updown::__private::Migration::compiled(
                     #version, #name, #checksum, ::core::file!(), #line, #up,
                 )
                 #(#options)*

@@ -93,7 +93,7 @@ pub mod prelude {
 /// Used by the code the macros generate; not a stable API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::migration::{Code, Registration};
+    pub use crate::migration::{Body, Migration};
     pub use inventory;
     pub use updown_sql::{Dialect, Rule};
 }

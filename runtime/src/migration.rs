@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::mem::{forget, replace};
 
 use updown_sql::{Dialect, Rule};
 
@@ -32,8 +33,6 @@ impl fmt::Debug for Body {
 pub enum Origin {
     /// Compiled into the program: the macro's item.
     Code { file: &'static str, line: u32 },
-    /// Built at run time from this file or folder.
-    Path(Cow<'static, str>),
     /// Built at run time by the program itself.
     Program,
 }
@@ -42,7 +41,6 @@ impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Origin::Code { file, line } => write!(f, "{file}:{line}"),
-            Origin::Path(path) => f.write_str(path),
             Origin::Program => f.write_str("built by the program"),
         }
     }
@@ -89,29 +87,12 @@ impl Migration {
         let down: Option<Cow<'static, str>> = down.map(Into::into);
         let checksum = updown_sql::checksum::sql_migration(&up, down.as_deref());
         Migration {
+            name: name.into(),
             checksum: checksum.into(),
-            up: Body::Sql(up),
+            irreversible: down.is_none().then_some(Cow::Borrowed("it has no `down`")),
             down: down.map(Body::Sql),
-            ..Migration::new(version, name.into(), Origin::Program)
-        }
-    }
-
-    fn new(version: i64, name: Cow<'static, str>, origin: Origin) -> Migration {
-        Migration {
-            version,
-            name,
-            checksum: Cow::Borrowed(""),
-            up: Body::Sql(Cow::Borrowed("")),
-            down: None,
-            transaction: true,
-            destructive: None,
-            irreversible: None,
-            dialect: None,
-            unchecked_sql: None,
-            allow: Cow::Borrowed(&[]),
-            sql_up: Cow::Borrowed(&[]),
-            sql_down: Cow::Borrowed(&[]),
-            origin,
+            origin: Origin::Program,
+            ..Migration::compiled(version, "", "", "", 0, Body::Sql(up))
         }
     }
 
@@ -192,62 +173,24 @@ impl Migration {
     }
 }
 
-/// A migration as the macros register it: `'static` data built in a constant, turned
-/// into a [`Migration`] when the registry collects it. Its builder keeps generated code
-/// stable when options are added.
+/// The constructor and setters the macros' generated code calls: `const`, so that a
+/// migration is built in the static `inventory` collects; setters keep generated code
+/// stable when options are added. (Each replaced value is a default, borrowed or
+/// `None`: forgetting it frees nothing.)
 #[doc(hidden)]
-#[derive(Clone, Copy)]
-pub struct Registration {
-    version: i64,
-    name: &'static str,
-    checksum: &'static str,
-    file: &'static str,
-    line: u32,
-    up: Code,
-    down: Option<Code>,
-    transaction: bool,
-    destructive: Option<&'static str>,
-    irreversible: Option<&'static str>,
-    dialect: Option<Dialect>,
-    unchecked_sql: Option<&'static str>,
-    allow: &'static [Rule],
-    sql_up: &'static [&'static str],
-    sql_down: &'static [&'static str],
-}
-
-/// [`Body`] as a constant holds it.
-#[doc(hidden)]
-#[derive(Clone, Copy)]
-pub enum Code {
-    Rust(fn(&mut Db) -> Result<()>),
-    Sql(&'static str),
-}
-
-impl From<Code> for Body {
-    fn from(code: Code) -> Body {
-        match code {
-            Code::Rust(f) => Body::Rust(f),
-            Code::Sql(sql) => Body::Sql(Cow::Borrowed(sql)),
-        }
-    }
-}
-
-#[doc(hidden)]
-impl Registration {
-    pub const fn new(
+impl Migration {
+    pub const fn compiled(
         version: i64,
         name: &'static str,
         checksum: &'static str,
         file: &'static str,
         line: u32,
-        up: Code,
+        up: Body,
     ) -> Self {
-        Registration {
+        Migration {
             version,
-            name,
-            checksum,
-            file,
-            line,
+            name: Cow::Borrowed(name),
+            checksum: Cow::Borrowed(checksum),
             up,
             down: None,
             transaction: true,
@@ -255,77 +198,68 @@ impl Registration {
             irreversible: None,
             dialect: None,
             unchecked_sql: None,
-            allow: &[],
-            sql_up: &[],
-            sql_down: &[],
+            allow: Cow::Borrowed(&[]),
+            sql_up: Cow::Borrowed(&[]),
+            sql_down: Cow::Borrowed(&[]),
+            origin: Origin::Code { file, line },
         }
     }
 
-    pub const fn down(mut self, down: Code) -> Self {
-        self.down = Some(down);
+    pub const fn with_down(mut self, down: Body) -> Self {
+        forget(replace(&mut self.down, Some(down)));
         self
     }
 
-    pub const fn transaction(mut self, on: bool) -> Self {
+    pub const fn with_transaction(mut self, on: bool) -> Self {
         self.transaction = on;
         self
     }
 
-    pub const fn destructive(mut self, reason: &'static str) -> Self {
-        self.destructive = Some(reason);
+    pub const fn with_destructive(mut self, reason: &'static str) -> Self {
+        forget(replace(&mut self.destructive, Some(Cow::Borrowed(reason))));
         self
     }
 
-    pub const fn irreversible(mut self, reason: &'static str) -> Self {
-        self.irreversible = Some(reason);
+    pub const fn with_irreversible(mut self, reason: &'static str) -> Self {
+        forget(replace(&mut self.irreversible, Some(Cow::Borrowed(reason))));
         self
     }
 
-    pub const fn dialect(mut self, dialect: Dialect) -> Self {
+    pub const fn with_dialect(mut self, dialect: Dialect) -> Self {
         self.dialect = Some(dialect);
         self
     }
 
-    pub const fn unchecked_sql(mut self, reason: &'static str) -> Self {
-        self.unchecked_sql = Some(reason);
+    pub const fn with_unchecked_sql(mut self, reason: &'static str) -> Self {
+        forget(replace(
+            &mut self.unchecked_sql,
+            Some(Cow::Borrowed(reason)),
+        ));
         self
     }
 
-    pub const fn allow(mut self, rules: &'static [Rule]) -> Self {
-        self.allow = rules;
+    pub const fn with_allow(mut self, rules: &'static [Rule]) -> Self {
+        forget(replace(&mut self.allow, Cow::Borrowed(rules)));
         self
     }
 
-    pub const fn sql_literals(
+    pub const fn with_sql_literals(
         mut self,
         up: &'static [&'static str],
         down: &'static [&'static str],
     ) -> Self {
-        self.sql_up = up;
-        self.sql_down = down;
+        forget(replace(&mut self.sql_up, Cow::Borrowed(up)));
+        forget(replace(&mut self.sql_down, Cow::Borrowed(down)));
         self
-    }
-
-    pub(crate) fn migration(&self) -> Migration {
-        let origin = Origin::Code {
-            file: self.file,
-            line: self.line,
-        };
-        Migration {
-            checksum: Cow::Borrowed(self.checksum),
-            up: self.up.into(),
-            down: self.down.map(Body::from),
-            transaction: self.transaction,
-            destructive: self.destructive.map(Cow::Borrowed),
-            irreversible: self.irreversible.map(Cow::Borrowed),
-            dialect: self.dialect,
-            unchecked_sql: self.unchecked_sql.map(Cow::Borrowed),
-            allow: Cow::Borrowed(self.allow),
-            sql_up: Cow::Borrowed(self.sql_up),
-            sql_down: Cow::Borrowed(self.sql_down),
-            ..Migration::new(self.version, Cow::Borrowed(self.name), origin)
-        }
     }
 }
 
-inventory::collect!(Registration);
+#[doc(hidden)]
+impl Body {
+    /// A SQL body in a constant.
+    pub const fn sql(text: &'static str) -> Body {
+        Body::Sql(Cow::Borrowed(text))
+    }
+}
+
+inventory::collect!(Migration);

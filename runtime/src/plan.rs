@@ -189,282 +189,237 @@ mod tests {
     use crate::tracking::RowState;
 
     fn registry(versions: &[i64]) -> Registry {
-        let migrations = versions
-            .iter()
-            .map(|&v| {
-                Migration::sql(
-                    v,
-                    format!("m{v}"),
-                    format!("CREATE TABLE t{v} (x INT)"),
-                    Some(format!("DROP TABLE t{v}")),
-                )
-            })
-            .collect();
-        Registry::from_migrations(migrations).unwrap()
+        let sql = |v| {
+            Migration::sql(
+                v,
+                format!("m{v}"),
+                format!("CREATE TABLE t{v} (x INT)"),
+                Some(format!("DROP TABLE t{v}")),
+            )
+        };
+        Registry::from_migrations(versions.iter().map(|&v| sql(v)).collect()).unwrap()
     }
 
-    /// A row as `migrate` would have recorded `version` in `batch`.
+    /// A row as `migrate` records `version` in `batch`; `edited` or `dirty` change it.
     fn row(registry: &Registry, version: i64, batch: i64) -> AppliedRow {
         let checksum = registry
             .get(version)
-            .map_or("gone".to_owned(), |m| m.checksum().to_owned());
+            .map_or("gone", |m| m.checksum())
+            .to_owned();
+        let (name, applied_at) = (format!("m{version}"), "2026-01-01T00:00:00.000Z".into());
+        let state = RowState::Applied;
         AppliedRow {
             version,
-            name: format!("m{version}"),
+            name,
             checksum,
-            applied_at: "2026-01-01T00:00:00.000Z".into(),
+            applied_at,
             duration_ms: 1,
             batch,
-            state: RowState::Applied,
+            state,
         }
     }
 
-    fn versions(plan: &Plan<'_>) -> Vec<i64> {
-        plan.migrations().map(Migration::version).collect()
+    fn edited(mut row: AppliedRow) -> AppliedRow {
+        row.checksum = "0123456789abcdef".into();
+        row
+    }
+
+    fn dirty(mut row: AppliedRow) -> AppliedRow {
+        row.state = RowState::Dirty;
+        row
+    }
+
+    /// The planned versions, and each problem as `kind version`.
+    fn outline(plan: &Plan<'_>) -> (Vec<i64>, Vec<String>) {
+        let problems = plan.problems.iter().map(|p| {
+            let (kind, version) = match p {
+                Problem::Drift { version, .. } => ("drift", version),
+                Problem::Missing { version, .. } => ("missing", version),
+                Problem::NotInCode { version, .. } => ("not in code", version),
+                Problem::OutOfOrder { version, .. } => ("out of order", version),
+                Problem::Dirty { version, .. } => ("dirty", version),
+                Problem::Irreversible { version, .. } => ("irreversible", version),
+                Problem::Production { .. } => ("production", &0),
+            };
+            format!("{kind} {version}")
+        });
+        (
+            plan.migrations().map(Migration::version).collect(),
+            problems.collect(),
+        )
     }
 
     fn plan_migrate(
-        registry: &Registry,
+        r: &Registry,
         rows: &[AppliedRow],
-        options: &MigrateOptions,
-    ) -> (Vec<i64>, Vec<Problem>) {
-        let plan = migrate(registry, &Status::compute(registry, rows), options);
-        (versions(&plan), plan.problems)
+        options: MigrateOptions,
+    ) -> (Vec<i64>, Vec<String>) {
+        outline(&migrate(r, &Status::compute(r, rows), &options))
     }
+
+    fn plan_rollback(
+        r: &Registry,
+        rows: &[AppliedRow],
+        options: RollbackOptions,
+    ) -> (Vec<i64>, Vec<String>) {
+        outline(&rollback(r, rows, &options))
+    }
+
+    fn target(target: RollbackTarget) -> RollbackOptions {
+        RollbackOptions {
+            target,
+            ..Default::default()
+        }
+    }
+
+    const NONE: [String; 0] = [];
 
     #[test]
     fn migrate_applies_pending_migrations_in_order_up_to_to() {
         let r = registry(&[3, 1, 2, 4]);
         let rows = [row(&r, 1, 1)];
         assert_eq!(
-            plan_migrate(&r, &rows, &MigrateOptions::default()),
+            plan_migrate(&r, &rows, Default::default()),
             (vec![2, 3, 4], vec![])
         );
         let to = MigrateOptions {
             to: Some(3),
             ..Default::default()
         };
-        assert_eq!(plan_migrate(&r, &rows, &to).0, [2, 3]);
-        let done = [row(&r, 1, 1), row(&r, 2, 1), row(&r, 3, 2), row(&r, 4, 2)];
-        assert_eq!(
-            plan_migrate(&r, &done, &MigrateOptions::default()),
-            (vec![], vec![])
-        );
+        assert_eq!(plan_migrate(&r, &rows, to).0, [2, 3]);
+        let all: Vec<AppliedRow> = [1, 2, 3, 4].iter().map(|&v| row(&r, v, 1)).collect();
+        assert_eq!(plan_migrate(&r, &all, Default::default()), (vec![], vec![]));
     }
 
     #[test]
     fn migrate_refuses_drift_unless_allowed() {
         let r = registry(&[1, 2]);
-        let mut edited = row(&r, 1, 1);
-        edited.checksum = "0123456789abcdef".into();
-        let (_, problems) = plan_migrate(&r, &[edited.clone()], &MigrateOptions::default());
+        let rows = [edited(row(&r, 1, 1))];
+        let plan = migrate(&r, &Status::compute(&r, &rows), &MigrateOptions::default());
+        let current = r.get(1).unwrap().checksum().to_owned();
+        let recorded = "0123456789abcdef".to_owned();
+        let name = "m1".to_owned();
         assert_eq!(
-            problems,
+            plan.problems,
             [Problem::Drift {
                 version: 1,
-                name: "m1".into(),
-                recorded: "0123456789abcdef".into(),
-                current: r.get(1).unwrap().checksum().into(),
+                name,
+                recorded,
+                current
             }]
         );
         let allowed = MigrateOptions {
             allow_drift: true,
             ..Default::default()
         };
-        assert_eq!(plan_migrate(&r, &[edited], &allowed), (vec![2], vec![]));
+        assert_eq!(plan_migrate(&r, &rows, allowed), (vec![2], vec![]));
     }
 
     #[test]
     fn migrate_refuses_missing_unless_allowed() {
         let r = registry(&[1, 3]);
         let rows = [row(&r, 1, 1), row(&r, 2, 1)];
-        let (steps, problems) = plan_migrate(&r, &rows, &MigrateOptions::default());
-        assert_eq!(steps, [3]);
         assert_eq!(
-            problems,
-            [Problem::Missing {
-                version: 2,
-                name: "m2".into()
-            }]
+            plan_migrate(&r, &rows, Default::default()),
+            (vec![3], vec!["missing 2".into()])
         );
         let allowed = MigrateOptions {
             allow_missing: true,
             ..Default::default()
         };
-        assert_eq!(plan_migrate(&r, &rows, &allowed).1, []);
+        assert_eq!(plan_migrate(&r, &rows, allowed).1, NONE);
     }
 
     #[test]
     fn migrate_refuses_out_of_order_within_its_range_only() {
         let r = registry(&[1, 2, 3, 4]);
         let rows = [row(&r, 1, 1), row(&r, 3, 1)];
-        let (steps, problems) = plan_migrate(&r, &rows, &MigrateOptions::default());
-        assert_eq!(steps, [2, 4]);
+        let plan = migrate(&r, &Status::compute(&r, &rows), &MigrateOptions::default());
+        let name = "m2".to_owned();
         assert_eq!(
-            problems,
+            plan.problems,
             [Problem::OutOfOrder {
                 version: 2,
-                name: "m2".into(),
+                name,
                 latest_applied: 3
             }]
         );
+        assert_eq!(outline(&plan).0, [2, 4]);
         let allowed = MigrateOptions {
             allow_out_of_order: true,
             ..Default::default()
         };
-        assert_eq!(plan_migrate(&r, &rows, &allowed).1, []);
-        // 2 is beyond `--to 1`: nothing to refuse.
-        let rows = [row(&r, 3, 1)];
+        assert_eq!(plan_migrate(&r, &rows, allowed).1, NONE);
+        // With `to = 1`, 2 is out of range: only 1 is refused.
         let to = MigrateOptions {
             to: Some(1),
             ..Default::default()
         };
         assert_eq!(
-            plan_migrate(&r, &rows, &to),
-            (
-                vec![1],
-                vec![Problem::OutOfOrder {
-                    version: 1,
-                    name: "m1".into(),
-                    latest_applied: 3
-                }]
-            )
+            plan_migrate(&r, &[row(&r, 3, 1)], to),
+            (vec![1], vec!["out of order 1".into()])
         );
     }
 
     #[test]
-    fn migrate_refuses_dirty_always_and_lists_every_problem() {
+    fn migrate_refuses_dirty_always_and_lists_every_problem_at_once() {
         let r = registry(&[1, 2, 3]);
-        let mut dirty = row(&r, 2, 1);
-        dirty.state = RowState::Dirty;
-        let mut edited = row(&r, 1, 1);
-        edited.checksum = "edited".into();
         let everything = MigrateOptions {
             allow_drift: true,
             allow_missing: true,
             allow_out_of_order: true,
             ..Default::default()
         };
+        let rows = [row(&r, 1, 1), dirty(row(&r, 2, 1))];
+        assert_eq!(plan_migrate(&r, &rows, everything).1, ["dirty 2"]);
+        let rows = [edited(row(&r, 1, 1)), dirty(row(&r, 2, 1)), row(&r, 9, 1)];
+        let problems = plan_migrate(&r, &rows, Default::default()).1;
         assert_eq!(
-            plan_migrate(&r, &[row(&r, 1, 1), dirty.clone()], &everything).1,
-            [Problem::Dirty {
-                version: 2,
-                name: "m2".into()
-            }]
+            problems,
+            ["drift 1", "dirty 2", "out of order 3", "missing 9"]
         );
-        let (_, problems) = plan_migrate(
-            &r,
-            &[edited, dirty, row(&r, 9, 1)],
-            &MigrateOptions::default(),
-        );
-        let kinds: Vec<(&str, i64)> = problems
-            .iter()
-            .map(|p| match p {
-                Problem::Drift { version, .. } => ("drift", *version),
-                Problem::Dirty { version, .. } => ("dirty", *version),
-                Problem::OutOfOrder { version, .. } => ("out of order", *version),
-                Problem::Missing { version, .. } => ("missing", *version),
-                other => panic!("{other:?}"),
-            })
-            .collect();
-        assert_eq!(
-            kinds,
-            [
-                ("drift", 1),
-                ("dirty", 2),
-                ("out of order", 3),
-                ("missing", 9)
-            ]
-        );
-    }
-
-    fn plan_rollback(
-        r: &Registry,
-        rows: &[AppliedRow],
-        target: RollbackTarget,
-    ) -> (Vec<i64>, Vec<Problem>) {
-        let options = RollbackOptions {
-            target,
-            ..Default::default()
-        };
-        let plan = rollback(r, rows, &options);
-        (versions(&plan), plan.problems)
     }
 
     #[test]
-    fn rollback_targets() {
+    fn rollback_targets_newest_first() {
         let r = registry(&[1, 2, 3, 4, 5]);
-        let rows = [
-            row(&r, 1, 1),
-            row(&r, 2, 1),
-            row(&r, 3, 2),
-            row(&r, 4, 2),
-            row(&r, 5, 3),
-        ];
-        let last = plan_rollback(&r, &rows, RollbackTarget::LastBatch);
-        assert_eq!(last, (vec![5], vec![]));
-        assert_eq!(
-            plan_rollback(&r, &rows[..4], RollbackTarget::LastBatch).0,
-            [4, 3]
-        );
-        assert_eq!(
-            plan_rollback(&r, &rows, RollbackTarget::Steps(3)).0,
-            [5, 4, 3]
-        );
-        assert_eq!(
-            plan_rollback(&r, &rows, RollbackTarget::Steps(0)).0,
-            Vec::<i64>::new()
-        );
-        assert_eq!(plan_rollback(&r, &rows, RollbackTarget::To(2)).0, [5, 4, 3]);
-        assert_eq!(
-            plan_rollback(&r, &rows, RollbackTarget::All).0,
-            [5, 4, 3, 2, 1]
-        );
-        assert_eq!(
-            plan_rollback(&r, &[], RollbackTarget::LastBatch).0,
-            Vec::<i64>::new()
-        );
+        let batches = [(1, 1), (2, 1), (3, 2), (4, 2), (5, 3)];
+        let rows: Vec<AppliedRow> = batches.iter().map(|&(v, b)| row(&r, v, b)).collect();
+        let versions = |rows: &[AppliedRow], t| plan_rollback(&r, rows, target(t)).0;
+        assert_eq!(versions(&rows, RollbackTarget::LastBatch), [5]);
+        assert_eq!(versions(&rows[..4], RollbackTarget::LastBatch), [4, 3]);
+        assert_eq!(versions(&rows, RollbackTarget::Steps(3)), [5, 4, 3]);
+        assert_eq!(versions(&rows, RollbackTarget::Steps(0)), [0; 0]);
+        assert_eq!(versions(&rows, RollbackTarget::To(2)), [5, 4, 3]);
+        assert_eq!(versions(&rows, RollbackTarget::All), [5, 4, 3, 2, 1]);
+        assert_eq!(versions(&[], RollbackTarget::LastBatch), [0; 0]);
         // Each step keeps the batch it was applied in.
-        let plan = rollback(
-            &r,
-            &rows,
-            &RollbackOptions {
-                target: RollbackTarget::All,
-                ..Default::default()
-            },
-        );
-        let batches: Vec<Option<i64>> = plan.steps.iter().map(|s| s.batch).collect();
-        assert_eq!(batches, [Some(3), Some(2), Some(2), Some(1), Some(1)]);
-    }
-
-    #[test]
-    fn rollback_newest_batch_first_even_when_out_of_order() {
-        let r = registry(&[1, 2, 3]);
-        // 2 was applied out of order, after 3.
+        let plan = rollback(&r, &rows, &target(RollbackTarget::All));
+        let kept: Vec<Option<i64>> = plan.steps.iter().map(|s| s.batch).collect();
+        assert_eq!(kept, [Some(3), Some(2), Some(2), Some(1), Some(1)]);
+        // Applied out of order, after 3: undone before it.
         let rows = [row(&r, 1, 1), row(&r, 2, 3), row(&r, 3, 2)];
-        assert_eq!(plan_rollback(&r, &rows, RollbackTarget::Steps(2)).0, [2, 3]);
+        assert_eq!(versions(&rows, RollbackTarget::Steps(2)), [2, 3]);
     }
 
     #[test]
     fn rollback_refuses_irreversible_in_range_only() {
-        let mut migrations: Vec<Migration> = registry(&[1, 3]).migrations().to_vec();
-        migrations.push(Migration {
-            irreversible: Some("drops data".into()),
-            ..Migration::sql(2, "m2", "DROP TABLE old", None::<&str>)
-        });
+        let mut migrations = registry(&[1, 3]).migrations().to_vec();
+        migrations.push(Migration::sql(2, "m2", "DROP TABLE old", None::<&str>));
         let r = Registry::from_migrations(migrations).unwrap();
         let rows = [row(&r, 1, 1), row(&r, 2, 1), row(&r, 3, 1)];
-        let (_, problems) = plan_rollback(&r, &rows, RollbackTarget::All);
+        let plan = rollback(&r, &rows, &target(RollbackTarget::All));
+        let (name, reason) = ("m2".to_owned(), "it has no `down`".to_owned());
         assert_eq!(
-            problems,
+            plan.problems,
             [Problem::Irreversible {
                 version: 2,
-                name: "m2".into(),
-                reason: "drops data".into()
+                name,
+                reason
             }]
         );
         assert_eq!(
-            plan_rollback(&r, &rows, RollbackTarget::To(2)),
+            plan_rollback(&r, &rows, target(RollbackTarget::To(2))),
             (vec![3], vec![])
         );
     }
@@ -472,41 +427,21 @@ mod tests {
     #[test]
     fn rollback_refuses_drift_dirty_and_missing_code() {
         let r = registry(&[1, 2]);
-        let mut edited = row(&r, 2, 1);
-        edited.checksum = "edited".into();
-        let (_, problems) =
-            plan_rollback(&r, &[row(&r, 1, 1), edited.clone()], RollbackTarget::All);
-        assert!(
-            matches!(problems[..], [Problem::Drift { version: 2, .. }]),
-            "{problems:?}"
+        let rows = [row(&r, 1, 1), edited(row(&r, 2, 1))];
+        assert_eq!(
+            plan_rollback(&r, &rows, target(RollbackTarget::All)).1,
+            ["drift 2"]
         );
         let allowed = RollbackOptions {
-            target: RollbackTarget::All,
             allow_drift: true,
-            ..Default::default()
+            ..target(RollbackTarget::All)
         };
-        assert_eq!(rollback(&r, &[edited], &allowed).problems, []);
-
-        let mut dirty = row(&r, 1, 1);
-        dirty.state = RowState::Dirty;
-        let (steps, problems) = plan_rollback(
-            &r,
-            &[dirty, row(&r, 2, 1), row(&r, 7, 1)],
-            RollbackTarget::All,
-        );
-        assert_eq!(steps, [2]);
+        assert_eq!(plan_rollback(&r, &rows, allowed).1, NONE);
+        let rows = [dirty(row(&r, 1, 1)), row(&r, 2, 1), row(&r, 7, 1)];
+        let outline = plan_rollback(&r, &rows, target(RollbackTarget::All));
         assert_eq!(
-            problems,
-            [
-                Problem::Dirty {
-                    version: 1,
-                    name: "m1".into()
-                },
-                Problem::NotInCode {
-                    version: 7,
-                    name: "m7".into()
-                },
-            ]
+            outline,
+            (vec![2], vec!["dirty 1".into(), "not in code 7".into()])
         );
     }
 

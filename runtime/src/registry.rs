@@ -2,7 +2,7 @@
 //! validated once before anything runs.
 
 use crate::error::{Duplicate, Error};
-use crate::migration::{Migration, Registration};
+use crate::migration::Migration;
 
 /// A place migrations come from: the ones compiled into the program ([`Compiled`]), or
 /// any list built at run time.
@@ -18,10 +18,7 @@ pub struct Compiled;
 
 impl Source for Compiled {
     fn migrations(&self) -> Result<Vec<Migration>, Error> {
-        Ok(inventory::iter::<Registration>
-            .into_iter()
-            .map(Registration::migration)
-            .collect())
+        Ok(inventory::iter::<Migration>.into_iter().cloned().collect())
     }
 }
 
