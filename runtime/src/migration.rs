@@ -206,7 +206,7 @@ impl Migration {
     }
 
     pub const fn with_down(mut self, down: Body) -> Self {
-        forget(replace(&mut self.down, Some(down)));
+        forget(self.down.replace(down));
         self
     }
 
@@ -216,12 +216,12 @@ impl Migration {
     }
 
     pub const fn with_destructive(mut self, reason: &'static str) -> Self {
-        forget(replace(&mut self.destructive, Some(Cow::Borrowed(reason))));
+        forget(self.destructive.replace(Cow::Borrowed(reason)));
         self
     }
 
     pub const fn with_irreversible(mut self, reason: &'static str) -> Self {
-        forget(replace(&mut self.irreversible, Some(Cow::Borrowed(reason))));
+        forget(self.irreversible.replace(Cow::Borrowed(reason)));
         self
     }
 
@@ -231,10 +231,7 @@ impl Migration {
     }
 
     pub const fn with_unchecked_sql(mut self, reason: &'static str) -> Self {
-        forget(replace(
-            &mut self.unchecked_sql,
-            Some(Cow::Borrowed(reason)),
-        ));
+        forget(self.unchecked_sql.replace(Cow::Borrowed(reason)));
         self
     }
 
