@@ -3,15 +3,15 @@
 
 use std::time::Duration;
 
-use updown::{Migrator, Registry};
+use updown::{DatabaseUrl, Migrator, Registry};
 
 use crate::args::{Args, LogFormat};
 use crate::exit::Failure;
 use crate::output::Progress;
 
-/// What every command runs with.
+/// What every command runs with, validated.
 pub(crate) struct Config {
-    pub database_url: Option<String>,
+    pub database_url: Option<DatabaseUrl>,
     pub environment: Option<String>,
     pub lock_timeout: Duration,
     pub log_format: LogFormat,
@@ -21,25 +21,28 @@ pub(crate) struct Config {
 
 impl Config {
     /// `args` as resolved: clap has read the flags and the environment (after `.env`).
-    pub fn resolve(args: &Args, default_database_url: Option<&str>) -> Config {
+    pub fn resolve(args: &Args, default_database_url: Option<&str>) -> Result<Config, Failure> {
         let given = |value: &Option<String>| value.clone().filter(|v| !v.trim().is_empty());
-        Config {
-            database_url: given(&args.database_url)
-                .or_else(|| default_database_url.map(str::to_owned)),
+        let database_url = given(&args.database_url)
+            .or_else(|| default_database_url.map(str::to_owned))
+            .map(|url| DatabaseUrl::parse(&url))
+            .transpose()?;
+        Ok(Config {
+            database_url,
             environment: given(&args.environment),
             lock_timeout: args.lock_timeout,
             log_format: args.log_format,
             quiet: args.quiet,
             verbose: args.verbose > 0,
-        }
+        })
     }
 
     /// The migrator of this program's migrations on the configured database.
     pub fn migrator(&self) -> Result<Migrator, Failure> {
-        let url = self.database_url.as_deref().ok_or_else(|| {
+        let url = self.database_url.clone().ok_or_else(|| {
             Failure::Usage("no database URL; pass `--database-url URL`, or set DATABASE_URL in the environment or in a .env file".into())
         })?;
-        Ok(Migrator::new(Registry::collect()?, url)?
+        Ok(Migrator::with_url(Registry::collect()?, url)
             .lock_timeout(self.lock_timeout)
             .environment(self.environment.clone()))
     }

@@ -68,7 +68,11 @@ impl Cli {
         let mut log_format = LogFormat::Text;
         let outcome = self.parse(args).and_then(|args| {
             log_format = args.log_format;
-            let config = Config::resolve(&args, self.default_database_url.as_deref());
+            // Scaffolding needs no configuration: a bad DATABASE_URL does not stop it.
+            if let Command::New(new) = &args.command {
+                return scaffold(new, args.quiet);
+            }
+            let config = Config::resolve(&args, self.default_database_url.as_deref())?;
             execute(&config, args.command)
         });
         finish(outcome, log_format)
@@ -111,17 +115,13 @@ fn finish(outcome: Result<(), Failure>, log_format: LogFormat) -> ExitCode {
 /// Runs one command with its configuration; output for people and programs is printed
 /// here, failures are returned.
 fn execute(config: &Config, command: Command) -> Result<(), Failure> {
-    match command {
-        Command::New(new) => return scaffold(&new, config.quiet),
-        Command::Check { format } => return lint(config, format),
-        _ => {}
+    if let Command::Check { format } = command {
+        return lint(config, format);
     }
     let migrator = config.migrator()?;
     let database = migrator.url().redacted().to_owned();
     let progress = config.progress();
     let mut on_event = |event: Event<'_>| progress.event(event);
-    // A dry run's and verify's own steps are rolled back: reporting them would mislead.
-    let mut silent = |_: Event<'_>| {};
     if config.verbose && !config.quiet {
         eprintln!("database: {database}");
     }
@@ -148,13 +148,9 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
                 allow_out_of_order: allow.allow_out_of_order,
                 dry_run,
             };
-            if dry_run {
-                let report = migrator.migrate(&options, &mut silent)?;
-                println!("{}", output::dry_run("apply", &report));
-            } else {
-                let report = migrator.migrate(&options, &mut on_event)?;
-                config.say(output::report_summary("migrate", &report));
-            }
+            run(config, "migrate", dry_run, |p| {
+                migrator.migrate(&options, p)
+            })?;
         }
         Command::Rollback {
             steps,
@@ -175,13 +171,9 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
                 yes,
                 dry_run,
             };
-            if dry_run {
-                let report = migrator.rollback(&options, &mut silent)?;
-                println!("{}", output::dry_run("rollback", &report));
-            } else {
-                let report = migrator.rollback(&options, &mut on_event)?;
-                config.say(output::report_summary("rollback", &report));
-            }
+            run(config, "rollback", dry_run, |p| {
+                migrator.rollback(&options, p)
+            })?;
         }
         Command::Redo {
             steps,
@@ -218,7 +210,8 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
                 in_place,
                 strict,
             };
-            let report = migrator.verify(&options, &mut silent)?;
+            // Verify's own steps are its business: only its verdicts are shown.
+            let report = migrator.verify(&options, &mut |_| {})?;
             match format {
                 Format::Table => println!("{}", output::verify_table(&report)),
                 Format::Json => println!("{}", output::verify_json(&report)),
@@ -245,14 +238,38 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Runs `migrate` or `rollback`: a dry run prints its SQL (its steps were rolled back,
+/// so progress would mislead), a real run its progress and summary.
+fn run(
+    config: &Config,
+    command: &str,
+    dry_run: bool,
+    f: impl FnOnce(updown::Progress<'_>) -> Result<updown::Report, updown::Error>,
+) -> Result<(), Failure> {
+    if dry_run {
+        let report = f(&mut |_| {})?;
+        let action = if command == "migrate" {
+            "apply"
+        } else {
+            command
+        };
+        println!("{}", output::dry_run(action, &report));
+    } else {
+        let progress = config.progress();
+        let report = f(&mut |event| progress.event(event))?;
+        config.say(output::report_summary(command, &report));
+    }
+    Ok(())
+}
+
 /// `check` needs no database: the URL, when there is one, only says whether the
 /// PostgreSQL rules apply to every migration.
 fn lint(config: &Config, format: Format) -> Result<(), Failure> {
     let registry = Registry::collect()?;
-    let postgres = match &config.database_url {
-        Some(url) => updown::DatabaseUrl::parse(url)?.backend() == updown::Backend::Postgres,
-        None => false,
-    };
+    let postgres = config
+        .database_url
+        .as_ref()
+        .is_some_and(|url| url.backend() == updown::Backend::Postgres);
     let report = updown::check::check(&registry, postgres);
     match format {
         Format::Table => println!("{}", output::check_table(&report)),

@@ -40,12 +40,17 @@ const PRODUCTION: &str = "production";
 impl Migrator {
     /// A migrator for `database_url` (see [`DatabaseUrl`] for the accepted forms).
     pub fn new(registry: Registry, database_url: &str) -> Result<Self, Error> {
-        Ok(Migrator {
+        Ok(Self::with_url(registry, DatabaseUrl::parse(database_url)?))
+    }
+
+    /// A migrator for a URL already parsed.
+    pub fn with_url(registry: Registry, url: DatabaseUrl) -> Self {
+        Migrator {
             registry,
-            url: DatabaseUrl::parse(database_url)?,
+            url,
             lock_timeout: Duration::from_secs(60),
             environment: None,
-        })
+        }
     }
 
     /// How long to wait for another migrator's lock (default 60 s).
@@ -127,11 +132,7 @@ impl Migrator {
             let plan = plan::migrate(&self.registry, &status, options).or_refuse("migrate")?;
             session.apply_all(&plan.steps, progress)
         };
-        if options.dry_run {
-            Session::rehearsed(&self.url, self.lock_timeout, run)
-        } else {
-            Session::locked(&self.url, self.lock_timeout, run)
-        }
+        self.run(options.dry_run, run)
     }
 
     /// Undoes applied migrations: by default the last batch.
@@ -151,10 +152,18 @@ impl Migrator {
             let plan = plan::rollback(&self.registry, &rows, options).or_refuse("rollback")?;
             session.revert_all(&plan.steps, progress)
         };
-        if options.dry_run {
-            Session::rehearsed(&self.url, self.lock_timeout, run)
-        } else {
-            Session::locked(&self.url, self.lock_timeout, run)
+        self.run(options.dry_run, run)
+    }
+
+    /// Runs `f` under the lock, or rehearses it.
+    fn run(
+        &self,
+        dry_run: bool,
+        f: impl FnOnce(&mut Session) -> Result<Report, Error>,
+    ) -> Result<Report, Error> {
+        match dry_run {
+            true => Session::rehearsed(&self.url, self.lock_timeout, f),
+            false => Session::locked(&self.url, self.lock_timeout, f),
         }
     }
 

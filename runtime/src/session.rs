@@ -152,23 +152,26 @@ impl Session {
             .map_err(|e| Error::database("looking for updown_migrations", e))
     }
 
-    /// The rows of `updown_migrations`, none when the table does not exist yet.
-    pub(crate) fn applied(&mut self) -> Result<Vec<AppliedRow>, Error> {
+    /// Reads updown's tables with `read`; nothing when they do not exist yet.
+    fn read_tracked<T>(
+        &mut self,
+        table: &str,
+        read: impl FnOnce(&mut Tracking<'_>) -> diesel::QueryResult<Vec<T>>,
+    ) -> Result<Vec<T>, Error> {
         if !self.tracked()? {
             return Ok(Vec::new());
         }
-        self.tracking()
-            .applied()
-            .map_err(|e| Error::database("reading updown_migrations", e))
+        read(&mut self.tracking()).map_err(|e| Error::database(format!("reading {table}"), e))
     }
 
+    /// The rows of `updown_migrations`, by version.
+    pub(crate) fn applied(&mut self) -> Result<Vec<AppliedRow>, Error> {
+        self.read_tracked("updown_migrations", |t| t.applied())
+    }
+
+    /// The rows of `updown_history`, oldest first.
     pub(crate) fn history(&mut self) -> Result<Vec<HistoryEntry>, Error> {
-        if !self.tracked()? {
-            return Ok(Vec::new());
-        }
-        self.tracking()
-            .history()
-            .map_err(|e| Error::database("reading updown_history", e))
+        self.read_tracked("updown_history", |t| t.history())
     }
 
     pub(crate) fn status(&mut self, registry: &Registry) -> Result<Status, Error> {

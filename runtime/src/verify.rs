@@ -44,7 +44,7 @@ pub enum Verdict {
     Reversible,
     /// Irreversible by declaration: applied, not rolled back.
     Irreversible,
-    /// Before `--from`, or already applied (in place): applied or left as is.
+    /// Before `from`, or already applied (in place): applied or left as is.
     Skipped,
     /// `down` did not restore what `up` changed.
     DownDiffers,
