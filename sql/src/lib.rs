@@ -9,8 +9,6 @@ pub mod parse;
 pub mod rules;
 pub mod statements;
 
-mod rule_stub;
-pub use rule_stub::Rule;
 pub use checksum::Checksum;
 pub use parse::{Dialect, ParseError, check_syntax};
 pub use rules::{Finding, LintInput, destructive, lint};
