@@ -6,6 +6,7 @@ use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, ExprUnary, Lit, LitBool, LitStr, Meta, Token, UnOp};
+use updown_sql::rules::{Category, Rule};
 
 use crate::ctxt::Ctxt;
 
@@ -356,14 +357,10 @@ fn dialect(cx: &Ctxt, value: &Expr) -> Option<(updown_sql::Dialect, LitStr)> {
     }
 }
 
-/// Every rule `check` knows, so that a misspelled rule in `allow` is an error.
-fn known_rules() -> impl Iterator<Item = &'static str> {
-    use updown_sql::rules::{DESTRUCTIVE_RULES, LOCK_RULES, REVERSIBILITY_RULES};
-    DESTRUCTIVE_RULES
-        .iter()
-        .chain(LOCK_RULES)
-        .chain(REVERSIBILITY_RULES)
-        .copied()
+/// The rules `allow` takes: every rule but the syntax check, which `unchecked_sql`
+/// turns off.
+fn allowable(rule: &Rule) -> bool {
+    rule.category() != Category::Syntax
 }
 
 fn allow(cx: &Ctxt, value: &Expr) -> Vec<LitStr> {
@@ -379,27 +376,32 @@ fn allow(cx: &Ctxt, value: &Expr) -> Vec<LitStr> {
         match element {
             Expr::Lit(ExprLit {
                 lit: Lit::Str(s), ..
-            }) => {
-                if known_rules().any(|r| r == s.value()) {
-                    rules.push(s.clone());
-                } else {
-                    let all: Vec<String> = known_rules().map(|r| format!("`{r}`")).collect();
-                    cx.error_spanned_by(
-                        s,
-                        format!(
-                            "unknown rule `{}`; `check` knows {}",
-                            s.value(),
-                            all.join(", ")
-                        ),
-                    );
-                }
-            }
+            }) => match Rule::from_name(&s.value()) {
+                Some(rule) if allowable(&rule) => rules.push(s.clone()),
+                _ => cx.error_spanned_by(s, unknown_rule_message(&s.value())),
+            },
             other => {
                 cx.error_spanned_by(other, "a rule name is a string, such as `\"set-not-null\"`")
             }
         }
     }
     rules
+}
+
+fn unknown_rule_message(name: &str) -> String {
+    if Rule::from_name(name) == Some(Rule::SyntaxError) {
+        return format!(
+            "`{name}` cannot be allowed; declare `unchecked_sql = \"why\"` for SQL the parser cannot read"
+        );
+    }
+    match Rule::closest(name).filter(allowable) {
+        Some(meant) => format!("unknown rule `{name}`; did you mean `{meant}`?"),
+        None => {
+            let known = Rule::ALL.iter().filter(|r| allowable(r));
+            let known: Vec<String> = known.map(|r| format!("`{r}`")).collect();
+            format!("unknown rule `{name}`; `check` knows {}", known.join(", "))
+        }
+    }
 }
 
 fn boolean(cx: &Ctxt, key: &str, value: &Expr) -> Option<LitBool> {
@@ -414,4 +416,25 @@ fn boolean(cx: &Ctxt, key: &str, value: &Expr) -> Option<LitBool> {
         format!("`{key}` takes `true` or `false`: {}", example(key)),
     );
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_rules_name_the_closest_or_list_them_all() {
+        assert_eq!(
+            unknown_rule_message("drop-tabel"),
+            "unknown rule `drop-tabel`; did you mean `drop-table`?"
+        );
+        // As tests/ui/keys/unknown-allow-rule.stderr shows it.
+        assert_eq!(
+            unknown_rule_message("no-such-rule"),
+            "unknown rule `no-such-rule`; `check` knows `drop-table`, `drop-schema`, `drop-database`, `drop-column`, `drop-index`, `drop-view`, `truncate`, `delete-without-where`, `update-without-where`, `alter-column-type`, `drop-not-null`, `drop-default`, `rename-table`, `rename-column`, `create-index-without-concurrently`, `foreign-key-without-not-valid`, `check-without-not-valid`, `set-not-null`, `volatile-default`, `concurrently-in-transaction`, `created-but-not-dropped`, `dropped-column-not-restored`"
+        );
+        // The syntax check is turned off with its own key, not `allow`.
+        assert!(unknown_rule_message("syntax-error").contains("`unchecked_sql = \"why\"`"));
+        assert!(!unknown_rule_message("syntax-eror").contains("did you mean"));
+    }
 }

@@ -28,6 +28,79 @@ pub struct Token<'a> {
     pub start: usize,
 }
 
+impl Token<'_> {
+    /// True for the keyword or unquoted identifier `word`, in any case.
+    pub(crate) fn is_word(&self, word: &str) -> bool {
+        self.kind == TokenKind::Word && self.text.eq_ignore_ascii_case(word)
+    }
+
+    /// True for a token a name part can be: a word, a quoted identifier, or a string
+    /// (SQLite takes `'name'`). SQLite's `[name]` takes several tokens: see [`name_end`].
+    pub(crate) fn is_name_part(&self) -> bool {
+        matches!(
+            self.kind,
+            TokenKind::Word | TokenKind::QuotedIdent | TokenKind::String
+        )
+    }
+
+    pub(crate) fn is_punct(&self, punct: &str) -> bool {
+        self.kind == TokenKind::Punct && self.text == punct
+    }
+}
+
+/// True when `toks` start with these words.
+pub(crate) fn words_are(toks: &[Token<'_>], words: &[&str]) -> bool {
+    toks.len() >= words.len() && toks.iter().zip(words).all(|(t, w)| t.is_word(w))
+}
+
+/// Index just past a possibly qualified name (`a`, `s.a`, `"S".a`, SQLite's `[a b]`)
+/// starting at `i`.
+pub(crate) fn name_end(toks: &[Token<'_>], i: usize) -> Option<usize> {
+    let part_end = |i: usize| match toks.get(i)? {
+        t if t.is_name_part() => Some(i + 1),
+        t if t.is_punct("[") => Some(i + 1 + toks[i..].iter().position(|t| t.is_punct("]"))?),
+        _ => None,
+    };
+    let mut end = part_end(i)?;
+    while let Some(next) = toks
+        .get(end)
+        .filter(|t| t.is_punct("."))
+        .and(part_end(end + 1))
+    {
+        end = next;
+    }
+    Some(end)
+}
+
+/// The tokens outside parentheses (parentheses left out), with their indexes.
+pub(crate) fn top_level<'t, 'a>(
+    toks: &'t [Token<'a>],
+) -> impl Iterator<Item = (usize, &'t Token<'a>)> {
+    let mut depth = 0usize;
+    toks.iter().enumerate().filter(move |(_, t)| {
+        if t.is_punct("(") {
+            depth += 1;
+        } else if t.is_punct(")") {
+            depth = depth.saturating_sub(1);
+        } else {
+            return depth == 0;
+        }
+        false
+    })
+}
+
+/// `toks` cut at the commas outside parentheses.
+pub(crate) fn split_commas<'t, 'a>(toks: &'t [Token<'a>]) -> Vec<&'t [Token<'a>]> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (i, _) in top_level(toks).filter(|(_, t)| t.is_punct(",")) {
+        parts.push(&toks[start..i]);
+        start = i + 1;
+    }
+    parts.push(&toks[start..]);
+    parts
+}
+
 /// Splits `sql` into tokens, skipping whitespace and comments.
 pub fn tokens(sql: &str) -> Vec<Token<'_>> {
     let mut out = Vec::new();

@@ -17,8 +17,8 @@ use sqlparser::dialect::{
 };
 use sqlparser::parser::{Parser, ParserError};
 
-use crate::lexer::{Token, TokenKind, tokens};
-use crate::statements::split;
+use crate::lexer::{Token, name_end, split_commas, tokens, words_are};
+use crate::statements::{is_routine, split};
 
 /// The SQL dialect a migration is written in.
 ///
@@ -316,15 +316,6 @@ fn error_from(raw: &str, cause: Cause) -> StatementError {
     StatementError { message, at, cause }
 }
 
-fn word_is(t: &Token<'_>, w: &str) -> bool {
-    t.kind == TokenKind::Word && t.text.eq_ignore_ascii_case(w)
-}
-
-/// True when the statement starts with these words.
-pub(crate) fn words_are(toks: &[Token<'_>], words: &[&str]) -> bool {
-    toks.len() >= words.len() && toks.iter().zip(words).all(|(t, w)| word_is(t, w))
-}
-
 /// Statements the databases accept that `sqlparser` 0.63 cannot parse, found by trying
 /// the statements real migrations use. Each entry: the dialects it is valid in and its
 /// leading words.
@@ -388,18 +379,18 @@ fn known_gap(toks: &[Token<'_>], dialect: Dialect) -> bool {
     if gap_matches(GAPS, toks, dialect) || is_routine(toks) {
         return true;
     }
-    let Some(actions) = alter_table_actions(toks) else {
+    let Some((_, actions)) = alter_table(toks) else {
         return false;
     };
     actions.iter().any(|action| {
         gap_matches(ALTER_TABLE_GAPS, action, dialect) || {
             let column_action = match action {
                 [alter, column, _name, rest @ ..]
-                    if word_is(alter, "ALTER") && word_is(column, "COLUMN") =>
+                    if alter.is_word("ALTER") && column.is_word("COLUMN") =>
                 {
                     rest
                 }
-                [alter, _name, rest @ ..] if word_is(alter, "ALTER") => rest,
+                [alter, _name, rest @ ..] if alter.is_word("ALTER") => rest,
                 _ => &[],
             };
             gap_matches(ALTER_COLUMN_GAPS, column_action, dialect)
@@ -407,20 +398,11 @@ fn known_gap(toks: &[Token<'_>], dialect: Dialect) -> bool {
     })
 }
 
-/// `CREATE [OR REPLACE] [DEFINER = x] PROCEDURE|FUNCTION|TRIGGER|EVENT`: bodies in
-/// procedural SQL, which `sqlparser` reads only in part.
-fn is_routine(toks: &[Token<'_>]) -> bool {
-    toks.first().is_some_and(|t| word_is(t, "CREATE"))
-        && toks.iter().take(10).any(|t| {
-            ["PROCEDURE", "FUNCTION", "TRIGGER", "EVENT"]
-                .iter()
-                .any(|w| word_is(t, w))
-        })
-}
-
-/// For `ALTER TABLE [IF EXISTS] [ONLY] name action, action...`, the tokens of each
-/// action (split at top-level commas).
-pub(crate) fn alter_table_actions<'t, 'a>(toks: &'t [Token<'a>]) -> Option<Vec<&'t [Token<'a>]>> {
+/// For `ALTER TABLE [IF EXISTS] [ONLY] name action, action...`, the tokens of the
+/// name and of each action.
+pub(crate) fn alter_table<'t, 'a>(
+    toks: &'t [Token<'a>],
+) -> Option<(&'t [Token<'a>], Vec<&'t [Token<'a>]>)> {
     if !words_are(toks, &["ALTER", "TABLE"]) {
         return None;
     }
@@ -431,36 +413,8 @@ pub(crate) fn alter_table_actions<'t, 'a>(toks: &'t [Token<'a>]) -> Option<Vec<&
     if words_are(&toks[i..], &["ONLY"]) {
         i += 1;
     }
-    i = name_end(toks, i)?;
-    let mut actions = Vec::new();
-    let mut depth = 0usize;
-    let mut start = i;
-    for (j, t) in toks.iter().enumerate().skip(i) {
-        match t.text {
-            "(" if t.kind == TokenKind::Punct => depth += 1,
-            ")" if t.kind == TokenKind::Punct => depth = depth.saturating_sub(1),
-            "," if t.kind == TokenKind::Punct && depth == 0 => {
-                actions.push(&toks[start..j]);
-                start = j + 1;
-            }
-            _ => {}
-        }
-    }
-    actions.push(&toks[start..]);
-    Some(actions)
-}
-
-/// Index just past a possibly qualified name starting at `i`.
-pub(crate) fn name_end(toks: &[Token<'_>], mut i: usize) -> Option<usize> {
-    let is_part = |t: &Token<'_>| matches!(t.kind, TokenKind::Word | TokenKind::QuotedIdent);
-    if !toks.get(i).is_some_and(is_part) {
-        return None;
-    }
-    i += 1;
-    while toks.get(i).is_some_and(|t| t.text == ".") && toks.get(i + 1).is_some_and(is_part) {
-        i += 2;
-    }
-    Some(i)
+    let end = name_end(toks, i)?;
+    Some((&toks[i..end], split_commas(&toks[end..])))
 }
 
 #[cfg(test)]

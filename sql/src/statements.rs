@@ -54,39 +54,35 @@ pub fn is_empty(sql: &str) -> bool {
     tokens(sql).iter().all(|t| t.kind == TokenKind::Semicolon)
 }
 
-fn word_is(t: &Token<'_>, w: &str) -> bool {
-    t.kind == TokenKind::Word && t.text.eq_ignore_ascii_case(w)
-}
-
 /// `CREATE [OR REPLACE] [TEMP] [DEFINER = x] TRIGGER|PROCEDURE|FUNCTION|EVENT`: a
-/// statement whose body may hold semicolons inside `BEGIN ... END`.
-fn is_routine(toks: &[Token<'_>]) -> bool {
-    if !toks.first().is_some_and(|t| word_is(t, "CREATE")) {
-        return false;
-    }
-    toks.iter()
-        .take(12)
-        .take_while(|t| t.kind != TokenKind::Semicolon)
-        .any(|t| {
-            ["TRIGGER", "PROCEDURE", "FUNCTION", "EVENT"]
-                .iter()
-                .any(|w| word_is(t, w))
-        })
+/// statement whose body, in procedural SQL, may hold semicolons inside `BEGIN ... END`
+/// (and which `sqlparser` reads only in part).
+pub(crate) fn is_routine(toks: &[Token<'_>]) -> bool {
+    toks.first().is_some_and(|t| t.is_word("CREATE"))
+        && toks
+            .iter()
+            .take(12)
+            .take_while(|t| t.kind != TokenKind::Semicolon)
+            .any(|t| {
+                ["TRIGGER", "PROCEDURE", "FUNCTION", "EVENT"]
+                    .iter()
+                    .any(|w| t.is_word(w))
+            })
 }
 
 /// `BEGIN` and `CASE` open a block; `END` closes one unless it ends an `IF`, `LOOP`,
 /// `WHILE`, `REPEAT` or `FOR`, which never opened one.
 fn block_depth(depth: usize, toks: &[Token<'_>], i: usize) -> usize {
     let t = &toks[i];
-    if word_is(t, "BEGIN")
-        || word_is(t, "CASE") && !toks[..i].last().is_some_and(|p| word_is(p, "END"))
+    if t.is_word("BEGIN")
+        || t.is_word("CASE") && !toks[..i].last().is_some_and(|p| p.is_word("END"))
     {
         depth + 1
-    } else if word_is(t, "END") {
+    } else if t.is_word("END") {
         let closes_unopened = toks.get(i + 1).is_some_and(|n| {
             ["IF", "LOOP", "WHILE", "REPEAT", "FOR"]
                 .iter()
-                .any(|w| word_is(n, w))
+                .any(|w| n.is_word(w))
         });
         if closes_unopened {
             depth
