@@ -76,18 +76,17 @@ fn check_one(m: &Migration, postgres: bool) -> Vec<CheckFinding> {
     };
     updown_sql::lint(&input)
         .into_iter()
-        .map(|f| (Rule::from_name(f.rule).unwrap(), f))
-        .filter(|(r, _)| !m.allowed_rules().contains(r))
+        .filter(|f| !m.allowed_rules().contains(&f.rule))
         // The migration said its SQL is beyond the parser; the database judges it.
-        .filter(|(r, _)| !(*r == Rule::SyntaxError && m.unchecked_sql().is_some()))
-        .map(|(r, f)| CheckFinding {
+        .filter(|f| !(f.rule == Rule::SyntaxError && m.unchecked_sql().is_some()))
+        .map(|f| CheckFinding {
             version: m.version(),
             name: m.name().to_owned(),
             declared: m
                 .destructive()
                 .filter(|_| f.is_destructive())
                 .map(str::to_owned),
-            rule: r,
+            rule: f.rule,
             message: f.message,
             statement: f.statement,
             line: f.line,
