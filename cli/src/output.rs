@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 use updown::check::CheckReport;
-use updown::{Action, Event, HistoryEntry, Report, Status, VerifyReport};
+use updown::{Action, Event, HistoryEntry, Phase, Report, Status, VerifyReport};
 
 use crate::args::LogFormat;
 
@@ -292,30 +292,16 @@ impl Progress {
         if self.quiet {
             return;
         }
-        let (what, action, version, name, duration) = match event {
-            Event::Started {
-                action,
-                version,
-                name,
-            } => {
-                if !self.verbose {
-                    return;
-                }
-                ("started", action, version, name, None)
-            }
-            Event::Finished {
-                action,
-                version,
-                name,
-                duration,
-            } => ("finished", action, version, name, Some(duration)),
-            Event::Failed {
-                action,
-                version,
-                name,
-                duration,
-            } => ("failed", action, version, name, Some(duration)),
-        };
+        if event.phase == Phase::Started && !self.verbose {
+            return;
+        }
+        let Event {
+            phase,
+            action,
+            version,
+            name,
+            duration,
+        } = event;
         let action_name = match action {
             Action::Apply => "apply",
             Action::Rollback => "rollback",
@@ -324,7 +310,7 @@ impl Progress {
             LogFormat::Json => eprintln!(
                 "{}",
                 serde_json::json!({
-                    "event": what,
+                    "event": phase.as_str(),
                     "action": action_name,
                     "version": version,
                     "name": name,
@@ -332,12 +318,12 @@ impl Progress {
                 })
             ),
             LogFormat::Text => {
-                let verb = match (what, action) {
-                    ("started", Action::Apply) => "applying",
-                    ("started", Action::Rollback) => "rolling back",
-                    ("finished", Action::Apply) => "applied",
-                    ("finished", Action::Rollback) => "rolled back",
-                    _ => "failed",
+                let verb = match (phase, action) {
+                    (Phase::Started, Action::Apply) => "applying",
+                    (Phase::Started, Action::Rollback) => "rolling back",
+                    (Phase::Finished, Action::Apply) => "applied",
+                    (Phase::Finished, Action::Rollback) => "rolled back",
+                    (Phase::Failed, _) => "failed",
                 };
                 let took = duration
                     .map(|d| format!(" ({} ms)", d.as_millis()))

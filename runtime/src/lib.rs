@@ -61,7 +61,7 @@ pub use migrator::Migrator;
 pub use plan::{Plan, Planned, Request};
 pub use registry::{Compiled, Registry, Source};
 pub use run::{
-    Action, Event, MigrateOptions, Progress, Repair, RepairChange, Report, RollbackOptions,
+    Action, Event, MigrateOptions, Phase, Progress, Repair, RepairChange, Report, RollbackOptions,
     RollbackTarget, Step,
 };
 pub use status::{MigrationStatus, State, Status, Summary};

@@ -55,29 +55,37 @@ pub struct RollbackOptions {
     pub dry_run: bool,
 }
 
-/// Progress of a run, reported as it happens.
+/// Progress of a run, reported as it happens: one migration at one phase.
 #[derive(Debug, Clone, Copy)]
-pub enum Event<'a> {
-    /// A migration is about to run.
-    Started {
-        action: Action,
-        version: i64,
-        name: &'a str,
-    },
-    /// It ran and was recorded.
-    Finished {
-        action: Action,
-        version: i64,
-        name: &'a str,
-        duration: Duration,
-    },
-    /// It failed; the run stops.
-    Failed {
-        action: Action,
-        version: i64,
-        name: &'a str,
-        duration: Duration,
-    },
+pub struct Event<'a> {
+    pub phase: Phase,
+    pub action: Action,
+    pub version: i64,
+    pub name: &'a str,
+    /// How long it ran, once it finished or failed.
+    pub duration: Option<Duration>,
+}
+
+/// Where a migration of a run is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// About to run.
+    Started,
+    /// Ran and was recorded.
+    Finished,
+    /// Failed; the run stops.
+    Failed,
+}
+
+impl Phase {
+    /// `started`, `finished` or `failed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Started => "started",
+            Phase::Finished => "finished",
+            Phase::Failed => "failed",
+        }
+    }
 }
 
 /// A callback receiving [`Event`]s.

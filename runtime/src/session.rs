@@ -16,7 +16,7 @@ use crate::error::{Aftermath, Error, Failure};
 use crate::migration::{Body, Migration};
 use crate::plan::Planned;
 use crate::registry::Registry;
-use crate::run::{Action, Event, Progress, Report, Step};
+use crate::run::{Action, Event, Phase, Progress, Report, Step};
 use crate::schema::Snapshot;
 use crate::statement_log::StatementLog;
 use crate::status::Status;
@@ -304,11 +304,14 @@ impl Session {
         progress: Progress<'_>,
     ) -> Result<Step, Error> {
         let (version, name) = (m.version, m.name());
-        progress(Event::Started {
+        let event = |phase, duration| Event {
+            phase,
             action,
             version,
             name,
-        });
+            duration,
+        };
+        progress(event(Phase::Started, None));
         let started = Instant::now();
         let log = self.log.clone();
         let transactional = m.transaction && self.driver.transactional_ddl();
@@ -331,12 +334,7 @@ impl Session {
         };
         let duration = started.elapsed();
         let Err((error, aftermath)) = outcome else {
-            progress(Event::Finished {
-                action,
-                version,
-                name,
-                duration,
-            });
+            progress(event(Phase::Finished, Some(duration)));
             return Ok(Step {
                 action,
                 version,
@@ -346,12 +344,7 @@ impl Session {
                 rehearsed: transactional,
             });
         };
-        progress(Event::Failed {
-            action,
-            version,
-            name,
-            duration,
-        });
+        progress(event(Phase::Failed, Some(duration)));
         let (statement, cause) = match error {
             StepError::Body(e) => (e.statement().map(str::to_owned), e.to_string()),
             StepError::Tracking(e) => {

@@ -127,21 +127,21 @@ fn observe(session: &mut Session) -> Result<Observation, Error> {
     Ok(Observation { schema, rows })
 }
 
-/// Row counts of the tables `before` had that changed in `after`.
-fn row_differences(before: &Observation, after: &Observation) -> Vec<Difference> {
-    before
-        .rows
-        .iter()
-        .filter_map(|(table, n)| {
-            let m = after.rows.get(table)?;
-            (m != n).then(|| Difference {
-                object: format!("rows of {table}"),
-                expected: Some(n.to_string()),
-                found: Some(m.to_string()),
-                order_only: false,
-            })
+/// How `after` differs from `before`: schema objects, then the row counts of the tables
+/// `before` had.
+fn compare(before: &Observation, after: &Observation) -> Vec<Difference> {
+    let mut differences = before.schema.diff(&after.schema);
+    let rows = before.rows.iter().filter_map(|(table, n)| {
+        let m = after.rows.get(table)?;
+        (m != n).then(|| Difference {
+            object: format!("rows of {table}"),
+            expected: Some(n.to_string()),
+            found: Some(m.to_string()),
+            order_only: false,
         })
-        .collect()
+    });
+    differences.extend(rows);
+    differences
 }
 
 fn failing(differences: &[Difference], strict: bool) -> bool {
@@ -242,62 +242,37 @@ fn verify_one(
     progress: Progress<'_>,
 ) -> Result<(VerifyStep, Option<Observation>), Error> {
     let started = Instant::now();
+    // A verdict ends this migration; the database's state after it is unknown.
+    let ends =
+        |verdict_: Verdict, differences| Ok((verdict(m, verdict_, started, differences), None));
+    let failed =
+        |phase: &str, why: String| ends(Verdict::Failed(format!("{phase}: {why}")), Vec::new());
     let before = match before {
         Some(known) => known,
         None => observe(session)?,
     };
     if let Some(why) = step(session, m, Action::Apply, batch, progress)? {
-        return Ok((
-            verdict(
-                m,
-                Verdict::Failed(format!("up: {why}")),
-                started,
-                Vec::new(),
-            ),
-            None,
-        ));
+        return failed("up", why);
     }
     if m.irreversible().is_some() {
-        return Ok((verdict(m, Verdict::Irreversible, started, Vec::new()), None));
+        return ends(Verdict::Irreversible, Vec::new());
     }
     let after_up = observe(session)?;
     if let Some(why) = step(session, m, Action::Rollback, batch, progress)? {
-        return Ok((
-            verdict(
-                m,
-                Verdict::Failed(format!("down: {why}")),
-                started,
-                Vec::new(),
-            ),
-            None,
-        ));
+        return failed("down", why);
     }
     let after_down = observe(session)?;
-    let mut differences = before.schema.diff(&after_down.schema);
-    differences.extend(row_differences(&before, &after_down));
-    if failing(&differences, strict) {
-        return Ok((verdict(m, Verdict::DownDiffers, started, differences), None));
+    let mut notes = compare(&before, &after_down);
+    if failing(&notes, strict) {
+        return ends(Verdict::DownDiffers, notes);
     }
-    let mut notes = differences;
     if let Some(why) = step(session, m, Action::Apply, batch, progress)? {
-        return Ok((
-            verdict(
-                m,
-                Verdict::Failed(format!("up again: {why}")),
-                started,
-                Vec::new(),
-            ),
-            None,
-        ));
+        return failed("up again", why);
     }
     let again = observe(session)?;
-    let mut differences = after_up.schema.diff(&again.schema);
-    differences.extend(row_differences(&after_up, &again));
+    let differences = compare(&after_up, &again);
     if failing(&differences, strict) {
-        return Ok((
-            verdict(m, Verdict::UpAgainDiffers, started, differences),
-            None,
-        ));
+        return ends(Verdict::UpAgainDiffers, differences);
     }
     notes.extend(differences);
     Ok((verdict(m, Verdict::Reversible, started, notes), Some(again)))

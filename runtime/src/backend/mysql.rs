@@ -198,15 +198,9 @@ pub(super) fn snapshot(conn: &mut MysqlConnection) -> QueryResult<Snapshot> {
              ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION"
         ),
     )?;
-    let mut i = 0;
-    while i < keys.len() {
-        let group: Vec<&Row> = keys[i..]
-            .iter()
-            .take_while(|k| k.a == keys[i].a && k.b == keys[i].b)
-            .collect();
-        i += group.len();
+    for group in keys.chunk_by(|x, y| x.a == y.a && x.b == y.b) {
         let (mut from, mut to, mut target) = (Vec::new(), Vec::new(), String::new());
-        for k in &group {
+        for k in group {
             let (column, reference) = k.c.split_once('>').unwrap_or((&k.c, ""));
             let (table, referenced) = reference.split_once('.').unwrap_or((reference, ""));
             from.push(column.to_owned());

@@ -261,14 +261,11 @@ pub(super) fn snapshot(conn: &mut SqliteConnection) -> QueryResult<Snapshot> {
          WHERE {USER_TABLES} ORDER BY m.name, il.name, ii.seqno"
     ))
     .load(conn)?;
-    let mut i = 0;
-    while i < index_columns.len() {
-        let first = &index_columns[i];
-        let group: Vec<&IndexColumnRow> = index_columns[i..]
-            .iter()
-            .take_while(|r| r.table_name == first.table_name && r.index_name == first.index_name)
-            .collect();
-        i += group.len();
+    let same_index = |a: &IndexColumnRow, b: &IndexColumnRow| {
+        a.table_name == b.table_name && a.index_name == b.index_name
+    };
+    for group in index_columns.chunk_by(same_index) {
+        let first = &group[0];
         let columns: Vec<String> = group.iter().map(|r| r.column_name.clone()).collect();
         let Some(t) = snap.tables.get_mut(&first.table_name) else {
             continue;
@@ -303,14 +300,10 @@ pub(super) fn snapshot(conn: &mut SqliteConnection) -> QueryResult<Snapshot> {
          WHERE {USER_TABLES} ORDER BY m.name, fk.id, fk.seq"
     ))
     .load(conn)?;
-    let mut i = 0;
-    while i < keys.len() {
-        let first = &keys[i];
-        let group: Vec<&ForeignKeyRow> = keys[i..]
-            .iter()
-            .take_while(|k| k.table_name == first.table_name && k.id == first.id)
-            .collect();
-        i += group.len();
+    let same_key =
+        |a: &ForeignKeyRow, b: &ForeignKeyRow| a.table_name == b.table_name && a.id == b.id;
+    for group in keys.chunk_by(same_key) {
+        let first = &group[0];
         let from: Vec<&str> = group.iter().map(|k| k.from_column.as_str()).collect();
         let to: Vec<&str> = group
             .iter()
