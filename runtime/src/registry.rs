@@ -100,3 +100,36 @@ impl Registry {
             .map(|i| &self.migrations[i])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sql(version: i64, name: &'static str) -> Migration {
+        Migration::sql(version, name, "SELECT 1", Some("SELECT 2"))
+    }
+
+    #[test]
+    fn sources_merge_into_one_sorted_validated_list() {
+        let (a, b): (Vec<Migration>, Vec<Migration>) =
+            (vec![sql(3, "c"), sql(1, "a")], vec![sql(2, "b")]);
+        let registry = Registry::from_sources(&[&a, &b]).unwrap();
+        let labels: Vec<String> = registry.migrations().iter().map(Migration::label).collect();
+        assert_eq!(labels, ["1 a", "2 b", "3 c"]);
+        assert_eq!(registry.get(2).map(Migration::name), Some("b"));
+        assert!(registry.get(4).is_none());
+
+        let clash = vec![sql(2, "other")];
+        let Err(Error::DuplicateVersions(duplicates)) = Registry::from_sources(&[&a, &b, &clash])
+        else {
+            panic!("a version used twice across sources is refused");
+        };
+        assert_eq!(duplicates[0].version, 2);
+        assert_eq!(duplicates[0].places.len(), 2);
+        let empty: Vec<Migration> = Vec::new();
+        assert!(matches!(
+            Registry::from_sources(&[&empty]),
+            Err(Error::NoMigrations)
+        ));
+    }
+}
