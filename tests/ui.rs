@@ -16,5 +16,6 @@ fn ui() {
     t.compile_fail("tests/ui/duplicate/*.rs");
     t.compile_fail("tests/ui/destructive/*.rs");
     t.compile_fail("tests/ui/collected/*.rs");
+    t.compile_fail("tests/ui/test_attribute/*.rs");
     t.pass("tests/ui/pass/*.rs");
 }

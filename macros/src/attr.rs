@@ -219,30 +219,13 @@ fn unknown_key_message(key: &str, form: Form) -> String {
 }
 
 /// The allowed key within two edits of `key`, if there is one.
-fn closest_key(key: &str, allowed: &[&'static str]) -> Option<&'static str> {
+pub(crate) fn closest_key(key: &str, allowed: &[&'static str]) -> Option<&'static str> {
     allowed
         .iter()
-        .map(|k| (edit_distance(key, k), *k))
+        .map(|k| (strsim::levenshtein(key, k), *k))
         .filter(|(d, _)| *d <= 2)
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
 
 fn example(key: &str) -> &'static str {

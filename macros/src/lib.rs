@@ -12,6 +12,7 @@ mod check;
 mod checksum;
 mod ctxt;
 mod expand;
+mod test;
 
 use proc_macro::TokenStream;
 
@@ -21,6 +22,17 @@ use crate::ctxt::{Ctxt, with_original};
 #[proc_macro_attribute]
 pub fn migration(args: TokenStream, item: TokenStream) -> TokenStream {
     expand_module(args.into(), item.into()).into()
+}
+
+/// A test that gets a fresh database with every registered migration applied: a
+/// temporary SQLite file, or a new database on the server `UPDOWN_TEST_DATABASE_URL`
+/// (or `url = "..."`) names, dropped after the test, also when it fails. It takes
+/// `&mut Db`, `&mut AnyConnection` or `&mut TestDatabase`. Keys: `to = VERSION`,
+/// `skip_migrations = true`, `fixtures = ["tests/fixtures/users.sql"]` (run after the
+/// migrations), `url = "postgres://..."`.
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    test::expand(args.into(), item.into()).into()
 }
 
 /// Declares a migration written as SQL, in `#[migration(...)]` beside the derive.

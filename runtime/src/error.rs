@@ -43,6 +43,9 @@ pub enum Error {
         cause: String,
     },
 
+    #[error("a test fixture failed: {cause}\n  statement: {statement}")]
+    Fixture { statement: String, cause: String },
+
     #[error("{context}")]
     Io {
         context: String,

@@ -66,7 +66,7 @@ pub use run::{
 };
 pub use status::{MigrationStatus, State, Status, Summary};
 pub use tracking::{AppliedRow, HistoryAction, HistoryEntry, Outcome, RowState};
-pub use updown_macros::{Migration, migration};
+pub use updown_macros::{Migration, migration, test};
 pub use updown_sql::{Dialect, Rule};
 pub use url::{Backend, DatabaseUrl};
 pub use verify::{Verdict, VerifyOptions, VerifyReport, VerifyStep};

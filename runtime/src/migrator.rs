@@ -330,7 +330,7 @@ impl Migrator {
         let started = Instant::now();
         let scratch = match options.in_place {
             true => None,
-            false => Some(backend::scratch(&self.url)?),
+            false => Some(backend::scratch(&self.url, "verify")?),
         };
         let url = scratch.as_ref().map_or(&self.url, |s| &s.url);
         let steps = Session::locked(url, self.lock_timeout, |session| {

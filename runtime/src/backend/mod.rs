@@ -80,28 +80,24 @@ pub(crate) trait Driver {
         Ok(())
     }
 
-    /// A fresh, empty database beside `target`, for `verify`: by default a new database
-    /// on the same server, dropped with the returned guard.
+    /// A fresh, empty database `name` beside `target`: by default a new database on
+    /// the same server, dropped with the returned guard.
     fn create_scratch(
         &self,
         conn: &mut AnyConnection,
         target: &DatabaseUrl,
+        name: &str,
     ) -> Result<Scratch, Error> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or_default();
-        let name = format!("updown_scratch_{}_{nanos}", std::process::id());
         conn.batch_execute(&format!("CREATE DATABASE {name}"))
             .map_err(|e| Error::Scratch {
-                name: name.clone(),
+                name: name.to_owned(),
                 server: target.redacted().to_owned(),
                 cause: target.scrub(&e.to_string()),
             })?;
         Ok(Scratch {
-            url: target.with_database(&name)?,
+            url: target.with_database(name)?,
             _dir: None,
-            server: Some((target.clone(), name)),
+            server: Some((target.clone(), name.to_owned())),
         })
     }
 
@@ -137,9 +133,35 @@ pub(crate) struct Scratch {
     pub(crate) server: Option<(DatabaseUrl, String)>,
 }
 
-pub(crate) fn scratch(target: &DatabaseUrl) -> Result<Scratch, Error> {
+/// A scratch database beside `target`, named after `purpose` (`verify`, a test's name)
+/// and unique to this process and moment.
+pub(crate) fn scratch(target: &DatabaseUrl, purpose: &str) -> Result<Scratch, Error> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    let unique = format!(
+        "{}_{nanos}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    // Identifiers: letters, digits and `_`, at most 63 bytes (PostgreSQL's limit).
+    let mut purpose: String = purpose
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    purpose.truncate(63 - "updown__".len() - unique.len());
+    let name = format!("updown_{purpose}_{unique}");
     let (mut conn, driver) = connect(target)?;
-    driver.create_scratch(&mut conn, target)
+    driver.create_scratch(&mut conn, target, &name)
 }
 
 impl Drop for Scratch {

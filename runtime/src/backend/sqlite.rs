@@ -99,6 +99,7 @@ impl Driver for Sqlite {
         &self,
         _conn: &mut AnyConnection,
         _target: &DatabaseUrl,
+        name: &str,
     ) -> Result<Scratch, Error> {
         let dir = tempfile::tempdir().map_err(|source| Error::Io {
             context: "creating a scratch directory".into(),
@@ -106,7 +107,7 @@ impl Driver for Sqlite {
         })?;
         let url = DatabaseUrl::parse(&format!(
             "sqlite://{}",
-            dir.path().join("scratch.db").display()
+            dir.path().join(format!("{name}.db")).display()
         ))?;
         Ok(Scratch {
             url,

@@ -1,0 +1,6 @@
+#[updown::test]
+fn reads_users(url: &str) {
+    let _ = url;
+}
+
+fn main() {}
