@@ -2,19 +2,24 @@
 
 use std::path::PathBuf;
 
-use clap::{ArgAction, Args as ClapArgs, Parser, Subcommand, ValueEnum};
+use clap::{
+    ArgAction, Args as ClapArgs, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum,
+};
+
+/// The heading of the options every command takes.
+const GLOBAL: &str = "Global options";
 
 #[derive(Debug, Parser)]
 #[command(
     about = "Database migrations of this program (updown)",
-    long_about = "Database migrations of this program (updown).\n\nExit codes: 0 success, 1 refused before anything ran (drift, dirty, lock timeout, guard) or `check` found problems, 2 a migration failed, 3 `verify` found a `down` that does not undo its `up`, 4 a rollback failed, 5 configuration or usage error.",
-    version
+    long_about = "Database migrations of this program (updown).\n\nExit codes: 0 success, 1 refused before anything ran (drift, dirty, lock timeout, guard) or `check` found problems, 2 a migration failed, 3 `verify` found a `down` that does not undo its `up`, 4 a rollback failed, 5 configuration or usage error."
 )]
 pub struct Args {
     /// Database URL: sqlite://PATH, sqlite::memory:, a file path, postgres://..., mysql://... (also read from .env)
     #[arg(
         long,
         global = true,
+        help_heading = GLOBAL,
         value_name = "URL",
         env = "DATABASE_URL",
         hide_env_values = true
@@ -22,23 +27,30 @@ pub struct Args {
     pub database_url: Option<String>,
 
     /// Environment name; `production` makes rollback and redo ask for --yes and refuses reset
-    #[arg(long = "env", global = true, value_name = "NAME", env = "UPDOWN_ENV")]
+    #[arg(
+        long = "env",
+        global = true,
+        help_heading = GLOBAL,
+        value_name = "NAME",
+        env = "UPDOWN_ENV",
+        hide_env_values = true
+    )]
     pub environment: Option<String>,
 
     /// How long to wait for another migrator's lock, in seconds or as `2m`, `90s`
-    #[arg(long, global = true, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
     pub lock_timeout: std::time::Duration,
 
     /// Format of progress and error messages on stderr
-    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 
     /// Print only errors
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(short, long, global = true, help_heading = GLOBAL, conflicts_with = "verbose")]
     pub quiet: bool,
 
     /// Print more: the database used, each step's timing
-    #[arg(short, long, global = true, action = ArgAction::Count)]
+    #[arg(short, long, global = true, help_heading = GLOBAL, action = ArgAction::Count)]
     pub verbose: u8,
 
     #[command(subcommand)]
@@ -150,6 +162,15 @@ pub enum Command {
     },
     /// Write a new migration file with a timestamp version
     New(NewArgs),
+    /// Print a completion script for SHELL on stdout
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct CompletionsArgs {
+    /// The shell to complete in
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -169,9 +190,12 @@ pub struct AllowFlags {
 pub struct NewArgs {
     /// Name of the migration, in snake_case (e.g. create_users)
     pub name: String,
-    /// Directory of the migration modules; a `mod` line is added to its mod.rs
-    #[arg(long, default_value = "src/migrations")]
-    pub dir: PathBuf,
+    /// The workspace member to write into [default: the package of the nearest Cargo.toml, from the current directory up]
+    #[arg(short, long, value_name = "NAME", conflicts_with = "dir")]
+    pub package: Option<String>,
+    /// Directory of the migration modules, relative to the current directory [default: src/migrations of the package]; a `mod` line is added to its mod.rs
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
     /// Write a SQL migration (`#[derive(Migration)]`) instead of Rust functions
     #[arg(long)]
     pub sql: bool,
@@ -179,14 +203,70 @@ pub struct NewArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// For people
     Table,
+    /// For programs: one JSON document on stdout
     Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
+    /// Lines for people
     Text,
+    /// One JSON object per line
     Json,
+}
+
+/// How the program presents itself: its name (in usage lines, `--version`, completions),
+/// its version, and the database URL it falls back to (shown redacted in the help).
+pub struct Identity<'a> {
+    pub name: &'a str,
+    pub version: Option<&'a str>,
+    pub default_database_url: Option<&'a str>,
+}
+
+/// The clap command of this program, as `identity` presents it.
+pub fn command(identity: &Identity<'_>) -> clap::Command {
+    let name = identity.name;
+    let mut command = Args::command()
+        .name(name.to_owned())
+        .bin_name(name.to_owned())
+        .mut_subcommand("completions", |c| {
+            c.long_about(format!(
+                "Print a completion script for SHELL on stdout, completing `{name}`.\n\n\
+                 For example: `{name} completions bash > ~/.local/share/bash-completion/completions/{name}`, \
+                 `{name} completions zsh > ~/.zfunc/_{name}` (with ~/.zfunc in $fpath), \
+                 `{name} completions fish > ~/.config/fish/completions/{name}.fish`."
+            ))
+        });
+    if let Some(version) = identity.version {
+        command = command.version(version.to_owned());
+    }
+    // Shown here, used by Config, which resolves the URL; redacted, and a default that
+    // does not parse is left to Config to report.
+    if let Some(url) = identity
+        .default_database_url
+        .map(updown::DatabaseUrl::parse)
+        && let Ok(url) = url
+    {
+        let shown = url.redacted().to_owned();
+        command = command.mut_arg("database_url", |arg| {
+            let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+            arg.help(format!("{help} [default: {shown}]"))
+        });
+    }
+    command
+}
+
+/// Parses `args` (the first is the program name) with `command`, which stays usable for
+/// completions.
+pub fn parse<I, T>(command: &mut clap::Command, args: I) -> Result<Args, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let matches = command.try_get_matches_from_mut(args)?;
+    Args::from_arg_matches(&matches).map_err(|e| e.with_cmd(command))
 }
 
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
@@ -195,4 +275,72 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     }
     humantime::parse_duration(text)
         .map_err(|e| format!("{e}; write seconds (`60`) or a duration (`90s`, `2m`)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The subcommands, arguments and possible values of `command` and below that do not
+    /// say what they are.
+    fn undocumented(command: &clap::Command, path: &str, out: &mut Vec<String>) {
+        for arg in command.get_arguments() {
+            if arg.get_help().is_none() {
+                out.push(format!("{path} {}", arg.get_id()));
+            }
+            // A shell's name is all there is to say of it (clap_complete's list).
+            if arg.get_id() == "shell" {
+                continue;
+            }
+            for value in arg.get_possible_values() {
+                if value.get_help().is_none() {
+                    out.push(format!("{path} {} {}", arg.get_id(), value.get_name()));
+                }
+            }
+        }
+        for sub in command.get_subcommands() {
+            let path = format!("{path} {}", sub.get_name());
+            if sub.get_about().is_none() {
+                out.push(path.clone());
+            }
+            undocumented(sub, &path, out);
+        }
+    }
+
+    #[test]
+    fn every_subcommand_and_flag_has_help() {
+        let mut command = command(&Identity {
+            name: "app",
+            version: Some("1.0.0"),
+            default_database_url: None,
+        });
+        command.build();
+        let mut missing = Vec::new();
+        undocumented(&command, "app", &mut missing);
+        assert!(missing.is_empty(), "without help: {missing:?}");
+    }
+
+    #[test]
+    fn global_options_have_their_own_heading() {
+        let command = command(&Identity {
+            name: "app",
+            version: None,
+            default_database_url: Some("postgres://app:secret@db/app"),
+        });
+        let globals: Vec<_> = command
+            .get_arguments()
+            .filter(|a| a.is_global_set())
+            .collect();
+        assert_eq!(globals.len(), 6);
+        for arg in globals {
+            assert_eq!(arg.get_help_heading(), Some(GLOBAL), "{}", arg.get_id());
+        }
+        let help = command.clone().render_help().to_string();
+        assert!(
+            help.contains("[default: postgres://app:***@db/app]"),
+            "{help}"
+        );
+        assert!(!help.contains("secret"), "{help}");
+        assert!(help.contains("Usage: app"), "{help}");
+    }
 }

@@ -5,50 +5,102 @@
 //! use std::process::ExitCode;
 //!
 //! fn main() -> ExitCode {
-//!     updown_cli::main()
+//!     updown_cli::cli!().main()
 //! }
 //! ```
+//!
+//! [`cli!`] names the command line after your binary and gives it your crate's version
+//! (`myapp --version` prints `myapp 1.2.3`); [`main`] alone works too, named after the
+//! binary's file and without a version. [`Cli`] has the other settings, such as
+//! [`default_database_url`](Cli::default_database_url).
 //!
 //! It parses arguments, resolves one configuration and prints; everything else is the
 //! `updown` runtime. Exit codes: 0 success, 1 refused before anything ran (or `check`
 //! found problems), 2 a migration failed, 3 `verify` failed, 4 a rollback failed, 5
 //! configuration or usage error.
 
+#![deny(missing_docs)]
+
 mod args;
 mod config;
 mod exit;
 mod messages;
 mod output;
+mod package;
 
 use std::ffi::OsString;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, Parser};
+use clap_complete::Shell;
 use updown::{Event, MigrateOptions, Registry, RollbackOptions, RollbackTarget, VerifyOptions};
 
-use crate::args::{Args, Command, Format, LogFormat, NewArgs};
+use crate::args::{Command, Format, Identity, LogFormat, NewArgs};
 use crate::config::Config;
 use crate::exit::{Failure, exit_code};
 
-/// Runs the command line of this program's migrations.
+/// Runs the command line of this program's migrations, named after the binary's file and
+/// without a `--version`: see [`cli!`] for both from your crate.
 pub fn main() -> ExitCode {
     Cli::new().main()
+}
+
+/// A [`Cli`] named and versioned after the crate that calls it: the binary's name
+/// (`CARGO_BIN_NAME`, or `CARGO_PKG_NAME` outside a binary) and `CARGO_PKG_VERSION`,
+/// read when your crate compiles.
+///
+/// ```no_run
+/// fn main() -> std::process::ExitCode {
+///     updown_cli::cli!()
+///         .default_database_url("sqlite://app.db")
+///         .main()
+/// }
+/// ```
+#[macro_export]
+macro_rules! cli {
+    () => {
+        $crate::Cli::new()
+            .name(match ::core::option_env!("CARGO_BIN_NAME") {
+                ::core::option::Option::Some(name) => name,
+                ::core::option::Option::None => ::core::env!("CARGO_PKG_NAME"),
+            })
+            .version(::core::env!("CARGO_PKG_VERSION"))
+    };
 }
 
 /// The command line, with settings a program can choose.
 #[derive(Debug, Default, Clone)]
 pub struct Cli {
+    name: Option<String>,
+    version: Option<String>,
     default_database_url: Option<String>,
 }
 
 impl Cli {
+    /// The command line with no settings: named after the binary's file, without a
+    /// version, and with no default database URL.
     pub fn new() -> Self {
         Cli::default()
     }
 
+    /// The program's name, shown in usage lines and by `--version`, and the command that
+    /// `completions` completes. Default: the binary's file name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The program's version, printed by `--version` (as `NAME VERSION`). Without one the
+    /// program has no `--version`: updown's own version would be mistaken for yours.
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.version = Some(version.into());
+        self
+    }
+
     /// The URL used when neither `--database-url` nor `DATABASE_URL` (nor `.env`) gives
-    /// one. Without it, a missing URL is an error.
+    /// one; the help shows it, without its password. Without it, a missing URL is an error.
     pub fn default_database_url(mut self, url: impl Into<String>) -> Self {
         self.default_database_url = Some(url.into());
         self
@@ -65,12 +117,23 @@ impl Cli {
         I: IntoIterator<Item = T>,
         T: Into<OsString> + Clone,
     {
+        let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+        let name = self.program_name(args.first());
         let mut log_format = LogFormat::Text;
-        let outcome = self.parse(args).and_then(|args| {
+        let outcome = dot_env().and_then(|()| {
+            // After `.env`: clap reads the environment as the command is built.
+            let mut command = args::command(&Identity {
+                name: &name,
+                version: self.version.as_deref(),
+                default_database_url: self.default_database_url.as_deref(),
+            });
+            let args = args::parse(&mut command, args).map_err(Failure::Arguments)?;
             log_format = args.log_format;
-            // Scaffolding needs no configuration: a bad DATABASE_URL does not stop it.
-            if let Command::New(new) = &args.command {
-                return scaffold(new, args.quiet);
+            // Neither needs a configuration: a bad DATABASE_URL does not stop them.
+            match &args.command {
+                Command::New(new) => return scaffold(new, args.quiet),
+                Command::Completions(c) => return completions(c.shell, &mut command, &name),
+                _ => {}
             }
             let config = Config::resolve(&args, self.default_database_url.as_deref())?;
             execute(&config, args.command)
@@ -78,18 +141,25 @@ impl Cli {
         finish(outcome, log_format)
     }
 
-    /// `.env` first, so that clap reads its variables as it reads the environment's.
-    fn parse<I, T>(&self, args: I) -> Result<Args, Failure>
-    where
-        I: IntoIterator<Item = T>,
-        T: Into<OsString> + Clone,
-    {
-        if let Err(e) = dotenvy::dotenv()
-            && !e.not_found()
-        {
-            return Err(Failure::Usage(format!("cannot read .env: {e}")));
-        }
-        Args::try_parse_from(args).map_err(Failure::Arguments)
+    /// The name given, or the file name of the binary (without `.exe`).
+    fn program_name(&self, argv0: Option<&OsString>) -> String {
+        self.name
+            .clone()
+            .or_else(|| {
+                argv0
+                    .and_then(|path| Path::new(path).file_stem())
+                    .map(|stem| stem.to_string_lossy().into_owned())
+            })
+            .unwrap_or_else(|| "app".to_owned())
+    }
+}
+
+/// Loads `.env` into the environment, where clap reads its variables as the
+/// environment's own (which win over it).
+fn dot_env() -> Result<(), Failure> {
+    match dotenvy::dotenv() {
+        Err(e) if !e.not_found() => Err(Failure::Usage(format!("cannot read .env: {e}"))),
+        _ => Ok(()),
     }
 }
 
@@ -233,7 +303,9 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
                 config.say(format!("repaired {} {}: {}", r.version, r.name, r.change));
             }
         }
-        Command::New(_) | Command::Check { .. } => unreachable!("handled before connecting"),
+        Command::New(_) | Command::Completions(_) | Command::Check { .. } => {
+            unreachable!("handled before connecting")
+        }
     }
     Ok(())
 }
@@ -281,13 +353,23 @@ fn lint(config: &Config, format: Format) -> Result<(), Failure> {
     }
 }
 
+/// Prints the completion script of `command` for `shell`, completing `name`.
+fn completions(shell: Shell, command: &mut clap::Command, name: &str) -> Result<(), Failure> {
+    clap_complete::generate(shell, command, name, &mut std::io::stdout());
+    Ok(())
+}
+
+/// `new`: writes the migration into the directory its arguments resolve to.
 fn scaffold(new: &NewArgs, quiet: bool) -> Result<(), Failure> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| Failure::Usage(format!("cannot read the current directory: {e}")))?;
+    let dir = package::migrations_dir(new, &cwd)?;
     let kind = if new.sql {
         updown::scaffold::Kind::Sql
     } else {
         updown::scaffold::Kind::Rust
     };
-    let made = updown::scaffold::new_migration(&new.dir, &new.name, kind, SystemTime::now())
+    let made = updown::scaffold::new_migration(&dir, &new.name, kind, SystemTime::now())
         .map_err(|e| Failure::Usage(e.to_string()))?;
     if !quiet {
         println!("created {} (version {})", made.file.display(), made.version);
@@ -295,7 +377,7 @@ fn scaffold(new: &NewArgs, quiet: bool) -> Result<(), Failure> {
         if made.module_file_created {
             println!(
                 "add `mod migrations;` (the module of {}) to your main.rs or lib.rs",
-                new.dir.display()
+                dir.display()
             );
         }
         println!("write `up` and `down`: the crate does not compile until `down` undoes `up`");
@@ -311,7 +393,7 @@ pub fn scaffold_main() -> ExitCode {
     #[command(
         name = "updown",
         version,
-        about = "Scaffold updown migrations. Status, migrate and rollback run from your own binary (`fn main() -> ExitCode { updown_cli::main() }`), which carries the migrations."
+        about = "Scaffold updown migrations. Status, migrate and rollback run from your own binary (`fn main() -> ExitCode { updown_cli::cli!().main() }`), which carries the migrations."
     )]
     struct ScaffoldArgs {
         #[command(subcommand)]
@@ -321,12 +403,17 @@ pub fn scaffold_main() -> ExitCode {
     enum ScaffoldCommand {
         /// Write a new migration file with a timestamp version
         New(NewArgs),
+        /// Print a completion script of `updown` for SHELL on stdout
+        Completions(args::CompletionsArgs),
     }
-    let outcome = ScaffoldArgs::try_parse()
+    let mut command = ScaffoldArgs::command();
+    let outcome = command
+        .try_get_matches_from_mut(std::env::args_os())
+        .and_then(|matches| ScaffoldArgs::from_arg_matches(&matches))
         .map_err(Failure::Arguments)
-        .and_then(|args| {
-            let ScaffoldCommand::New(new) = args.command;
-            scaffold(&new, false)
+        .and_then(|args| match args.command {
+            ScaffoldCommand::New(new) => scaffold(&new, false),
+            ScaffoldCommand::Completions(c) => completions(c.shell, &mut command, "updown"),
         });
     finish(outcome, LogFormat::Text)
 }

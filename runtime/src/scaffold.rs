@@ -1,10 +1,11 @@
 //! Writing a new migration file: what `updown new NAME` does.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 
@@ -45,7 +46,7 @@ impl fmt::Display for ScaffoldError {
             ScaffoldError::Exists { path } => {
                 write!(
                     f,
-                    "`{}` already exists; pick another name or wait a second",
+                    "`{}` already exists; run the command again",
                     path.display()
                 )
             }
@@ -69,8 +70,10 @@ pub enum Kind {
 
 /// Writes `<dir>/m<version>_<name>.rs` and declares it in the directory's module file.
 ///
-/// The version is the UTC time `now` as `YYYYMMDD_HHMMSS`. The bodies are placeholders
-/// that do not compile until they are written: a `down` that does nothing is rejected.
+/// The version is the UTC time `now` as `YYYYMMDD_HHMMSS`, or the first second after it
+/// that no `m<version>_*` migration in `dir` has: two migrations written in the same second
+/// get distinct versions. The bodies are placeholders that do not compile until they are
+/// written: a `down` that does nothing is rejected.
 pub fn new_migration(
     dir: &Path,
     name: &str,
@@ -85,7 +88,11 @@ pub fn new_migration(
     if !valid {
         return Err(ScaffoldError::InvalidName { name });
     }
-    let (date, time) = timestamp(now);
+    let taken = versions_in(dir);
+    let (date, time) = (0..)
+        .map(|second| timestamp(now + Duration::from_secs(second)))
+        .find(|(date, time)| !taken.contains(&format!("{date}_{time}")))
+        .expect("a free second");
     let version: i64 = format!("{date}{time}").parse().expect("digits");
     let module = format!("m{date}_{time}_{name}");
     let file = dir.join(format!("{module}.rs"));
@@ -129,6 +136,24 @@ pub fn new_migration(
         module_file,
         module_file_created,
     })
+}
+
+/// The `YYYYMMDD_HHMMSS` versions of the migrations in `dir`, from their names
+/// (`m20250101_120000_create_users.rs`, or a directory `m20250101_120000_create_users`).
+fn versions_in(dir: &Path) -> HashSet<String> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return HashSet::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let name = entry.file_name().into_string().ok()?;
+            let version = name.strip_prefix('m')?.get(..15)?;
+            let (date, time) = version.split_once('_')?;
+            let digits = |s: &str, n| s.len() == n && s.chars().all(|c| c.is_ascii_digit());
+            (digits(date, 8) && digits(time, 6)).then(|| version.to_owned())
+        })
+        .collect()
 }
 
 /// `("20250101", "120000")` for 2025-01-01T12:00:00Z.
@@ -225,16 +250,38 @@ mod tests {
     }
 
     #[test]
-    fn refuses_bad_names_and_existing_files() {
+    fn refuses_bad_names() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(matches!(
-            new_migration(dir.path(), "1st", Kind::Rust, at_2025()),
-            Err(ScaffoldError::InvalidName { .. })
-        ));
-        new_migration(dir.path(), "a", Kind::Rust, at_2025()).unwrap();
-        assert!(matches!(
-            new_migration(dir.path(), "a", Kind::Rust, at_2025()),
-            Err(ScaffoldError::Exists { .. })
-        ));
+        for name in ["1st", "", "  "] {
+            assert!(
+                matches!(
+                    new_migration(dir.path(), name, Kind::Rust, at_2025()),
+                    Err(ScaffoldError::InvalidName { .. })
+                ),
+                "{name}"
+            );
+        }
+        assert!(!dir.path().join("mod.rs").exists());
+    }
+
+    #[test]
+    fn a_taken_second_moves_the_version_to_the_next_free_one() {
+        let dir = tempfile::tempdir().unwrap();
+        // 03:04:05 taken by a file, 03:04:06 by a directory module; a look-alike that
+        // is no migration's name takes nothing.
+        new_migration(dir.path(), "first", Kind::Rust, at_2025()).unwrap();
+        fs::create_dir(dir.path().join("m20250102_030406_other")).unwrap();
+        fs::write(dir.path().join("m2025010203040_x.rs"), "").unwrap();
+        let second = new_migration(dir.path(), "second", Kind::Sql, at_2025()).unwrap();
+        assert_eq!(second.version, 20250102030407);
+        assert!(second.file.ends_with("m20250102_030407_second.rs"));
+        let third = new_migration(dir.path(), "second", Kind::Rust, at_2025()).unwrap();
+        assert_eq!(third.version, 20250102030408);
+
+        // 23:59:59 rolls over into the next day.
+        let late = SystemTime::UNIX_EPOCH + Duration::from_secs(1_735_862_399);
+        let a = new_migration(dir.path(), "late", Kind::Rust, late).unwrap();
+        let b = new_migration(dir.path(), "later", Kind::Rust, late).unwrap();
+        assert_eq!((a.version, b.version), (20250102235959, 20250103000000));
     }
 }

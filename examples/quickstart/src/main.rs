@@ -14,7 +14,7 @@ mod schema;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    updown_cli::Cli::new()
+    updown_cli::cli!()
         .default_database_url("sqlite://quickstart.db")
         .main()
 }
