@@ -10,11 +10,15 @@ use crate::run::Action;
 /// One finding of `check`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckFinding {
+    /// Version of the migration the finding is in.
     pub version: i64,
+    /// Name of that migration.
     pub name: String,
     /// The rule, such as `drop-table` or `create-index-without-concurrently`.
     pub rule: Rule,
+    /// What is wrong and how to fix or allow it, as `check` prints it.
     pub message: String,
+    /// The statement the rule fired on, as written.
     pub statement: String,
     /// 1-based line of the statement in its script.
     pub line: usize,
@@ -32,11 +36,15 @@ impl CheckFinding {
 /// What `check` found in every registered migration.
 #[derive(Debug, Clone)]
 pub struct CheckReport {
+    /// How many migrations were linted.
     pub migrations: usize,
+    /// Every finding, declared ones included, migration by migration.
     pub findings: Vec<CheckFinding>,
 }
 
 impl CheckReport {
+    /// How many findings are errors (see [`CheckFinding::is_error`]): `check` fails when
+    /// this is not 0.
     pub fn errors(&self) -> usize {
         self.findings.iter().filter(|f| f.is_error()).count()
     }
@@ -45,6 +53,21 @@ impl CheckReport {
 /// Lints every migration of `registry`. The PostgreSQL lock-risk rules apply to
 /// migrations that declare `dialect = "postgres"`, and to all of them when `postgres`
 /// says the database is PostgreSQL.
+///
+/// ```
+/// use updown::{Migration, Registry, Rule};
+///
+/// let registry = Registry::from_migrations(vec![Migration::sql(
+///     1,
+///     "drop_sessions",
+///     "DROP TABLE sessions",
+///     Some("CREATE TABLE sessions (id BIGINT PRIMARY KEY)"),
+/// )])?;
+/// let report = updown::check::check(&registry, false);
+/// assert_eq!(report.errors(), 1);
+/// assert_eq!(report.findings[0].rule, Rule::DropTable);
+/// # Ok::<(), updown::Error>(())
+/// ```
 pub fn check(registry: &Registry, postgres: bool) -> CheckReport {
     let mut findings = Vec::new();
     for m in registry.migrations() {

@@ -8,7 +8,10 @@ macro_rules! any_connection {
         /// migration: `diesel::update(users::table).set(..).execute(db.conn())?`.
         #[derive(diesel::MultiConnection)]
         pub enum AnyConnection {
-            $($variant($conn)),+
+            $(
+                #[doc = concat!("A connection through [`", stringify!($conn), "`].")]
+                $variant($conn)
+            ),+
         }
     };
 }

@@ -8,23 +8,41 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// The database URL could not be read.
     #[error("invalid database URL `{url}`: {reason}")]
-    InvalidUrl { url: String, reason: String },
+    InvalidUrl {
+        /// The URL, its password replaced by `***`.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 
+    /// The URL names a backend whose cargo feature is off.
     #[error(
         "{backend} support is not compiled into this program; enable the `{feature}` feature of `updown` and `updown-cli` in Cargo.toml"
     )]
     BackendNotCompiled {
+        /// The database the URL names, such as `PostgreSQL`.
         backend: &'static str,
+        /// The cargo feature that compiles it in, such as `postgres`.
         feature: &'static str,
     },
 
+    /// The database could not be reached or refused the connection.
     #[error("cannot connect to {url}: {cause}")]
-    Connect { url: String, cause: String },
+    Connect {
+        /// The URL, its password replaced by `***`.
+        url: String,
+        /// The driver's message, password scrubbed.
+        cause: String,
+    },
 
+    /// A query of updown's own (tracking tables, lock, snapshot) failed.
     #[error("{context}")]
     Database {
+        /// What updown was doing when it failed.
         context: String,
+        /// The error diesel returned.
         #[source]
         source: diesel::result::Error,
     },
@@ -32,63 +50,101 @@ pub enum Error {
     /// A query failed and its message may hold the password (a lock or connection
     /// error): its text is kept scrubbed, not the error itself.
     #[error("{context}: {cause}")]
-    DatabaseText { context: String, cause: String },
+    DatabaseText {
+        /// What updown was doing when it failed.
+        context: String,
+        /// The database's message, password scrubbed.
+        cause: String,
+    },
 
+    /// A scratch database, such as the one `verify` runs on, could not be created.
     #[error(
         "cannot create the scratch database `{name}` on {server} (the account needs the right to create databases): {cause}"
     )]
     Scratch {
+        /// The name it was to have.
         name: String,
+        /// The server it was to be created on, password hidden.
         server: String,
+        /// The database's message, password scrubbed.
         cause: String,
     },
 
+    /// A fixture of `#[updown::test]` failed to run.
     #[error("a test fixture failed: {cause}\n  statement: {statement}")]
-    Fixture { statement: String, cause: String },
+    Fixture {
+        /// The statement that failed.
+        statement: String,
+        /// The database's message.
+        cause: String,
+    },
 
+    /// Reading or writing a file failed.
     #[error("{context}")]
     Io {
+        /// What updown was doing, naming the path.
         context: String,
+        /// The underlying error.
         #[source]
         source: std::io::Error,
     },
 
+    /// The program has no migrations: none were written, or the linker dropped the
+    /// library crate holding them because the binary never names it.
     #[error(
         "no migrations are registered in this program; if they live in a library crate, name that crate once in the binary (`use my_migrations as _;`), otherwise the linker drops them"
     )]
     NoMigrations,
 
+    /// Migrations share a version: one entry per version used more than once.
     #[error("{}", duplicates(.0))]
     DuplicateVersions(Vec<Duplicate>),
 
+    /// A version given to a command (`migrate` or `rollback` to it, `repair`, `baseline`)
+    /// matches no migration in the code.
     #[error("no migration has version {version}")]
-    UnknownVersion { version: i64 },
+    UnknownVersion {
+        /// The version asked for.
+        version: i64,
+    },
 
+    /// A command did not start because of the problems listed; nothing was changed.
     #[error("{command} refused, nothing was changed:\n{}", bullets(.problems))]
     Refused {
+        /// The command refused: `migrate`, `rollback`, `redo`...
         command: &'static str,
+        /// Every reason, all at once.
         problems: Vec<Problem>,
     },
 
+    /// Another migrator held the lock for longer than the lock timeout.
     #[error(
         "timed out after {}s waiting for the migration lock{}; another migrator is running",
         .waited.as_secs(),
         .holder.as_ref().map(|h| format!(" held by {h}")).unwrap_or_default()
     )]
     LockTimeout {
+        /// How long this migrator waited.
         waited: Duration,
+        /// Who holds the lock, where the database can tell (PostgreSQL, MySQL).
         holder: Option<String>,
     },
 
+    /// A dry run cannot rehearse these migrations inside a rolled-back transaction
+    /// (Rust migrations on MySQL, `transaction = false` Rust migrations elsewhere).
     #[error("a dry run cannot rehearse the Rust migrations {}: {reason}; run it on a copy of the database instead", .migrations.join(", "))]
     DryRunUnsupported {
+        /// The migrations in question, as `version name`.
         migrations: Vec<String>,
+        /// Why they cannot be rehearsed.
         reason: &'static str,
     },
 
+    /// A migration's `up` failed.
     #[error("{}", failed("migration", "applying", .0))]
     MigrationFailed(Box<Failure>),
 
+    /// A migration's `down` failed during a rollback.
     #[error("{}", failed("rollback of", "rolling back", .0))]
     RollbackFailed(Box<Failure>),
 }
@@ -116,6 +172,7 @@ impl Error {
 /// Two migrations registered with one version.
 #[derive(Debug, Clone)]
 pub struct Duplicate {
+    /// The version used more than once.
     pub version: i64,
     /// `name (file:line)` of each migration with that version.
     pub places: Vec<String>,
@@ -140,32 +197,60 @@ fn duplicates(list: &[Duplicate]) -> String {
 pub enum Problem {
     /// An applied migration whose code changed since.
     Drift {
+        /// The migration's version.
         version: i64,
+        /// The migration's name.
         name: String,
+        /// The checksum recorded when it was applied.
         recorded: String,
+        /// The checksum of the code now.
         current: String,
     },
     /// Applied in the database, absent from the code.
-    Missing { version: i64, name: String },
+    Missing {
+        /// The migration's version.
+        version: i64,
+        /// Its name, as recorded.
+        name: String,
+    },
     /// A rollback target whose code is gone, so its `down` cannot run.
-    NotInCode { version: i64, name: String },
+    NotInCode {
+        /// The migration's version.
+        version: i64,
+        /// Its name, as recorded.
+        name: String,
+    },
     /// Pending, but older than a migration already applied.
     OutOfOrder {
+        /// The pending migration's version.
         version: i64,
+        /// The pending migration's name.
         name: String,
+        /// The newest version already applied.
         latest_applied: i64,
     },
     /// A migration that failed or was interrupted outside a transaction.
-    Dirty { version: i64, name: String },
+    Dirty {
+        /// The migration's version.
+        version: i64,
+        /// The migration's name.
+        name: String,
+    },
     /// A rollback would have to pass a migration that cannot be undone.
     Irreversible {
+        /// The migration's version.
         version: i64,
+        /// The migration's name.
         name: String,
+        /// The reason it declared with `irreversible = "..."`.
         reason: String,
     },
     /// A guard of the `production` environment: `reset` is refused, `rollback` and
     /// `redo` need a confirmation.
-    Production { command: &'static str },
+    Production {
+        /// The command guarded: `reset`, `rollback` or `redo`.
+        command: &'static str,
+    },
 }
 
 impl fmt::Display for Problem {
@@ -236,10 +321,13 @@ fn bullets(problems: &[Problem]) -> String {
 /// A migration or rollback that failed while running.
 #[derive(Debug, Clone)]
 pub struct Failure {
+    /// The failed migration's version.
     pub version: i64,
+    /// The failed migration's name.
     pub name: String,
     /// The statement that failed, when known.
     pub statement: Option<String>,
+    /// The error the database or the body returned.
     pub cause: String,
     /// What was left behind: rolled back, or marked dirty.
     pub aftermath: Aftermath,

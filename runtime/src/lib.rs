@@ -1,33 +1,230 @@
-//! # updown
+//! Database migrations written as Rust code, reversible by construction.
 //!
-//! Database migrations written as Rust code, reversible by construction: a migration
-//! without a `down` does not compile. Migrations register themselves, run on diesel
-//! connections (SQLite, PostgreSQL, MySQL/MariaDB) and are tracked with compile-time
-//! checksums, batches and an audit history.
+//! A migration is an `up` and a `down`, compiled into your program. Leave out the `down`,
+//! or write one that does nothing, and the crate does not compile unless the migration
+//! says why it cannot be undone. Migrations register themselves, run on diesel
+//! connections (SQLite, PostgreSQL, MySQL/MariaDB: the `sqlite`, `postgres` and `mysql`
+//! features) and are tracked in the database with a checksum fixed at compile time, a
+//! batch number and an audit history.
 //!
-//! ```no_run
+//! # Writing a migration
+//!
+//! In Rust, an inline module under [`#[migration]`](macro@migration) whose `up` and
+//! `down` take the migration's [`Db`]:
+//!
+//! ```
 //! use updown::prelude::*;
 //!
+//! /// Creates the users table.
 //! #[migration(version = 20250101_120000)]
 //! mod create_users {
 //!     use super::*;
+//!
 //!     pub fn up(db: &mut Db) -> Result<()> {
 //!         db.execute("CREATE TABLE users (id BIGINT PRIMARY KEY, email TEXT NOT NULL)")
 //!     }
+//!
 //!     pub fn down(db: &mut Db) -> Result<()> {
 //!         db.execute("DROP TABLE users")
 //!     }
 //! }
+//! # fn main() {}
+//! ```
 //!
+//! In SQL, a unit struct under [`#[derive(Migration)]`](derive@Migration), the SQL inline
+//! or in files (`up_file = "sql/add_user_name.up.sql"`, relative to the crate's
+//! `Cargo.toml`):
+//!
+//! ```
+//! # use updown::prelude::*;
 //! #[derive(Migration)]
-//! #[migration(version = 20250102_090000,
-//!             up = "ALTER TABLE users ADD COLUMN name TEXT",
-//!             down = "ALTER TABLE users DROP COLUMN name")]
+//! #[migration(
+//!     version = 20250102_090000,
+//!     up = "ALTER TABLE users ADD COLUMN name TEXT",
+//!     down = "ALTER TABLE users DROP COLUMN name"
+//! )]
 //! struct AddUserName;
 //! # fn main() {}
 //! ```
 //!
-//! Run them with the CLI of `updown-cli` compiled into your binary, or with [`Migrator`].
+//! [`Db::execute`] runs one statement and [`Db::batch_execute`] a script, so that a
+//! failure names its statement; [`Db::conn`] is a diesel connection ([`AnyConnection`])
+//! for the query builder and your `table!` types. Any error converts into the body's
+//! [`MigrationError`] with `?`, and a panic is caught and reported as the migration's
+//! failure.
+//!
+//! The other keys, all described on [`macro@migration`]: `name`, `transaction = false`,
+//! `destructive = "why"`, `irreversible = "why"` (instead of a `down`), `dialect`,
+//! `unchecked_sql = "why"` and `allow = [...]`:
+//!
+//! ```
+//! use updown::prelude::*;
+//!
+//! /// CONCURRENTLY cannot run in a transaction; the index does not block writes.
+//! #[migration(
+//!     version = 20250110_090000,
+//!     name = "index_users_by_email",
+//!     transaction = false,
+//!     dialect = "postgres",
+//! )]
+//! mod users_email_index {
+//!     use super::*;
+//!
+//!     pub fn up(db: &mut Db) -> Result<()> {
+//!         db.execute("CREATE INDEX CONCURRENTLY users_email_idx ON users (email)")
+//!     }
+//!
+//!     pub fn down(db: &mut Db) -> Result<()> {
+//!         db.execute("DROP INDEX CONCURRENTLY users_email_idx")
+//!     }
+//! }
+//!
+//! #[migration(version = 20250111_090000, irreversible = "purged sessions cannot be restored")]
+//! mod purge_sessions {
+//!     use super::*;
+//!
+//!     pub fn up(db: &mut Db) -> Result<()> {
+//!         db.execute("DELETE FROM sessions WHERE expires_at < CURRENT_TIMESTAMP")
+//!     }
+//! }
+//!
+//! #[derive(Migration)]
+//! #[migration(
+//!     version = 20250112_090000,
+//!     destructive = "nickname was replaced by display_name",
+//!     up = "ALTER TABLE users DROP COLUMN nickname",
+//!     down = "ALTER TABLE users ADD COLUMN nickname TEXT"
+//! )]
+//! struct DropNickname;
+//!
+//! #[derive(Migration)]
+//! #[migration(
+//!     version = 20250113_090000,
+//!     dialect = "postgres",
+//!     unchecked_sql = "the parser does not read LIKE ... INCLUDING",
+//!     up = "CREATE TABLE users_copy (LIKE users INCLUDING ALL)",
+//!     down = "DROP TABLE users_copy"
+//! )]
+//! struct CopyUsers;
+//!
+//! /// On PostgreSQL `check` flags an index built without CONCURRENTLY; `posts` is small.
+//! #[derive(Migration)]
+//! #[migration(
+//!     version = 20250114_090000,
+//!     allow = ["create-index-without-concurrently"],
+//!     up = "CREATE INDEX posts_title_idx ON posts (title)",
+//!     down = "DROP INDEX posts_title_idx"
+//! )]
+//! struct IndexPostsByTitle;
+//! # fn main() {}
+//! ```
+//!
+//! # Running them
+//!
+//! Usually with the command line of [`updown-cli`](https://docs.rs/updown-cli), compiled
+//! into your own binary so that it always carries the migrations of the code you deploy
+//! (`status`, `migrate`, `rollback`, `verify`, `check` and more; its documentation lists
+//! them with their exit codes):
+//!
+//! ```ignore
+//! fn main() -> std::process::ExitCode {
+//!     updown_cli::main()
+//! }
+//! ```
+//!
+//! From your program's own start-up code, with a [`Migrator`]:
+//!
+//! ```no_run
+//! use updown::{MigrateOptions, Migrator, Registry, Request};
+//!
+//! # fn main() -> Result<(), updown::Error> {
+//! let database_url = std::env::var("DATABASE_URL").expect("DATABASE_URL is set");
+//! let migrator = Migrator::new(Registry::collect()?, &database_url)?;
+//! let options = MigrateOptions::default();
+//! for m in migrator.plan(Request::Migrate(&options))?.migrations() {
+//!     println!("will apply {}", m.label());
+//! }
+//! let report = migrator.migrate(&options, &mut |event| {
+//!     eprintln!("{} {} {}", event.phase.as_str(), event.version, event.name)
+//! })?;
+//! println!("applied {} migrations", report.steps.len());
+//! # Ok(()) }
+//! ```
+//!
+//! A run takes a lock, so that two instances starting together apply each migration
+//! once. It refuses to start, changing nothing, when an applied migration was edited or
+//! is gone from the code, when one is dirty, or when a pending one is older than the
+//! latest applied ([`Error::Refused`] lists every [`Problem`]). [`Migrator::plan`] says
+//! what a run would apply or undo and what would refuse it, without taking the lock or
+//! changing anything.
+//!
+//! # Migrations built at run time
+//!
+//! [`Migration::sql`] builds a SQL migration from strings, say read from a folder, with
+//! the checksum `#[derive(Migration)]` would give it. [`Registry::from_sources`] merges it
+//! with the compiled-in ones ([`Compiled`]) into one list, validated once: any
+//! [`Source`] can join, and a `Vec<Migration>` is one.
+//!
+//! ```standalone_crate
+//! use updown::{Compiled, MigrateOptions, Migration, Migrator, Registry, State};
+//!
+//! # fn main() -> Result<(), updown::Error> {
+//! # let dir = tempfile::tempdir().unwrap();
+//! # let database_url = format!("sqlite://{}", dir.path().join("app.db").display());
+//! let from_disk = vec![Migration::sql(
+//!     20250301_000000,
+//!     "create_tags",
+//!     "CREATE TABLE tags (id BIGINT PRIMARY KEY, label TEXT NOT NULL)",
+//!     Some("DROP TABLE tags"),
+//! )];
+//! let registry = Registry::from_sources(&[&Compiled, &from_disk])?;
+//! let migrator = Migrator::new(registry, &database_url)?;
+//! migrator.migrate(&MigrateOptions::default(), &mut |_| {})?;
+//! let status = migrator.status()?;
+//! assert_eq!(status.get(20250301_000000).map(|m| m.state), Some(State::Applied));
+//! # Ok(()) }
+//! ```
+//!
+//! # Safety
+//!
+//! When the crate compiles, SQL is parsed: the strings and files of `#[derive(Migration)]`
+//! and the string literals Rust bodies pass to `execute` and `batch_execute`. A statement
+//! that does not parse is a compile error on its literal. So is a destructive statement in
+//! `up` (DROP of what existed before, TRUNCATE, DELETE or UPDATE without WHERE, a column
+//! type change, a rename...) unless the migration declares `destructive = "why"`. SQL a
+//! Rust body builds at run time is checked when it runs: [`Db`] refuses such a statement
+//! in an undeclared `up`.
+//!
+//! [`check::check`] lints every migration without a database: the destructive rules,
+//! PostgreSQL lock risks, and what `down` does not undo. Each finding names its [`Rule`],
+//! which `allow = ["rule-name"]` turns off for one migration.
+//!
+//! # Proving every `down`
+//!
+//! A compile error can force a `down` to exist, not prove it right. [`Migrator::verify`]
+//! does: for every migration it runs `up`, `down` and `up` again on a scratch database,
+//! comparing the schema ([`snapshot`]) and row counts after each step, and stops at the
+//! first `down` that does not restore what `up` changed. In your tests:
+//!
+//! ```no_run
+//! #[test]
+//! fn every_migration_is_reversible() {
+//!     updown::testing::assert_reversible();
+//! }
+//! ```
+//!
+//! # Migrations in a library crate: the linking rule
+//!
+//! Migrations register themselves when their crate is linked. If they live in a library
+//! crate, every binary that runs them (your program, its tests and examples) must name
+//! that crate at least once, or the linker drops it and the program finds no migrations
+//! ([`Error::NoMigrations`]):
+//!
+//! ```ignore
+//! use my_migrations as _;
+//! ```
+
+#![deny(missing_docs)]
 
 // The macros name this crate as `::updown`, including in its own tests.
 extern crate self as updown;
@@ -54,6 +251,8 @@ mod verify;
 
 pub use connection::AnyConnection;
 pub use db::{Db, MigrationError, Result};
+/// The diesel updown runs on, for the query builder in migration bodies
+/// (`use updown::diesel::prelude::*;`) at the version [`AnyConnection`] is built with.
 pub use diesel;
 pub use error::{Aftermath, Duplicate, Error, Failure, Problem};
 pub use migration::{Body, Migration, Origin};
@@ -71,7 +270,18 @@ pub use updown_sql::{Dialect, Rule};
 pub use url::{Backend, DatabaseUrl};
 pub use verify::{Verdict, VerifyOptions, VerifyReport, VerifyStep};
 
-/// Schema snapshots: what `verify` compares.
+/// Schema snapshots: what `verify` compares, object by object.
+///
+/// ```no_run
+/// # fn main() -> Result<(), updown::Error> {
+/// let before = updown::snapshot::read("sqlite://app.db")?;
+/// // ... change the schema ...
+/// let after = updown::snapshot::read("sqlite://app.db")?;
+/// for difference in before.diff(&after) {
+///     println!("{difference}");
+/// }
+/// # Ok(()) }
+/// ```
 pub mod snapshot {
     pub use crate::schema::{Column, Difference, Index, Snapshot, Table};
 
@@ -82,7 +292,9 @@ pub mod snapshot {
     }
 }
 
-/// What a migration file needs: `use updown::prelude::*;`.
+/// What a migration file needs: `use updown::prelude::*;` brings the macros, [`Db`],
+/// [`MigrationError`], [`Backend`], [`AnyConnection`] and the body's [`Result`] (which
+/// shadows the standard one).
 pub mod prelude {
     pub use crate::connection::AnyConnection;
     pub use crate::db::{Db, MigrationError, Result};

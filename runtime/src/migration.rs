@@ -32,7 +32,12 @@ impl fmt::Debug for Body {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Origin {
     /// Compiled into the program: the macro's item.
-    Code { file: &'static str, line: u32 },
+    Code {
+        /// The source file, as `file!()` gives it.
+        file: &'static str,
+        /// The line of the item.
+        line: u32,
+    },
     /// Built at run time by the program itself.
     Program,
 }

@@ -11,7 +11,9 @@ use crate::tracking::AppliedRow;
 /// What a plan is asked for: see [`Migrator::plan`](crate::Migrator::plan).
 #[derive(Debug, Clone, Copy)]
 pub enum Request<'a> {
+    /// What [`Migrator::migrate`](crate::Migrator::migrate) would apply.
     Migrate(&'a MigrateOptions),
+    /// What [`Migrator::rollback`](crate::Migrator::rollback) would undo.
     Rollback(&'a RollbackOptions),
 }
 
@@ -19,7 +21,10 @@ pub enum Request<'a> {
 /// nothing.
 #[derive(Debug, Clone)]
 pub struct Plan<'r> {
+    /// Whether the steps apply or roll back.
     pub action: Action,
+    /// The migrations it would run, in order: oldest first to apply, newest first to
+    /// roll back.
     pub steps: Vec<Planned<'r>>,
     /// Everything that stops the command, all at once.
     pub problems: Vec<Problem>,
@@ -28,6 +33,7 @@ pub struct Plan<'r> {
 /// One migration of a plan.
 #[derive(Debug, Clone)]
 pub struct Planned<'r> {
+    /// The migration, from the registry.
     pub migration: &'r Migration,
     /// For a rollback, the batch it was applied in (its history row keeps it).
     pub batch: Option<i64>,

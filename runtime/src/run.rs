@@ -58,9 +58,13 @@ pub struct RollbackOptions {
 /// Progress of a run, reported as it happens: one migration at one phase.
 #[derive(Debug, Clone, Copy)]
 pub struct Event<'a> {
+    /// Started, finished or failed.
     pub phase: Phase,
+    /// Whether the migration is being applied or rolled back.
     pub action: Action,
+    /// The migration's version.
     pub version: i64,
+    /// The migration's name.
     pub name: &'a str,
     /// How long it ran, once it finished or failed.
     pub duration: Option<Duration>,
@@ -88,15 +92,20 @@ impl Phase {
     }
 }
 
-/// A callback receiving [`Event`]s.
+/// A callback receiving [`Event`]s, such as `&mut |event| eprintln!("{event:?}")`, or
+/// `&mut |_| {}` to ignore them.
 pub type Progress<'p> = &'p mut dyn FnMut(Event<'_>);
 
 /// One migration applied or rolled back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
+    /// Applied or rolled back.
     pub action: Action,
+    /// The migration's version.
     pub version: i64,
+    /// The migration's name.
     pub name: String,
+    /// How long its body and tracking rows took.
     pub duration: Duration,
     /// In a dry run: the statements it ran (or would run), in order.
     pub statements: Vec<String>,
@@ -117,8 +126,11 @@ pub struct Report {
 /// What `repair` changed for one migration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Repair {
+    /// The migration's version.
     pub version: i64,
+    /// The migration's name.
     pub name: String,
+    /// What was changed.
     pub change: RepairChange,
 }
 
@@ -126,7 +138,12 @@ pub struct Repair {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RepairChange {
     /// A modified migration's checksum in the code was recorded.
-    ChecksumAccepted { recorded: String, current: String },
+    ChecksumAccepted {
+        /// The checksum recorded before.
+        recorded: String,
+        /// The checksum of the code, now recorded.
+        current: String,
+    },
     /// A dirty migration, finished by hand, is now applied.
     MarkedApplied,
     /// A dirty migration, undone by hand, is pending again.

@@ -1,4 +1,14 @@
 //! Writing a new migration file: what `updown new NAME` does.
+//!
+//! ```no_run
+//! use std::path::Path;
+//! use std::time::SystemTime;
+//! use updown::scaffold::{Kind, new_migration};
+//!
+//! let made = new_migration(Path::new("src/migrations"), "create_users", Kind::Rust, SystemTime::now())?;
+//! println!("wrote {}, declared in {}", made.file.display(), made.module_file.display());
+//! # Ok::<(), updown::scaffold::ScaffoldError>(())
+//! ```
 
 use std::collections::HashSet;
 use std::fmt;
@@ -12,6 +22,7 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 /// The files a scaffold wrote.
 #[derive(Debug)]
 pub struct Scaffold {
+    /// The new migration's version, from the time it was written.
     pub version: i64,
     /// The new migration file.
     pub file: PathBuf,
@@ -24,14 +35,22 @@ pub struct Scaffold {
 /// Why nothing was written.
 #[derive(Debug)]
 pub enum ScaffoldError {
+    /// The name, once in snake_case, is not lower-case letters, digits and underscores
+    /// starting with a letter.
     InvalidName {
+        /// The name, in snake_case.
         name: String,
     },
+    /// A migration file of that name and second already exists.
     Exists {
+        /// The file that is in the way.
         path: PathBuf,
     },
+    /// A file or directory could not be written.
     Io {
+        /// The file or directory.
         path: PathBuf,
+        /// The error the system gave.
         error: std::io::Error,
     },
 }

@@ -8,6 +8,7 @@ use std::fmt;
 /// Every schema object of a database, by name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Snapshot {
+    /// Table name -> its columns, keys, indexes and constraints.
     pub tables: BTreeMap<String, Table>,
     /// View name -> its definition, whitespace folded.
     pub views: BTreeMap<String, String>,
@@ -22,7 +23,9 @@ pub struct Snapshot {
 /// One table: columns in their order, keys, indexes and constraints.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Table {
+    /// The columns, in the order the database keeps them.
     pub columns: Vec<Column>,
+    /// The primary key's columns, in key order; empty without one.
     pub primary_key: Vec<String>,
     /// Index name -> definition. Indexes that only back a constraint are listed with it.
     pub indexes: BTreeMap<String, Index>,
@@ -31,18 +34,25 @@ pub struct Table {
     pub constraints: Vec<String>,
 }
 
+/// One column of a table; shown as `email varchar(200) NOT NULL DEFAULT ''`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Column {
+    /// The column's name.
     pub name: String,
     /// The type as the database reports it, lower case.
     pub data_type: String,
+    /// Whether it accepts NULL.
     pub nullable: bool,
+    /// Its default expression as the database reports it, if it has one.
     pub default: Option<String>,
 }
 
+/// One index of a table; shown as `UNIQUE (a, b) WHERE ...`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Index {
+    /// The indexed columns or expressions, in order.
     pub columns: Vec<String>,
+    /// Whether it is a unique index.
     pub unique: bool,
     /// `WHERE` clause of a partial index.
     pub predicate: Option<String>,

@@ -40,32 +40,57 @@ impl std::fmt::Display for State {
 /// One migration's line in `status`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationStatus {
+    /// The migration's version.
     pub version: i64,
+    /// Its name: from the code, or as recorded for a missing migration.
     pub name: String,
+    /// Where it stands.
     pub state: State,
+    /// When it was applied (RFC 3339, UTC), if it was.
     pub applied_at: Option<String>,
+    /// The batch it was applied in, if it was.
     pub batch: Option<i64>,
     /// The checksum of the code, or the recorded one for a missing migration.
     pub checksum: String,
     /// The checksum recorded when it was applied, if it was.
     pub recorded_checksum: Option<String>,
+    /// How long applying it took, in milliseconds, if it was applied.
     pub duration_ms: Option<i64>,
 }
 
-/// Every migration in the code or the database, by version.
+/// Every migration in the code or the database, by version: what
+/// [`Migrator::status`](crate::Migrator::status) returns.
+///
+/// ```no_run
+/// # fn main() -> Result<(), updown::Error> {
+/// use updown::{Migrator, Registry, State};
+/// let status = Migrator::new(Registry::collect()?, "sqlite://app.db")?.status()?;
+/// for m in status.migrations.iter().filter(|m| m.state != State::Applied) {
+///     println!("{} {} is {}", m.version, m.name, m.state);
+/// }
+/// println!("{} pending", status.summary().pending);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {
+    /// One entry per version, ascending.
     pub migrations: Vec<MigrationStatus>,
 }
 
 /// How many migrations are in each state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Summary {
+    /// Every migration, in the code or only in the database.
     pub total: usize,
+    /// How many are [`State::Applied`].
     pub applied: usize,
+    /// How many are [`State::Pending`].
     pub pending: usize,
+    /// How many are [`State::Modified`].
     pub modified: usize,
+    /// How many are [`State::Missing`].
     pub missing: usize,
+    /// How many are [`State::Dirty`].
     pub dirty: usize,
 }
 
@@ -123,6 +148,7 @@ impl Status {
         Status { migrations: out }
     }
 
+    /// How many migrations are in each state.
     pub fn summary(&self) -> Summary {
         let mut s = Summary {
             total: self.migrations.len(),
@@ -149,6 +175,7 @@ impl Status {
             .max()
     }
 
+    /// The entry for `version`, if the code or the database has it.
     pub fn get(&self, version: i64) -> Option<&MigrationStatus> {
         self.migrations
             .binary_search_by_key(&version, |m| m.version)

@@ -95,17 +95,24 @@ pub enum RowState {
 /// What a history row records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HistoryAction {
+    /// `migrate` ran the migration's `up`.
     Apply,
+    /// A rollback ran its `down`.
     Rollback,
+    /// `baseline` recorded it as applied without running it.
     Baseline,
+    /// `repair` accepted its checksum or cleared its dirty mark.
     Repair,
+    /// Read from the history when present; this version of updown does not write it.
     Adopt,
 }
 
 /// How a recorded action ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
+    /// It completed and was recorded.
     Ok,
+    /// It failed; [`HistoryEntry::error`] says how.
     Failed,
 }
 
@@ -155,12 +162,19 @@ words! {
 /// A row of `updown_migrations`.
 #[derive(Debug, Clone, Queryable)]
 pub struct AppliedRow {
+    /// The migration's version.
     pub version: i64,
+    /// Its name when it was applied.
     pub name: String,
+    /// The checksum of its code when it was applied.
     pub checksum: String,
+    /// When it was applied (RFC 3339, UTC).
     pub applied_at: String,
+    /// How long applying it took, in milliseconds.
     pub duration_ms: i64,
+    /// The batch it was applied in: one per `migrate`.
     pub batch: i64,
+    /// Applied, or marked dirty.
     #[diesel(deserialize_as = String)]
     pub state: RowState,
 }
@@ -175,17 +189,27 @@ impl AppliedRow {
 /// A row of `updown_history`: one action on one migration.
 #[derive(Debug, Clone, Queryable)]
 pub struct HistoryEntry {
+    /// The row's id, increasing: the history's order.
     pub id: i64,
+    /// The migration's version.
     pub version: i64,
+    /// The migration's name at the time.
     pub name: String,
+    /// What was done.
     #[diesel(deserialize_as = String)]
     pub action: HistoryAction,
+    /// The batch concerned, if any.
     pub batch: Option<i64>,
+    /// The migration's checksum at the time.
     pub checksum: String,
+    /// When it happened (RFC 3339, UTC).
     pub at: String,
+    /// How long it took, in milliseconds.
     pub duration_ms: i64,
+    /// Whether it succeeded.
     #[diesel(deserialize_as = String)]
     pub outcome: Outcome,
+    /// For a failure: the error, and the statement that failed when known.
     pub error: Option<String>,
     /// A declared `destructive` reason, or what a repair or baseline did.
     pub note: Option<String>,

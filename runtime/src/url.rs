@@ -9,8 +9,11 @@ use crate::error::Error;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Backend {
+    /// SQLite, the `sqlite` feature (on by default; the library is bundled).
     Sqlite,
+    /// PostgreSQL, the `postgres` feature.
     Postgres,
+    /// MySQL or MariaDB, the `mysql` feature.
     Mysql,
 }
 

@@ -29,8 +29,11 @@ pub struct VerifyOptions {
 /// What verify found for one migration.
 #[derive(Debug, Clone)]
 pub struct VerifyStep {
+    /// The migration's version.
     pub version: i64,
+    /// The migration's name.
     pub name: String,
+    /// Whether it passed, and if not, at which step it failed.
     pub verdict: Verdict,
     /// Time spent on this migration: its three steps and four snapshots.
     pub duration: Duration,
@@ -38,6 +41,7 @@ pub struct VerifyStep {
     pub differences: Vec<Difference>,
 }
 
+/// What verify concluded about one migration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     /// `down` restored the schema and row counts; `up` again gave the same schema.
@@ -55,6 +59,8 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// `reversible`, `irreversible`, `skipped`, `down-differs`, `up-again-differs` or
+    /// `failed`: the word `verify` prints for it.
     pub fn as_str(&self) -> &'static str {
         match self {
             Verdict::Reversible => "reversible",
@@ -66,6 +72,7 @@ impl Verdict {
         }
     }
 
+    /// True unless `down` or `up` again differed or a step failed.
     pub fn passed(&self) -> bool {
         matches!(
             self,
@@ -79,12 +86,16 @@ impl Verdict {
 pub struct VerifyReport {
     /// Where it ran (redacted): the scratch database or the target.
     pub database: String,
+    /// Whether it ran on the target itself ([`VerifyOptions::in_place`]).
     pub in_place: bool,
+    /// One per migration, in version order, ending at the first failure.
     pub steps: Vec<VerifyStep>,
+    /// Time spent in all, the scratch database included.
     pub duration: Duration,
 }
 
 impl VerifyReport {
+    /// Whether every migration passed.
     pub fn passed(&self) -> bool {
         self.steps.iter().all(|s| s.verdict.passed())
     }
