@@ -1,6 +1,23 @@
 //! Helpers for your own `cargo test`: a fresh migrated database per test
 //! ([`#[updown::test]`](crate::test), [`TestDatabase`]), and a proof that every `down`
 //! undoes its `up` ([`assert_reversible`]).
+//!
+//! ```no_run
+//! use updown::prelude::*;
+//!
+//! #[test]
+//! fn every_migration_is_reversible() {
+//!     updown::testing::assert_reversible();
+//! }
+//!
+//! // A database of its own with every migration applied; `fixtures = ["a.sql"]` would
+//! // add rows from SQL files next to the crate's Cargo.toml.
+//! #[updown::test]
+//! fn lower_cases_emails(db: &mut Db) -> Result<()> {
+//!     db.execute("UPDATE users SET email = lower(email)")
+//! }
+//! # fn main() {}
+//! ```
 
 use crate::backend::{self, Scratch};
 use crate::connection::AnyConnection;

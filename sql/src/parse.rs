@@ -25,10 +25,14 @@ use crate::statements::{is_routine, split};
 /// `Generic` accepts what any of the three databases accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Dialect {
+    /// What any of the three databases accepts.
     #[default]
     Generic,
+    /// PostgreSQL.
     Postgres,
+    /// MySQL and MariaDB.
     Mysql,
+    /// SQLite.
     Sqlite,
 }
 
