@@ -35,7 +35,9 @@ use std::time::SystemTime;
 
 use clap::{CommandFactory, FromArgMatches, Parser};
 use clap_complete::Shell;
-use updown::{Event, MigrateOptions, Registry, RollbackOptions, RollbackTarget, VerifyOptions};
+use updown::{
+    Action, Event, MigrateOptions, Registry, RollbackOptions, RollbackTarget, VerifyOptions,
+};
 
 use crate::args::{Command, Format, Identity, LogFormat, NewArgs};
 use crate::config::Config;
@@ -218,7 +220,7 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
                 allow_out_of_order: allow.allow_out_of_order,
                 dry_run,
             };
-            run(config, "migrate", dry_run, |p| {
+            run(config, Action::Apply, dry_run, |p| {
                 migrator.migrate(&options, p)
             })?;
         }
@@ -241,7 +243,7 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
                 yes,
                 dry_run,
             };
-            run(config, "rollback", dry_run, |p| {
+            run(config, Action::Rollback, dry_run, |p| {
                 migrator.rollback(&options, p)
             })?;
         }
@@ -314,21 +316,20 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
 /// so progress would mislead), a real run its progress and summary.
 fn run(
     config: &Config,
-    command: &str,
+    action: Action,
     dry_run: bool,
     f: impl FnOnce(updown::Progress<'_>) -> Result<updown::Report, updown::Error>,
 ) -> Result<(), Failure> {
     if dry_run {
         let report = f(&mut |_| {})?;
-        let action = if command == "migrate" {
-            "apply"
-        } else {
-            command
-        };
         println!("{}", output::dry_run(action, &report));
     } else {
         let progress = config.progress();
         let report = f(&mut |event| progress.event(event))?;
+        let command = match action {
+            Action::Apply => "migrate",
+            Action::Rollback => "rollback",
+        };
         config.say(output::report_summary(command, &report));
     }
     Ok(())

@@ -246,7 +246,11 @@ pub fn report_summary(command: &str, report: &Report) -> String {
 }
 
 /// What a dry run would do: each migration and its statements, as SQL.
-pub fn dry_run(action: &str, report: &Report) -> String {
+pub fn dry_run(action: Action, report: &Report) -> String {
+    let (action, done) = match action {
+        Action::Apply => ("apply", "applied"),
+        Action::Rollback => ("rollback", "rolled back"),
+    };
     let mut out = String::new();
     for step in &report.steps {
         out.push_str(&format!("-- {action} {} {}", step.version, step.name));
@@ -268,13 +272,8 @@ pub fn dry_run(action: &str, report: &Report) -> String {
         }
     }
     let n = report.steps.len();
-    let what = if action == "apply" {
-        "applied"
-    } else {
-        "rolled back"
-    };
     out.push_str(&format!(
-        "-- dry run: {n} migration{} would be {what}; nothing was changed",
+        "-- dry run: {n} migration{} would be {done}; nothing was changed",
         if n == 1 { "" } else { "s" }
     ));
     out

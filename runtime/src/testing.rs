@@ -73,6 +73,7 @@ impl TestDatabase {
                 .filter(|u| !u.trim().is_empty())
         }) {
             Some(url) => DatabaseUrl::parse(&url)?,
+            // Beside any SQLite database, a scratch one is a temporary file.
             None => DatabaseUrl::parse("sqlite::memory:")?,
         };
         let scratch = backend::scratch(&target, test)?;
