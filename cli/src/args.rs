@@ -45,6 +45,14 @@ pub struct Args {
     #[arg(long, global = true, help_heading = GLOBAL, value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 
+    /// A folder of diesel migrations (`<version>_<name>/up.sql`, `down.sql`) to run with the compiled-in ones; repeatable
+    #[arg(long = "diesel-dir", global = true, help_heading = GLOBAL, value_name = "DIR", action = ArgAction::Append)]
+    pub diesel_dirs: Vec<PathBuf>,
+
+    /// SQL run on every connection before anything else, e.g. `SET FOREIGN_KEY_CHECKS = 0`; repeatable
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "SQL", action = ArgAction::Append)]
+    pub session_sql: Vec<String>,
+
     /// Print only errors
     #[arg(short, long, global = true, help_heading = GLOBAL, conflicts_with = "verbose")]
     pub quiet: bool,
@@ -81,7 +89,7 @@ pub enum Command {
         /// Undo the last N migrations applied
         #[arg(long, value_name = "N", conflicts_with = "to")]
         steps: Option<usize>,
-        /// Undo every migration above this version (0 undoes all)
+        /// Undo every migration after this version (0 undoes all, but for a diesel folder numbered 0)
         #[arg(long, value_name = "VERSION")]
         to: Option<i64>,
         /// Print the SQL each rollback would run, rehearsed in a transaction that is rolled back; change nothing
@@ -160,6 +168,12 @@ pub enum Command {
         #[arg(long)]
         applied: bool,
     },
+    /// Take over a database another tool migrated: record what it applied, run nothing
+    Adopt {
+        /// The tool whose records to import
+        #[arg(value_enum)]
+        from: AdoptFrom,
+    },
     /// Write a new migration file with a timestamp version
     New(NewArgs),
     /// Print a completion script for SHELL on stdout
@@ -207,6 +221,12 @@ pub enum Format {
     Table,
     /// For programs: one JSON document on stdout
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AdoptFrom {
+    /// diesel: every version `__diesel_schema_migrations` records
+    Diesel,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -331,7 +351,7 @@ mod tests {
             .get_arguments()
             .filter(|a| a.is_global_set())
             .collect();
-        assert_eq!(globals.len(), 6);
+        assert_eq!(globals.len(), 8);
         for arg in globals {
             assert_eq!(arg.get_help_heading(), Some(GLOBAL), "{}", arg.get_id());
         }

@@ -1,9 +1,10 @@
 //! One resolved configuration from the raw arguments: the URL (flag, environment,
 //! `.env`, or the program's default), the environment name, formats.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
-use updown::{DatabaseUrl, Migrator, Registry};
+use updown::{Compiled, DatabaseUrl, DieselDir, Migrator, Registry, Source};
 
 use crate::args::{Args, LogFormat};
 use crate::exit::Failure;
@@ -17,6 +18,8 @@ pub(crate) struct Config {
     pub log_format: LogFormat,
     pub quiet: bool,
     pub verbose: bool,
+    pub diesel_dirs: Vec<PathBuf>,
+    pub session_sql: Vec<String>,
 }
 
 impl Config {
@@ -34,6 +37,8 @@ impl Config {
             log_format: args.log_format,
             quiet: args.quiet,
             verbose: args.verbose > 0,
+            diesel_dirs: args.diesel_dirs.clone(),
+            session_sql: args.session_sql.clone(),
         })
     }
 
@@ -42,9 +47,18 @@ impl Config {
         let url = self.database_url.clone().ok_or_else(|| {
             Failure::Usage("no database URL; pass `--database-url URL`, or set DATABASE_URL in the environment or in a .env file".into())
         })?;
-        Ok(Migrator::with_url(Registry::collect()?, url)
+        Ok(Migrator::with_url(self.registry()?, url)
             .lock_timeout(self.lock_timeout)
-            .environment(self.environment.clone()))
+            .environment(self.environment.clone())
+            .session_sql(self.session_sql.clone()))
+    }
+
+    /// The compiled-in migrations and those of every `--diesel-dir`.
+    pub fn registry(&self) -> Result<Registry, Failure> {
+        let dirs: Vec<DieselDir> = self.diesel_dirs.iter().map(DieselDir::new).collect();
+        let mut sources: Vec<&dyn Source> = vec![&Compiled];
+        sources.extend(dirs.iter().map(|d| d as &dyn Source));
+        Ok(Registry::from_sources(&sources)?)
     }
 
     pub fn progress(&self) -> Progress {

@@ -36,10 +36,10 @@ use std::time::SystemTime;
 use clap::{CommandFactory, FromArgMatches, Parser};
 use clap_complete::Shell;
 use updown::{
-    Action, Event, MigrateOptions, Registry, RollbackOptions, RollbackTarget, VerifyOptions,
+    Action, Event, MigrateOptions, RollbackOptions, RollbackTarget, VerifyOptions,
 };
 
-use crate::args::{Command, Format, Identity, LogFormat, NewArgs};
+use crate::args::{AdoptFrom, Command, Format, Identity, LogFormat, NewArgs};
 use crate::config::Config;
 use crate::exit::{Failure, exit_code};
 
@@ -233,7 +233,6 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
         } => {
             let target = match (steps, to) {
                 (Some(n), _) => RollbackTarget::Steps(n),
-                (None, Some(0)) => RollbackTarget::All,
                 (None, Some(v)) => RollbackTarget::To(v),
                 (None, None) => RollbackTarget::LastBatch,
             };
@@ -292,6 +291,12 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
                 return Err(Failure::Verify(account));
             }
         }
+        Command::Adopt {
+            from: AdoptFrom::Diesel,
+        } => {
+            let report = migrator.adopt_diesel()?;
+            config.say(output::report_summary("adopt", &report));
+        }
         Command::Baseline { version } => {
             let report = migrator.baseline(version)?;
             config.say(output::report_summary("baseline", &report));
@@ -338,7 +343,7 @@ fn run(
 /// `check` needs no database: the URL, when there is one, only says whether the
 /// PostgreSQL rules apply to every migration.
 fn lint(config: &Config, format: Format) -> Result<(), Failure> {
-    let registry = Registry::collect()?;
+    let registry = config.registry()?;
     let postgres = config
         .database_url
         .as_ref()

@@ -68,6 +68,11 @@ fn problem(p: &Problem) -> String {
         Problem::Irreversible { version, .. } => {
             format!("roll back only the migrations after it with `--to {version}`")
         }
+        Problem::NotAdopted { .. } => "run `adopt diesel` first: it records what diesel applied, runs nothing and leaves diesel's table as it is".to_owned(),
+        Problem::NoDieselTable => {
+            "check `--database-url`; a database that has no migrations yet needs only `migrate`".to_owned()
+        }
+        Problem::UnknownDieselVersion { .. } => "add the folder that has it (`--diesel-dir` or `embed_diesel_migrations!`), or, if that migration was abandoned, delete its row from `__diesel_schema_migrations`".to_owned(),
         Problem::Production { command: "reset" } => {
             "roll back what you need with `rollback --to V --yes`".to_owned()
         }

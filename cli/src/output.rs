@@ -230,6 +230,14 @@ pub fn report_summary(command: &str, report: &Report) -> String {
             "nothing to baseline: no pending migration up to that version".to_owned()
         }
         ("baseline", n, _) => format!("recorded {n} {} as applied without running them", plural(n)),
+        ("adopt", 0, _) => {
+            "nothing to adopt: updown already records every migration diesel applied".to_owned()
+        }
+        ("adopt", n, _) => format!(
+            "adopted {n} {} diesel applied, recorded as batch {} without running them; diesel's table is unchanged",
+            plural(n),
+            or_dash(report.batch)
+        ),
         (_, 0, 0) => "nothing to roll back".to_owned(),
         (_, 0, r) => format!("rolled back {r} {}", plural(r)),
         (_, a, 0) => format!(

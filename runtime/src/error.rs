@@ -96,6 +96,10 @@ pub enum Error {
     )]
     NoMigrations,
 
+    /// A diesel migration folder could not be read.
+    #[error("diesel migrations: {0}")]
+    DieselFolder(#[from] updown_sql::diesel::FolderError),
+
     /// Migrations share a version: one entry per version used more than once.
     #[error("{}", duplicates(.0))]
     DuplicateVersions(Vec<Duplicate>),
@@ -245,6 +249,21 @@ pub enum Problem {
         /// The reason it declared with `irreversible = "..."`.
         reason: String,
     },
+    /// diesel recorded migrations in `__diesel_schema_migrations` that updown's tables do
+    /// not have: the database was migrated by diesel and has not been adopted.
+    NotAdopted {
+        /// How many versions diesel recorded that updown has not.
+        count: usize,
+        /// The first of them.
+        first: String,
+    },
+    /// `adopt diesel` on a database diesel never migrated.
+    NoDieselTable,
+    /// diesel recorded a version as applied that no migration of the program has.
+    UnknownDieselVersion {
+        /// The version as diesel recorded it.
+        version: String,
+    },
     /// A guard of the `production` environment: `reset` is refused, `rollback` and
     /// `redo` need a confirmation.
     Production {
@@ -294,6 +313,21 @@ impl fmt::Display for Problem {
             } => write!(
                 f,
                 "migration {version} {name} is irreversible (\"{reason}\")"
+            ),
+            Problem::NotAdopted { count: 1, first } => write!(
+                f,
+                "diesel applied migration {first} to this database (`__diesel_schema_migrations`), and updown has no record of it"
+            ),
+            Problem::NotAdopted { count, first } => write!(
+                f,
+                "diesel applied {count} migrations to this database (`__diesel_schema_migrations`, from {first}), and updown has no record of them"
+            ),
+            Problem::NoDieselTable => f.write_str(
+                "this database has no `__diesel_schema_migrations` table: diesel never migrated it, so there is nothing to adopt",
+            ),
+            Problem::UnknownDieselVersion { version } => write!(
+                f,
+                "diesel recorded version {version} as applied, and no migration of this program has that version"
             ),
             Problem::Production { command: "reset" } => f.write_str(
                 "reset rolls back every migration and is refused in the production environment",

@@ -258,7 +258,7 @@ pub use error::{Aftermath, Duplicate, Error, Failure, Problem};
 pub use migration::{Body, Migration, Origin};
 pub use migrator::Migrator;
 pub use plan::{Plan, Planned, Request};
-pub use registry::{Compiled, Registry, Source};
+pub use registry::{Compiled, DieselDir, Registry, Source};
 pub use run::{
     Action, Event, MigrateOptions, Phase, Progress, Repair, RepairChange, Report, RollbackOptions,
     RollbackTarget, Step,
@@ -288,7 +288,12 @@ pub mod snapshot {
     /// Reads the schema of the database at `database_url`, without updown's own tables.
     pub fn read(database_url: &str) -> Result<Snapshot, crate::Error> {
         let url = crate::DatabaseUrl::parse(database_url)?;
-        crate::session::Session::open(&url)?.snapshot()
+        crate::session::Session::open(&crate::session::Connect {
+            url: &url,
+            session_sql: &[],
+            lock_timeout: std::time::Duration::ZERO,
+        })?
+        .snapshot()
     }
 }
 

@@ -40,6 +40,8 @@ pub enum Origin {
     },
     /// Built at run time by the program itself.
     Program,
+    /// A diesel migration folder, embedded or read at run time.
+    Folder(Cow<'static, str>),
 }
 
 impl fmt::Display for Origin {
@@ -47,6 +49,7 @@ impl fmt::Display for Origin {
         match self {
             Origin::Code { file, line } => write!(f, "{file}:{line}"),
             Origin::Program => f.write_str("built by the program"),
+            Origin::Folder(path) => f.write_str(path),
         }
     }
 }
@@ -72,6 +75,9 @@ pub struct Migration {
     pub(crate) sql_up: Cow<'static, [&'static str]>,
     pub(crate) sql_down: Cow<'static, [&'static str]>,
     pub(crate) origin: Origin,
+    /// For a diesel folder, its version as diesel writes it: diesel folders keep
+    /// diesel's order, which compares these as text.
+    pub(crate) diesel_version: Option<Cow<'static, str>>,
 }
 
 impl Migration {
@@ -98,6 +104,24 @@ impl Migration {
             down: down.map(Body::Sql),
             origin: Origin::Program,
             ..Migration::compiled(version, "", "", "", 0, Body::Sql(up))
+        }
+    }
+
+    /// A diesel migration folder read at run time (see [`DieselDir`](crate::DieselDir)):
+    /// checksummed as `embed_diesel_migrations!` does, irreversible when its `down.sql`
+    /// is missing, empty or only comments, and run outside a transaction when its
+    /// `metadata.toml` says `run_in_transaction = false` or its SQL has its own
+    /// `BEGIN`/`COMMIT`.
+    pub fn diesel(folder: &updown_sql::diesel::Folder) -> Migration {
+        Migration {
+            name: folder.name.clone().into(),
+            checksum: folder.checksum().into(),
+            down: folder.reversible_down().map(|sql| Body::Sql(sql.to_owned().into())),
+            irreversible: folder.irreversible().map(Into::into),
+            transaction: folder.transactional(),
+            origin: Origin::Folder(folder.path.display().to_string().into()),
+            diesel_version: Some(folder.version_text.clone().into()),
+            ..Migration::compiled(folder.version, "", "", "", 0, Body::Sql(folder.up.clone().into()))
         }
     }
 
@@ -144,6 +168,12 @@ impl Migration {
     /// The lint rules `check` does not report for this migration (`allow = [...]`).
     pub fn allowed_rules(&self) -> &[Rule] {
         &self.allow
+    }
+
+    /// For a diesel folder, its version as diesel records it in
+    /// `__diesel_schema_migrations` (`2018-07-25-165754` gives `20180725165754`).
+    pub fn diesel_version(&self) -> Option<&str> {
+        self.diesel_version.as_deref()
     }
 
     /// Where the migration is defined.
@@ -207,7 +237,15 @@ impl Migration {
             sql_up: Cow::Borrowed(&[]),
             sql_down: Cow::Borrowed(&[]),
             origin: Origin::Code { file, line },
+            diesel_version: None,
         }
+    }
+
+    /// A diesel folder embedded by `embed_diesel_migrations!`.
+    pub const fn with_diesel_folder(mut self, path: &'static str, version: &'static str) -> Self {
+        forget(replace(&mut self.origin, Origin::Folder(Cow::Borrowed(path))));
+        forget(self.diesel_version.replace(Cow::Borrowed(version)));
+        self
     }
 
     pub const fn with_down(mut self, down: Body) -> Self {

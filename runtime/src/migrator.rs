@@ -12,7 +12,7 @@ use crate::run::{
     Action, MigrateOptions, Progress, Repair, RepairChange, Report, RollbackOptions,
     RollbackTarget, Step,
 };
-use crate::session::Session;
+use crate::session::{Connect, Session};
 use crate::status::{State, Status};
 use crate::tracking::{HistoryAction, HistoryEntry, NewHistory, RowState};
 use crate::url::DatabaseUrl;
@@ -33,6 +33,7 @@ pub struct Migrator {
     url: DatabaseUrl,
     lock_timeout: Duration,
     environment: Option<String>,
+    session_sql: Vec<String>,
 }
 
 const PRODUCTION: &str = "production";
@@ -50,6 +51,27 @@ impl Migrator {
             url,
             lock_timeout: Duration::from_secs(60),
             environment: None,
+            session_sql: Vec::new(),
+        }
+    }
+
+    /// SQL run on every connection before anything else, in order: for migrations that
+    /// need a setting, such as `SET FOREIGN_KEY_CHECKS = 0` on MySQL. It runs on the
+    /// scratch database of `verify` too.
+    pub fn session_sql(mut self, statements: Vec<String>) -> Self {
+        self.session_sql = statements;
+        self
+    }
+
+    fn connect(&self) -> Connect<'_> {
+        self.connect_to(&self.url)
+    }
+
+    fn connect_to<'a>(&'a self, url: &'a DatabaseUrl) -> Connect<'a> {
+        Connect {
+            url,
+            session_sql: &self.session_sql,
+            lock_timeout: self.lock_timeout,
         }
     }
 
@@ -83,12 +105,12 @@ impl Migrator {
 
     /// Every migration with its state. Reads only: one SELECT, no lock, no table created.
     pub fn status(&self) -> Result<Status, Error> {
-        Session::open(&self.url)?.status(&self.registry)
+        Session::open(&self.connect())?.status(&self.registry)
     }
 
     /// The audit trail, oldest first.
     pub fn history(&self) -> Result<Vec<HistoryEntry>, Error> {
-        Session::open(&self.url)?.history()
+        Session::open(&self.connect())?.history()
     }
 
     /// What `migrate` or `rollback` with these options would run now, and what would
@@ -105,11 +127,14 @@ impl Migrator {
     /// # Ok(()) }
     /// ```
     pub fn plan(&self, request: Request<'_>) -> Result<Plan<'_>, Error> {
-        let mut session = Session::open(&self.url)?;
+        let mut session = Session::open(&self.connect())?;
         match request {
             Request::Migrate(options) => {
                 let status = session.status(&self.registry)?;
-                Ok(plan::migrate(&self.registry, &status, options))
+                let mut plan = plan::migrate(&self.registry, &status, options);
+                plan.problems
+                    .extend(session.unadopted(&self.registry, &status)?);
+                Ok(plan)
             }
             Request::Rollback(options) => {
                 let rows = session.applied()?;
@@ -129,7 +154,10 @@ impl Migrator {
         }
         let run = |session: &mut Session| {
             let status = session.status(&self.registry)?;
-            let plan = plan::migrate(&self.registry, &status, options).or_refuse("migrate")?;
+            let mut plan = plan::migrate(&self.registry, &status, options);
+            plan.problems
+                .extend(session.unadopted(&self.registry, &status)?);
+            let plan = plan.or_refuse("migrate")?;
             session.apply_all(&plan.steps, progress)
         };
         self.run(options.dry_run, run)
@@ -162,8 +190,8 @@ impl Migrator {
         f: impl FnOnce(&mut Session) -> Result<Report, Error>,
     ) -> Result<Report, Error> {
         match dry_run {
-            true => Session::rehearsed(&self.url, self.lock_timeout, f),
-            false => Session::locked(&self.url, self.lock_timeout, f),
+            true => Session::rehearsed(&self.connect(), f),
+            false => Session::locked(&self.connect(), f),
         }
     }
 
@@ -179,7 +207,7 @@ impl Migrator {
             target: RollbackTarget::Steps(steps),
             ..options.clone()
         };
-        Session::locked(&self.url, self.lock_timeout, |session| {
+        Session::locked(&self.connect(), |session| {
             let rows = session.applied()?;
             let plan = plan::rollback(&self.registry, &rows, &options).or_refuse("redo")?;
             let mut report = session.revert_all(&plan.steps, progress)?;
@@ -190,7 +218,7 @@ impl Migrator {
                     batch: None,
                 })
                 .collect();
-            again.sort_by_key(|p| p.migration.version());
+            again.sort_by_key(|p| self.registry.position(p.migration.version()));
             let applied = session.apply_all(&again, progress)?;
             report.batch = applied.batch;
             report.steps.extend(applied.steps);
@@ -214,7 +242,7 @@ impl Migrator {
             target: RollbackTarget::All,
             ..options.clone()
         };
-        Session::locked(&self.url, self.lock_timeout, |session| {
+        Session::locked(&self.connect(), |session| {
             let rows = session.applied()?;
             let plan = plan::rollback(&self.registry, &rows, &options).or_refuse("reset")?;
             session.revert_all(&plan.steps, progress)
@@ -228,7 +256,7 @@ impl Migrator {
         if let Some(v) = version {
             self.known_version(v)?;
         }
-        Session::locked(&self.url, self.lock_timeout, |session| {
+        Session::locked(&self.connect(), |session| {
             let status = session.status(&self.registry)?;
             let mut done = Vec::new();
             for m in status
@@ -282,14 +310,14 @@ impl Migrator {
     /// for a database whose schema already has them.
     pub fn baseline(&self, version: i64) -> Result<Report, Error> {
         self.known_version(version)?;
-        Session::locked(&self.url, self.lock_timeout, |session| {
+        Session::locked(&self.connect(), |session| {
             let status = session.status(&self.registry)?;
             let batch = session.next_batch()?;
             let mut report = Report::default();
             let pending = status
                 .migrations
                 .iter()
-                .filter(|m| m.state == State::Pending && m.version <= version);
+                .filter(|m| m.state == State::Pending && self.registry.at_or_before(m.version, version));
             for m in pending.filter_map(|m| self.registry.get(m.version)) {
                 session
                     .tracking()
@@ -319,6 +347,74 @@ impl Migrator {
         })
     }
 
+    /// Takes over a database diesel migrated: records every version
+    /// `__diesel_schema_migrations` lists as applied in updown's tables (history action
+    /// `adopt`), in one transaction, running nothing and leaving diesel's table as it is.
+    /// Versions already recorded are skipped, so it can run again after diesel applied
+    /// more. Refused, writing nothing, when the database has no diesel table or diesel
+    /// recorded a version no migration of the program has.
+    pub fn adopt_diesel(&self) -> Result<Report, Error> {
+        const COMMAND: &str = "adopt diesel";
+        let refuse = |problems| Error::Refused {
+            command: COMMAND,
+            problems,
+        };
+        Session::locked(&self.connect(), |session| {
+            let versions = session
+                .diesel_applied()?
+                .ok_or_else(|| refuse(vec![Problem::NoDieselTable]))?;
+            let unknown: Vec<Problem> = versions
+                .iter()
+                .filter(|v| self.registry.diesel_migration(v).is_none())
+                .map(|v| Problem::UnknownDieselVersion { version: v.clone() })
+                .collect();
+            if !unknown.is_empty() {
+                return Err(refuse(unknown));
+            }
+            let status = session.status(&self.registry)?;
+            let mut adopted: Vec<&crate::Migration> = versions
+                .iter()
+                .filter_map(|v| self.registry.diesel_migration(v))
+                .filter(|m| status.get(m.version).is_none_or(|s| s.state == State::Pending))
+                .collect();
+            adopted.sort_by_key(|m| self.registry.position(m.version));
+            let mut report = Report::default();
+            if adopted.is_empty() {
+                return Ok(report);
+            }
+            let batch = session.next_batch()?;
+            report.batch = Some(batch);
+            session.all_or_nothing(|session| {
+                for m in adopted {
+                    session
+                        .tracking()
+                        .insert_applied(m, 0, batch, RowState::Applied)
+                        .map_err(|e| Error::database("writing updown_migrations", e))?;
+                    session.record(&NewHistory {
+                        version: m.version(),
+                        name: m.name(),
+                        action: HistoryAction::Adopt,
+                        batch: Some(batch),
+                        checksum: m.checksum(),
+                        duration_ms: 0,
+                        error: None,
+                        note: Some("applied by diesel; recorded without running"),
+                    })?;
+                    report.steps.push(Step {
+                        action: Action::Apply,
+                        version: m.version(),
+                        name: m.name().to_owned(),
+                        duration: Duration::ZERO,
+                        statements: Vec::new(),
+                        rehearsed: false,
+                    });
+                }
+                Ok(())
+            })?;
+            Ok(report)
+        })
+    }
+
     /// Proves every `down`: for each migration, snapshot, `up`, snapshot, `down`, compare
     /// with the first snapshot, `up` again, compare with the second. Stops at the first
     /// failure. Runs on a scratch database unless `options.in_place`.
@@ -333,7 +429,7 @@ impl Migrator {
             false => Some(backend::scratch(&self.url, "verify")?),
         };
         let url = scratch.as_ref().map_or(&self.url, |s| &s.url);
-        let steps = Session::locked(url, self.lock_timeout, |session| {
+        let steps = Session::locked(&self.connect_to(url), |session| {
             verify::run(session, &self.registry, options, progress)
         })?;
         Ok(VerifyReport {

@@ -66,11 +66,15 @@ pub(crate) fn migrate<'r>(
     status: &Status,
     options: &MigrateOptions,
 ) -> Plan<'r> {
-    let latest = status.latest_applied();
-    let in_range = |version: i64| options.to.is_none_or(|to| version <= to);
+    // Pending migrations placed before the last recorded one are out of order.
+    let last_recorded = status
+        .migrations
+        .iter()
+        .rposition(|m| m.state != State::Pending);
+    let in_range = |version: i64| options.to.is_none_or(|to| registry.at_or_before(version, to));
     let mut problems = Vec::new();
     let mut steps = Vec::new();
-    for m in &status.migrations {
+    for (i, m) in status.migrations.iter().enumerate() {
         let (version, name) = (m.version, m.name.clone());
         match m.state {
             State::Dirty => problems.push(Problem::Dirty { version, name }),
@@ -84,13 +88,13 @@ pub(crate) fn migrate<'r>(
                 problems.push(Problem::Missing { version, name })
             }
             State::Pending if in_range(version) => {
-                if let Some(latest_applied) = latest.filter(|&l| l > version)
+                if let Some(last) = last_recorded.filter(|&last| last > i)
                     && !options.allow_out_of_order
                 {
                     problems.push(Problem::OutOfOrder {
                         version,
                         name,
-                        latest_applied,
+                        latest_applied: status.migrations[last].version,
                     });
                 }
                 if let Some(migration) = registry.get(version) {
@@ -126,8 +130,16 @@ pub(crate) fn rollback<'r>(
             name: r.name.clone(),
         })
         .collect();
+    // Newest batch first; inside a batch, the reverse of the order they apply.
+    let status = Status::compute(registry, rows);
+    let places: std::collections::HashMap<i64, usize> = status
+        .migrations
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.version, i))
+        .collect();
     let mut newest_first: Vec<&AppliedRow> = rows.iter().filter(|r| !r.is_dirty()).collect();
-    newest_first.sort_by_key(|r| std::cmp::Reverse((r.batch, r.version)));
+    newest_first.sort_by_key(|r| std::cmp::Reverse((r.batch, places.get(&r.version))));
     let targets: Vec<&AppliedRow> = match options.target {
         RollbackTarget::LastBatch => {
             let last = newest_first.first().map(|r| r.batch);
@@ -137,7 +149,10 @@ pub(crate) fn rollback<'r>(
                 .collect()
         }
         RollbackTarget::Steps(n) => newest_first.into_iter().take(n).collect(),
-        RollbackTarget::To(v) => newest_first.into_iter().filter(|r| r.version > v).collect(),
+        RollbackTarget::To(v) => newest_first
+            .into_iter()
+            .filter(|r| !registry.at_or_before(r.version, v))
+            .collect(),
         RollbackTarget::All => newest_first,
     };
     let mut steps = Vec::with_capacity(targets.len());
@@ -246,6 +261,7 @@ mod tests {
                 Problem::Dirty { version, .. } => ("dirty", version),
                 Problem::Irreversible { version, .. } => ("irreversible", version),
                 Problem::Production { .. } => ("production", &0),
+                _ => ("other", &0),
             };
             format!("{kind} {version}")
         });

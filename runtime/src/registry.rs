@@ -1,5 +1,14 @@
-//! Where migrations come from ([`Source`]), merged into one [`Registry`], sorted and
+//! Where migrations come from ([`Source`]), merged into one [`Registry`], ordered and
 //! validated once before anything runs.
+//!
+//! The order: migrations defined in Rust (`#[migration]`, `#[derive(Migration)]`,
+//! [`Migration::sql`]) by version number; diesel folders in diesel's own order, which
+//! compares versions as text; the two lists merged by version number, as a merge sort
+//! merges, so each keeps its own order. Where every version has the same number of
+//! digits (timestamps), this is simply version order.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
 
 use crate::error::{Duplicate, Error};
 use crate::migration::Migration;
@@ -28,7 +37,29 @@ impl Source for Vec<Migration> {
     }
 }
 
-/// The migrations of this program, sorted by version, versions unique.
+/// The diesel migration folders of a directory, read when the registry is built (the
+/// CLI's `--diesel-dir`). Files and `.`-directories beside them are ignored, as diesel
+/// ignores them.
+#[derive(Debug, Clone)]
+pub struct DieselDir {
+    path: PathBuf,
+}
+
+impl DieselDir {
+    /// The folders of `path`, e.g. `migrations`.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        DieselDir { path: path.into() }
+    }
+}
+
+impl Source for DieselDir {
+    fn migrations(&self) -> Result<Vec<Migration>, Error> {
+        let folders = updown_sql::diesel::read_dir(&self.path)?;
+        Ok(folders.iter().map(Migration::diesel).collect())
+    }
+}
+
+/// The migrations of this program, in the order they apply, versions unique.
 ///
 /// ```no_run
 /// # fn main() -> Result<(), updown::Error> {
@@ -41,6 +72,8 @@ impl Source for Vec<Migration> {
 #[derive(Debug, Clone)]
 pub struct Registry {
     migrations: Vec<Migration>,
+    /// Each version's index in `migrations`.
+    positions: HashMap<i64, usize>,
 }
 
 impl Registry {
@@ -61,43 +94,108 @@ impl Registry {
         Self::from_migrations(migrations)
     }
 
-    /// A registry of the given migrations, validated: not empty, versions unique.
-    pub fn from_migrations(mut migrations: Vec<Migration>) -> Result<Self, Error> {
+    /// A registry of the given migrations, ordered (see the [module](self)) and
+    /// validated: not empty, versions unique.
+    pub fn from_migrations(migrations: Vec<Migration>) -> Result<Self, Error> {
         if migrations.is_empty() {
             return Err(Error::NoMigrations);
         }
-        migrations.sort_by(|a, b| (a.version, &a.origin).cmp(&(b.version, &b.origin)));
+        let (mut diesel, mut rust): (Vec<Migration>, Vec<Migration>) = migrations
+            .into_iter()
+            .partition(|m| m.diesel_version.is_some());
+        rust.sort_by(|a, b| (a.version, &a.origin).cmp(&(b.version, &b.origin)));
+        diesel.sort_by(|a, b| {
+            updown_sql::diesel::diesel_order(
+                a.diesel_version.as_deref().unwrap_or_default(),
+                b.diesel_version.as_deref().unwrap_or_default(),
+            )
+            .then_with(|| a.origin.cmp(&b.origin))
+        });
+        let migrations = merge_by_version(rust, diesel, |m| m.version);
+        let mut by_version: Vec<&Migration> = migrations.iter().collect();
+        by_version.sort_by(|a, b| (a.version, &a.origin).cmp(&(b.version, &b.origin)));
         let mut duplicates: Vec<Duplicate> = Vec::new();
-        for pair in migrations.windows(2) {
+        for pair in by_version.windows(2) {
             if pair[0].version != pair[1].version {
                 continue;
             }
             let place = |m: &Migration| format!("{} ({})", m.name, m.origin);
             match duplicates.last_mut() {
-                Some(d) if d.version == pair[1].version => d.places.push(place(&pair[1])),
+                Some(d) if d.version == pair[1].version => d.places.push(place(pair[1])),
                 _ => duplicates.push(Duplicate {
                     version: pair[0].version,
-                    places: vec![place(&pair[0]), place(&pair[1])],
+                    places: vec![place(pair[0]), place(pair[1])],
                 }),
             }
         }
         if !duplicates.is_empty() {
             return Err(Error::DuplicateVersions(duplicates));
         }
-        Ok(Registry { migrations })
+        let positions = migrations
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.version, i))
+            .collect();
+        Ok(Registry {
+            migrations,
+            positions,
+        })
     }
 
-    /// All migrations, by version.
+    /// All migrations, in the order they apply.
     pub fn migrations(&self) -> &[Migration] {
         &self.migrations
     }
 
     /// The migration with this version.
     pub fn get(&self, version: i64) -> Option<&Migration> {
-        self.migrations
-            .binary_search_by_key(&version, |m| m.version)
-            .ok()
-            .map(|i| &self.migrations[i])
+        self.position(version).map(|i| &self.migrations[i])
+    }
+
+    /// The migration diesel records as `version` in `__diesel_schema_migrations`: a
+    /// diesel folder by its version text, any other migration by its number.
+    pub fn diesel_migration(&self, version: &str) -> Option<&Migration> {
+        let m = self.get(version.parse().ok()?)?;
+        let recorded_as = match m.diesel_version() {
+            Some(text) => text == version,
+            None => m.version.to_string() == version,
+        };
+        recorded_as.then_some(m)
+    }
+
+    /// Where the migration with this version comes in the order they apply.
+    pub fn position(&self, version: i64) -> Option<usize> {
+        self.positions.get(&version).copied()
+    }
+
+    /// Whether `version` comes at or before `bound` in the order migrations apply: by
+    /// their places when both are registered, by number otherwise (a bound between
+    /// versions, say).
+    pub fn at_or_before(&self, version: i64, bound: i64) -> bool {
+        match (self.position(version), self.position(bound)) {
+            (Some(v), Some(b)) => v <= b,
+            _ => version <= bound,
+        }
+    }
+}
+
+/// Merges two ordered lists, each kept in its own order: the next one out is the head
+/// with the lower version number (the first list's on a tie).
+pub(crate) fn merge_by_version<T>(
+    first: impl IntoIterator<Item = T>,
+    second: impl IntoIterator<Item = T>,
+    version: impl Fn(&T) -> i64,
+) -> Vec<T> {
+    let (mut a, mut b) = (first.into_iter().peekable(), second.into_iter().peekable());
+    let mut out = Vec::new();
+    loop {
+        let take_first = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => version(x) <= version(y),
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => return out,
+        };
+        out.extend(if take_first { a.next() } else { b.next() });
     }
 }
 

@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
-use diesel::connection::{Connection, TransactionManager};
+use diesel::connection::{Connection, SimpleConnection, TransactionManager};
 use diesel::{QueryableByName, RunQueryDsl};
 
 use crate::backend::{self, Driver, LockError};
 use crate::connection::AnyConnection;
 use crate::db::{Db, Guard, MigrationError};
-use crate::error::{Aftermath, Error, Failure};
+use crate::error::{Aftermath, Error, Failure, Problem};
 use crate::migration::{Body, Migration};
 use crate::plan::Planned;
 use crate::registry::Registry;
@@ -53,9 +53,25 @@ struct Count {
     n: i64,
 }
 
+/// Where and how a session connects.
+#[derive(Clone, Copy)]
+pub(crate) struct Connect<'a> {
+    pub url: &'a DatabaseUrl,
+    /// Statements run on the connection before anything else (`--session-sql`).
+    pub session_sql: &'a [String],
+    /// How long to wait for another migrator's lock.
+    pub lock_timeout: Duration,
+}
+
 impl Session {
-    pub(crate) fn open(url: &DatabaseUrl) -> Result<Session, Error> {
-        let (mut conn, driver) = backend::connect(url)?;
+    pub(crate) fn open(to: &Connect<'_>) -> Result<Session, Error> {
+        let (mut conn, driver) = backend::connect(to.url)?;
+        for sql in to.session_sql {
+            conn.batch_execute(sql).map_err(|e| Error::DatabaseText {
+                context: format!("running the session SQL `{sql}`"),
+                cause: to.url.scrub(&e.to_string()),
+            })?;
+        }
         let log = StatementLog::default();
         conn.set_instrumentation(log.clone());
         Ok(Session {
@@ -70,23 +86,21 @@ impl Session {
     /// lock is released on every path out of `f`; if the process dies, the database
     /// releases it with the connection.
     pub(crate) fn locked<T>(
-        url: &DatabaseUrl,
-        timeout: Duration,
+        to: &Connect<'_>,
         f: impl FnOnce(&mut Session) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        Self::locked_with(url, timeout, true, f)
+        Self::locked_with(to, true, f)
     }
 
     /// A dry run of `f`, under the lock: where DDL is transactional, inside one
     /// transaction rolled back at the end (updown's tables included), each body's
     /// statements captured; elsewhere nothing runs and SQL migrations are listed.
     pub(crate) fn rehearsed(
-        url: &DatabaseUrl,
-        timeout: Duration,
+        to: &Connect<'_>,
         f: impl FnOnce(&mut Session) -> Result<Report, Error>,
     ) -> Result<Report, Error> {
         type Manager = <AnyConnection as Connection>::TransactionManager;
-        Self::locked_with(url, timeout, false, |session| {
+        Self::locked_with(to, false, |session| {
             session.dry_run = true;
             session.log.set_capture(true);
             if !session.driver.transactional_ddl() {
@@ -102,12 +116,12 @@ impl Session {
     }
 
     fn locked_with<T>(
-        url: &DatabaseUrl,
-        timeout: Duration,
+        to: &Connect<'_>,
         create_tables: bool,
         f: impl FnOnce(&mut Session) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let mut session = Session::open(url)?;
+        let (url, timeout) = (to.url, to.lock_timeout);
+        let mut session = Session::open(to)?;
         session
             .driver
             .lock(&mut session.conn, timeout)
@@ -167,6 +181,73 @@ impl Session {
     /// The rows of `updown_migrations`, by version.
     pub(crate) fn applied(&mut self) -> Result<Vec<AppliedRow>, Error> {
         self.read_tracked("updown_migrations", |t| t.applied())
+    }
+
+    /// The versions diesel recorded as applied, or `None` when the database has no
+    /// `__diesel_schema_migrations` (diesel never migrated it).
+    pub(crate) fn diesel_applied(&mut self) -> Result<Option<Vec<String>>, Error> {
+        #[derive(QueryableByName)]
+        struct Version {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            version: String,
+        }
+        const TABLE: &str = "__diesel_schema_migrations";
+        let exists = self
+            .driver
+            .table_exists(&mut self.conn, TABLE)
+            .map_err(|e| Error::database(format!("looking for {TABLE}"), e))?;
+        if !exists {
+            return Ok(None);
+        }
+        let versions: Vec<Version> =
+            diesel::sql_query(format!("SELECT version FROM {TABLE} ORDER BY version"))
+                .load(&mut self.conn)
+                .map_err(|e| Error::database(format!("reading {TABLE}"), e))?;
+        Ok(Some(versions.into_iter().map(|v| v.version).collect()))
+    }
+
+    /// What diesel applied that updown's tables do not record: a problem for `migrate`.
+    pub(crate) fn unadopted(
+        &mut self,
+        registry: &Registry,
+        status: &Status,
+    ) -> Result<Option<Problem>, Error> {
+        let Some(versions) = self.diesel_applied()? else {
+            return Ok(None);
+        };
+        let recorded = |v: &String| {
+            registry
+                .diesel_migration(v)
+                .and_then(|m| status.get(m.version))
+                .is_some_and(|s| s.state != crate::status::State::Pending)
+        };
+        let unrecorded: Vec<String> = versions.into_iter().filter(|v| !recorded(v)).collect();
+        Ok(unrecorded.first().map(|first| Problem::NotAdopted {
+            count: unrecorded.len(),
+            first: first.clone(),
+        }))
+    }
+
+    /// Runs `f` in a transaction of its own: all of its writes or none.
+    pub(crate) fn all_or_nothing<T>(
+        &mut self,
+        f: impl FnOnce(&mut Session) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        type Manager = <AnyConnection as Connection>::TransactionManager;
+        Manager::begin_transaction(&mut self.conn)
+            .map_err(|e| Error::database("starting a transaction", e))?;
+        match f(self) {
+            Ok(value) => {
+                Manager::commit_transaction(&mut self.conn)
+                    .map_err(|e| Error::database("committing", e))?;
+                Ok(value)
+            }
+            Err(e) => {
+                // The first error is the one to report.
+                let _ = Manager::rollback_transaction(&mut self.conn);
+                Err(e)
+            }
+        }
     }
 
     /// The rows of `updown_history`, oldest first.

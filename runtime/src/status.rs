@@ -1,6 +1,8 @@
 //! Where each migration stands: code and database compared.
 
-use crate::registry::Registry;
+use std::collections::HashMap;
+
+use crate::registry::{Registry, merge_by_version};
 use crate::tracking::AppliedRow;
 
 /// The state of one migration.
@@ -58,7 +60,7 @@ pub struct MigrationStatus {
     pub duration_ms: Option<i64>,
 }
 
-/// Every migration in the code or the database, by version: what
+/// Every migration in the code or the database, in order: what
 /// [`Migrator::status`](crate::Migrator::status) returns.
 ///
 /// ```no_run
@@ -73,8 +75,12 @@ pub struct MigrationStatus {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {
-    /// One entry per version, ascending.
+    /// One entry per version, in the order migrations apply (see
+    /// [`Registry`](crate::Registry)); migrations only in the database are placed by
+    /// version number.
     pub migrations: Vec<MigrationStatus>,
+    /// Indexes into `migrations`, by version.
+    by_version: Vec<usize>,
 }
 
 /// How many migrations are in each state.
@@ -95,18 +101,16 @@ pub struct Summary {
 }
 
 impl Status {
-    /// Merges the registry and the tracking rows, both sorted by version: O(N).
+    /// The registry's migrations in their order, each with its tracking row if any;
+    /// rows whose code is gone merged in by version number: O(N log N).
     pub(crate) fn compute(registry: &Registry, rows: &[AppliedRow]) -> Status {
-        let code = registry.migrations();
-        let mut out = Vec::with_capacity(code.len().max(rows.len()));
-        let (mut i, mut j) = (0, 0);
-        while i < code.len() || j < rows.len() {
-            let m = code.get(i);
-            let row = rows.get(j);
-            let entry = match (m, row) {
-                (Some(m), Some(r)) if m.version == r.version => {
-                    i += 1;
-                    j += 1;
+        let mut rows_by_version: HashMap<i64, &AppliedRow> =
+            rows.iter().map(|r| (r.version, r)).collect();
+        let code: Vec<MigrationStatus> = registry
+            .migrations()
+            .iter()
+            .map(|m| match rows_by_version.remove(&m.version) {
+                Some(r) => {
                     let state = if r.is_dirty() {
                         State::Dirty
                     } else if r.checksum != m.checksum {
@@ -116,36 +120,46 @@ impl Status {
                     };
                     from_row(r, &m.name, &m.checksum, state)
                 }
-                (Some(m), r) if r.is_none_or(|r| m.version < r.version) => {
-                    i += 1;
-                    MigrationStatus {
-                        version: m.version,
-                        name: m.name().to_owned(),
-                        state: State::Pending,
-                        applied_at: None,
-                        batch: None,
-                        checksum: m.checksum().to_owned(),
-                        recorded_checksum: None,
-                        duration_ms: None,
-                    }
-                }
-                (_, Some(r)) => {
-                    // The row's version is below the next migration's, or there is none.
-                    j += 1;
-                    let state = if r.is_dirty() {
-                        State::Dirty
-                    } else {
-                        State::Missing
-                    };
-                    from_row(r, &r.name, &r.checksum, state)
-                }
-                (Some(_), None) | (None, None) => {
-                    unreachable!("covered above, or ended by the loop condition")
-                }
-            };
-            out.push(entry);
+                None => MigrationStatus {
+                    version: m.version,
+                    name: m.name().to_owned(),
+                    state: State::Pending,
+                    applied_at: None,
+                    batch: None,
+                    checksum: m.checksum().to_owned(),
+                    recorded_checksum: None,
+                    duration_ms: None,
+                },
+            })
+            .collect();
+        let mut gone: Vec<MigrationStatus> = rows_by_version
+            .into_values()
+            .map(|r| {
+                let state = if r.is_dirty() {
+                    State::Dirty
+                } else {
+                    State::Missing
+                };
+                from_row(r, &r.name, &r.checksum, state)
+            })
+            .collect();
+        gone.sort_by_key(|m| m.version);
+        let migrations = merge_by_version(code, gone, |m| m.version);
+        let mut by_version: Vec<usize> = (0..migrations.len()).collect();
+        by_version.sort_by_key(|&i| migrations[i].version);
+        Status {
+            migrations,
+            by_version,
         }
-        Status { migrations: out }
+    }
+
+    /// The last migration recorded in the database (any state but pending) in the order
+    /// migrations apply.
+    pub(crate) fn last_recorded(&self) -> Option<&MigrationStatus> {
+        self.migrations
+            .iter()
+            .rev()
+            .find(|m| m.state != State::Pending)
     }
 
     /// How many migrations are in each state.
@@ -166,21 +180,18 @@ impl Status {
         s
     }
 
-    /// The highest version recorded in the database, if any.
+    /// The latest version recorded in the database in the order migrations apply, if
+    /// any.
     pub fn latest_applied(&self) -> Option<i64> {
-        self.migrations
-            .iter()
-            .filter(|m| m.state != State::Pending)
-            .map(|m| m.version)
-            .max()
+        self.last_recorded().map(|m| m.version)
     }
 
     /// The entry for `version`, if the code or the database has it.
     pub fn get(&self, version: i64) -> Option<&MigrationStatus> {
-        self.migrations
-            .binary_search_by_key(&version, |m| m.version)
+        self.by_version
+            .binary_search_by_key(&version, |&i| self.migrations[i].version)
             .ok()
-            .map(|i| &self.migrations[i])
+            .map(|i| &self.migrations[self.by_version[i]])
     }
 }
 

@@ -7,6 +7,7 @@
 
 pub mod checksum;
 mod destructive;
+pub mod diesel;
 pub mod lexer;
 mod lint;
 mod locks;

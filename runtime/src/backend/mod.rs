@@ -29,19 +29,24 @@ pub(crate) enum LockError {
 
 /// The operations that differ between databases.
 pub(crate) trait Driver {
-    /// A query whose column `n` counts the `updown_migrations` tables visible here (0 or 1).
-    fn tracking_exists_query(&self) -> &'static str;
+    /// A query whose column `n` counts the tables named `table` visible here (0 or 1).
+    fn table_exists_query(&self, table: &'static str) -> String;
 
-    /// Whether `updown_migrations` exists, without creating anything.
-    fn tracking_exists(&self, conn: &mut AnyConnection) -> QueryResult<bool> {
+    /// Whether `table` exists, without creating anything.
+    fn table_exists(&self, conn: &mut AnyConnection, table: &'static str) -> QueryResult<bool> {
         #[derive(diesel::QueryableByName)]
         struct Count {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             n: i64,
         }
-        let count: Count =
-            diesel::RunQueryDsl::get_result(diesel::sql_query(self.tracking_exists_query()), conn)?;
+        let query = self.table_exists_query(table);
+        let count: Count = diesel::RunQueryDsl::get_result(diesel::sql_query(query), conn)?;
         Ok(count.n > 0)
+    }
+
+    /// Whether `updown_migrations` exists, without creating anything.
+    fn tracking_exists(&self, conn: &mut AnyConnection) -> QueryResult<bool> {
+        self.table_exists(conn, "updown_migrations")
     }
 
     /// Creates `updown_migrations` and `updown_history` if they do not exist.

@@ -50,9 +50,11 @@ struct Holder {
 }
 
 impl Driver for Mysql {
-    fn tracking_exists_query(&self) -> &'static str {
-        "SELECT COUNT(*) AS n FROM information_schema.tables
-             WHERE table_schema = DATABASE() AND table_name = 'updown_migrations'"
+    fn table_exists_query(&self, table: &'static str) -> String {
+        format!(
+            "SELECT COUNT(*) AS n FROM information_schema.tables
+             WHERE table_schema = DATABASE() AND table_name = '{table}'"
+        )
     }
 
     fn create_tracking(&self, conn: &mut AnyConnection) -> QueryResult<()> {

@@ -54,8 +54,10 @@ struct Holder {
 }
 
 impl Driver for Postgres {
-    fn tracking_exists_query(&self) -> &'static str {
-        "SELECT COUNT(*) AS n FROM (SELECT to_regclass('updown_migrations') AS r) t WHERE r IS NOT NULL"
+    fn table_exists_query(&self, table: &'static str) -> String {
+        format!(
+            "SELECT COUNT(*) AS n FROM (SELECT to_regclass('{table}') AS r) t WHERE r IS NOT NULL"
+        )
     }
 
     fn create_tracking(&self, conn: &mut AnyConnection) -> QueryResult<()> {

@@ -53,8 +53,8 @@ fn inner(conn: &mut AnyConnection) -> &mut SqliteConnection {
 }
 
 impl Driver for Sqlite {
-    fn tracking_exists_query(&self) -> &'static str {
-        "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'updown_migrations'"
+    fn table_exists_query(&self, table: &'static str) -> String {
+        format!("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = '{table}'")
     }
 
     fn create_tracking(&self, conn: &mut AnyConnection) -> QueryResult<()> {
