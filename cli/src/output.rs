@@ -452,6 +452,10 @@ pub fn check_table(report: &CheckReport) -> String {
     for f in &report.findings {
         let (level, tail) = match &f.declared {
             Some(reason) => ("note", format!(" (declared destructive: \"{reason}\")")),
+            None if f.in_diesel_folder => (
+                "warning",
+                " (a diesel folder cannot declare it: reported, not enforced)".to_owned(),
+            ),
             None => ("error", String::new()),
         };
         out.push_str(&format!(
@@ -459,13 +463,19 @@ pub fn check_table(report: &CheckReport) -> String {
             f.version, f.name, f.rule, f.line, f.statement, f.message
         ));
     }
-    let errors = report.errors();
+    let (errors, warnings) = (report.errors(), report.warnings());
     out.push_str(&format!(
         "checked {} migrations: {errors} error{}, {} declared",
         report.migrations,
         if errors == 1 { "" } else { "s" },
-        report.findings.len() - errors
+        report.findings.len() - errors - warnings
     ));
+    if warnings > 0 {
+        out.push_str(&format!(
+            ", {warnings} warning{} in diesel folders",
+            if warnings == 1 { "" } else { "s" }
+        ));
+    }
     out
 }
 
@@ -492,10 +502,11 @@ struct CheckFindingJson<'a> {
 struct CheckSummaryJson {
     errors: usize,
     declared: usize,
+    warnings: usize,
 }
 
 pub fn check_json(report: &CheckReport) -> String {
-    let errors = report.errors();
+    let (errors, warnings) = (report.errors(), report.warnings());
     let doc = CheckJson {
         migrations: report.migrations,
         findings: report
@@ -505,7 +516,11 @@ pub fn check_json(report: &CheckReport) -> String {
                 version: f.version,
                 name: &f.name,
                 rule: f.rule.name(),
-                severity: if f.is_error() { "error" } else { "declared" },
+                severity: match (f.is_error(), f.is_warning()) {
+                    (true, _) => "error",
+                    (_, true) => "warning",
+                    _ => "declared",
+                },
                 message: &f.message,
                 statement: &f.statement,
                 line: f.line,
@@ -514,7 +529,8 @@ pub fn check_json(report: &CheckReport) -> String {
             .collect(),
         summary: CheckSummaryJson {
             errors,
-            declared: report.findings.len() - errors,
+            declared: report.findings.len() - errors - warnings,
+            warnings,
         },
     };
     serde_json::to_string_pretty(&doc).expect("serialisable")

@@ -414,7 +414,7 @@ mod tests {
         // As tests/ui/keys/unknown-allow-rule.stderr shows it.
         assert_eq!(
             unknown_rule_message("no-such-rule"),
-            "unknown rule `no-such-rule`; `check` knows `drop-table`, `drop-schema`, `drop-database`, `drop-column`, `drop-index`, `drop-view`, `truncate`, `delete-without-where`, `update-without-where`, `alter-column-type`, `drop-not-null`, `drop-default`, `rename-table`, `rename-column`, `create-index-without-concurrently`, `foreign-key-without-not-valid`, `check-without-not-valid`, `set-not-null`, `volatile-default`, `concurrently-in-transaction`, `created-but-not-dropped`, `dropped-column-not-restored`"
+            "unknown rule `no-such-rule`; `check` knows `drop-table`, `drop-schema`, `drop-database`, `drop-column`, `drop-index`, `drop-view`, `truncate`, `delete-without-where`, `update-without-where`, `alter-column-type`, `drop-not-null`, `drop-default`, `rename-table`, `rename-column`, `create-index-without-concurrently`, `foreign-key-without-not-valid`, `check-without-not-valid`, `set-not-null`, `volatile-default`, `concurrently-in-transaction`, `created-but-not-dropped`, `dropped-column-not-restored`, `missing-down`"
         );
         // The syntax check is turned off with its own key, not `allow`.
         assert!(unknown_rule_message("syntax-error").contains("`unchecked_sql = \"why\"`"));

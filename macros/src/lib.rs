@@ -11,6 +11,7 @@ mod attr;
 mod check;
 mod checksum;
 mod ctxt;
+mod diesel;
 mod expand;
 mod test;
 
@@ -115,6 +116,25 @@ pub fn migration(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     test::expand(args.into(), item.into()).into()
+}
+
+/// Registers every diesel migration folder of a directory (relative to the crate's
+/// `Cargo.toml`), as diesel's `embed_migrations!` finds them: `<version>_<name>/up.sql`,
+/// optional `down.sql` and `metadata.toml`; files and `.`-directories beside them are
+/// ignored. Use it once, at item level:
+///
+/// ```ignore
+/// updown::embed_diesel_migrations!("migrations");
+/// ```
+///
+/// Checksums are computed when the crate compiles, the SQL is included in the binary,
+/// and editing a file rebuilds the crate. A new folder is seen on the next build of the
+/// crate: add a `build.rs` with `println!("cargo:rerun-if-changed=migrations");` to
+/// rebuild when one appears. A folder without a `down.sql` that does something is
+/// irreversible (reported by `check`, refused by rollback).
+#[proc_macro]
+pub fn embed_diesel_migrations(input: TokenStream) -> TokenStream {
+    diesel::expand(input.into()).into()
 }
 
 /// Declares a migration written as SQL: a unit struct with the SQL in

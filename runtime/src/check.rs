@@ -24,12 +24,21 @@ pub struct CheckFinding {
     pub line: usize,
     /// The reason of `destructive = "..."` when the migration declared this finding.
     pub declared: Option<String>,
+    /// The migration is a diesel folder, which cannot declare or allow a finding: its
+    /// findings are warnings.
+    pub in_diesel_folder: bool,
 }
 
 impl CheckFinding {
-    /// An error: not declared by the migration, not allowed by it.
+    /// An error: not declared by the migration, not allowed by it, not in a diesel
+    /// folder.
     pub fn is_error(&self) -> bool {
-        self.declared.is_none()
+        self.declared.is_none() && !self.in_diesel_folder
+    }
+
+    /// A warning: a finding in a diesel folder, reported without failing `check`.
+    pub fn is_warning(&self) -> bool {
+        self.declared.is_none() && self.in_diesel_folder
     }
 }
 
@@ -47,6 +56,11 @@ impl CheckReport {
     /// this is not 0.
     pub fn errors(&self) -> usize {
         self.findings.iter().filter(|f| f.is_error()).count()
+    }
+
+    /// How many findings are warnings (see [`CheckFinding::is_warning`]).
+    pub fn warnings(&self) -> usize {
+        self.findings.iter().filter(|f| f.is_warning()).count()
     }
 }
 
@@ -97,6 +111,20 @@ fn check_one(m: &Migration, postgres: bool) -> Vec<CheckFinding> {
         transactional: m.transactional(),
         irreversible: m.irreversible().is_some(),
     };
+    let in_diesel_folder = m.diesel_version().is_some();
+    let missing_down = m
+        .irreversible()
+        .filter(|_| in_diesel_folder)
+        .map(|reason| CheckFinding {
+            version: m.version(),
+            name: m.name().to_owned(),
+            rule: Rule::MissingDown,
+            message: Rule::MissingDown.message(&[("reason", reason)]),
+            statement: String::new(),
+            line: 1,
+            declared: None,
+            in_diesel_folder,
+        });
     updown_sql::lint(&input)
         .into_iter()
         .filter(|f| !m.allowed_rules().contains(&f.rule))
@@ -113,6 +141,8 @@ fn check_one(m: &Migration, postgres: bool) -> Vec<CheckFinding> {
             message: f.message,
             statement: f.statement,
             line: f.line,
+            in_diesel_folder,
         })
+        .chain(missing_down)
         .collect()
 }

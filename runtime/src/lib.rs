@@ -234,6 +234,7 @@ pub mod check;
 mod connection;
 mod db;
 mod error;
+mod harness;
 mod migration;
 mod migrator;
 mod plan;
@@ -265,7 +266,7 @@ pub use run::{
 };
 pub use status::{MigrationStatus, State, Status, Summary};
 pub use tracking::{AppliedRow, HistoryAction, HistoryEntry, Outcome, RowState};
-pub use updown_macros::{Migration, migration, test};
+pub use updown_macros::{Migration, embed_diesel_migrations, migration, test};
 pub use updown_sql::{Dialect, Rule};
 pub use url::{Backend, DatabaseUrl};
 pub use verify::{Verdict, VerifyOptions, VerifyReport, VerifyStep};

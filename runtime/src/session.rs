@@ -558,7 +558,7 @@ fn listed_statements(m: &Migration, action: Action) -> Vec<String> {
 /// Runs one direction of a migration and returns the statements it ran (kept only in a
 /// dry run). A panic in Rust code is caught and reported as the migration's failure, so
 /// its transaction is rolled back and the lock released.
-fn run_body(
+pub(crate) fn run_body(
     conn: &mut AnyConnection,
     log: &StatementLog,
     m: &Migration,

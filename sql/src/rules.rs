@@ -131,6 +131,9 @@ rules! {
     DroppedColumnNotRestored: "dropped-column-not-restored", Reversibility,
         "a column `up` drops and `down` does not add back",
         "drops column `{column}` of `{table}` but `down` does not add it back; add `ALTER TABLE {table} ADD COLUMN {column} ...` to `down`";
+    MissingDown: "missing-down", Reversibility,
+        "a diesel folder whose `down.sql` is missing, empty or only comments, so it cannot be rolled back",
+        "cannot be rolled back: {reason}; write a `down.sql` that undoes `up.sql` (where it is applied, `repair` then accepts the new checksum)";
 
     SyntaxError: "syntax-error", Syntax,
         "a statement that does not parse in the migration's dialect",
@@ -174,8 +177,8 @@ impl Rule {
         self.category() == Category::Destructive
     }
 
-    /// A finding of this rule at `at`, its message's `{word}`s filled from `args`.
-    pub(crate) fn finding(self, at: &At, args: &[(&str, &str)]) -> Finding {
+    /// The rule's message, its `{word}`s filled from `args`.
+    pub fn message(self, args: &[(&str, &str)]) -> String {
         let mut message = String::new();
         let mut rest = self.entry().3;
         while let Some(open) = rest.find('{') {
@@ -191,9 +194,14 @@ impl Rule {
             rest = &rest[close + 1..];
         }
         message.push_str(rest);
+        message
+    }
+
+    /// A finding of this rule at `at`, its message's `{word}`s filled from `args`.
+    pub(crate) fn finding(self, at: &At, args: &[(&str, &str)]) -> Finding {
         Finding {
             rule: self,
-            message,
+            message: self.message(args),
             statement: at.statement.clone(),
             line: at.line,
         }
