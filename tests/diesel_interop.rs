@@ -1,0 +1,526 @@
+//! Coming from diesel: diesel folders (embedded or read at run time) in diesel's own
+//! order and in the same plan as Rust migrations, adopting a database diesel migrated,
+//! connection set-up SQL, and diesel's runner running updown's registry.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use diesel::RunQueryDsl;
+use diesel_migrations::{FileBasedMigrations, MigrationHarness};
+use updown::{Compiled, DieselDir, Registry, Source};
+use updown_tests::{TestDb, bin, databases, sqlite, states};
+
+// The Rust migration `app_diesel` has, for the registry diesel's runner runs here.
+#[path = "fixtures/migrations/create_orders.rs"]
+mod create_orders;
+
+const SMALL: &str = "tests/fixtures/diesel/small";
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// Writes diesel folders `(folder, up, down)` into a new temporary directory; a `down`
+/// of `None` writes no `down.sql`.
+fn diesel_dir(folders: &[(&str, &str, Option<&str>)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, up, down) in folders {
+        let folder = dir.path().join(name);
+        fs::create_dir_all(&folder).unwrap();
+        fs::write(folder.join("up.sql"), up).unwrap();
+        if let Some(down) = down {
+            fs::write(folder.join("down.sql"), down).unwrap();
+        }
+    }
+    dir
+}
+
+fn arg(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// `(version, name)` of every migration, as `status --format json` lists them.
+fn listed(db: &TestDb, bin: &str, args: &[&str]) -> Vec<(i64, String)> {
+    let mut all = args.to_vec();
+    all.extend(["status", "--format", "json"]);
+    db.run(bin, &all).expect(0).json()["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let name = m["name"].as_str().unwrap().to_owned();
+            (m["version"].as_i64().unwrap(), name)
+        })
+        .collect()
+}
+
+/// Versions of every kind real projects mix, where text order (diesel's) and number
+/// order differ, and each migration needs the one before it in diesel's order.
+#[test]
+fn folders_run_in_diesels_order_whatever_their_version_format() {
+    let dir = diesel_dir(&[
+        (
+            "00000000000000_diesel_initial_setup",
+            "CREATE TABLE step0 (x INT)",
+            Some("DROP TABLE step0"),
+        ),
+        (
+            "20170318181441_create_users",
+            "CREATE TABLE users (id INT PRIMARY KEY)",
+            Some("DROP TABLE users"),
+        ),
+        // 8 digits: after the 14-digit one as text, before it as a number.
+        (
+            "20170821_add users name",
+            "ALTER TABLE users ADD COLUMN name VARCHAR(50)",
+            Some("ALTER TABLE users DROP COLUMN name"),
+        ),
+        // 16 digits, dashed, and dashed with a `-0000` suffix.
+        (
+            "2018010112000000_add_users_email",
+            "ALTER TABLE users ADD COLUMN email VARCHAR(50)",
+            Some("ALTER TABLE users DROP COLUMN email"),
+        ),
+        (
+            "2018-07-25-165754_create_posts",
+            "CREATE TABLE posts (id INT PRIMARY KEY, user_id INT, title VARCHAR(50))",
+            Some("DROP TABLE posts"),
+        ),
+        (
+            "2018-07-25-165754-0000_seed",
+            "INSERT INTO users (id, name, email) VALUES (1, 'a', 'a@x'); INSERT INTO posts (id, user_id, title) VALUES (1, 1, 't')",
+            Some("DELETE FROM posts WHERE id = 1; DELETE FROM users WHERE id = 1"),
+        ),
+        // Only comments: a no-op that diesel runs too.
+        (
+            "2019-01-01-000000_placeholder",
+            "-- Your SQL goes here\n",
+            Some("-- This file should undo anything in `up.sql`\nSELECT 1"),
+        ),
+    ]);
+    let folders = arg(dir.path());
+    fs::write(dir.path().join("README.md"), "stray").unwrap();
+    fs::write(dir.path().join(".keep"), "").unwrap();
+    fs::create_dir(dir.path().join(".old")).unwrap();
+    fs::write(dir.path().join(".old/up.sql"), "THIS IS NOT SQL").unwrap();
+    let expected: Vec<(i64, String)> = [
+        (0, "diesel_initial_setup"),
+        (20170318181441, "create_users"),
+        (20170821, "add users name"),
+        (2018010112000000, "add_users_email"),
+        (20180725165754, "create_posts"),
+        (201807251657540000, "seed"),
+        (20190101000000, "placeholder"),
+    ]
+    .iter()
+    .map(|(v, n)| (*v, (*n).to_owned()))
+    .collect();
+    for db in databases() {
+        let with = ["--diesel-dir", folders.as_str()];
+        assert_eq!(listed(&db, bin!("app_empty"), &with), expected);
+        let mut migrate = with.to_vec();
+        migrate.push("migrate");
+        db.run(bin!("app_empty"), &migrate)
+            .expect(0)
+            .stdout_has(&["applied 7 migrations as batch 1"]);
+        assert_eq!(db.count("posts"), 1, "{:?}", db.backend);
+        let mut reset = with.to_vec();
+        reset.extend(["reset", "--yes"]);
+        db.run(bin!("app_empty"), &reset)
+            .expect(0)
+            .stdout_has(&["rolled back 7 migrations"]);
+        assert!(!db.table_exists("users") && !db.table_exists("step0"));
+        let mut verify = with.to_vec();
+        verify.push("verify");
+        db.run(bin!("app_empty"), &verify)
+            .expect(0)
+            .stdout_has(&["verify passed"]);
+    }
+}
+
+#[test]
+fn embedded_folders_interleave_with_rust_migrations_by_version_number() {
+    // Rust's 20240101_120000 goes after the 8-digit folder 20240102 (a smaller number)
+    // and before 2024-01-03-000000, whose table needs it.
+    let order = [
+        (0, "create_settings"),
+        (20240101000000, "create_widgets"),
+        (20240102, "add widget color"),
+        (20240101120000, "create_orders"),
+        (20240103000000, "create_order_notes"),
+        (202401030000000000, "seed_widgets"),
+    ];
+    let order: Vec<(i64, String)> = order.iter().map(|(v, n)| (*v, (*n).to_owned())).collect();
+    for db in databases() {
+        assert_eq!(listed(&db, bin!("app_diesel"), &[]), order);
+        db.run(bin!("app_diesel"), &["migrate"]).expect(0);
+        assert_eq!(db.count("widgets"), 1);
+        db.run(bin!("app_diesel"), &["rollback"]).expect(0);
+        assert!(!db.table_exists("settings"), "{:?}", db.backend);
+        db.run(bin!("app_diesel"), &["verify"])
+            .expect(0)
+            .stdout_has(&["verify passed"]);
+    }
+}
+
+#[test]
+fn embedded_and_run_time_folders_have_the_same_checksums() {
+    let db = sqlite();
+    let checksums = |bin: &str, args: &[&str]| -> Vec<(i64, String)> {
+        let mut all = args.to_vec();
+        all.extend(["status", "--format", "json"]);
+        db.run(bin, &all).expect(0).json()["migrations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["name"] != "create_orders")
+            .map(|m| {
+                let sum = m["checksum"].as_str().unwrap().to_owned();
+                (m["version"].as_i64().unwrap(), sum)
+            })
+            .collect()
+    };
+    let small = arg(&fixture(SMALL));
+    let embedded = checksums(bin!("app_diesel"), &[]);
+    let read = checksums(bin!("app_empty"), &["--diesel-dir", &small]);
+    assert_eq!(embedded.len(), 5);
+    assert_eq!(embedded, read);
+
+    // Migrated from the embedded folders, then run from the same folders on disk: the
+    // same migrations, nothing pending, no drift.
+    db.run(bin!("app_diesel"), &["migrate"]).expect(0);
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(SMALL), dir.path());
+    let run_time = ["--diesel-dir", &arg(dir.path())];
+    let mut migrate = run_time.to_vec();
+    migrate.extend(["migrate", "--allow-missing"]);
+    db.run(bin!("app_empty"), &migrate)
+        .expect(0)
+        .stdout_has(&["nothing to apply"]);
+    // An edit of a file on disk is drift.
+    let up = dir.path().join("20240101000000_create_widgets/up.sql");
+    fs::write(&up, "CREATE TABLE widgets (id BIGINT PRIMARY KEY, label TEXT)").unwrap();
+    db.run(bin!("app_empty"), &migrate)
+        .expect(1)
+        .stderr_has(&["20240101000000 create_widgets was changed after it was applied"]);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            fs::create_dir_all(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_folder_without_a_real_down_is_irreversible_reported_by_check_and_refused_by_rollback() {
+    let dir = diesel_dir(&[
+        ("2020-01-01-000000_a", "CREATE TABLE a (x INT)", Some("DROP TABLE a")),
+        (
+            "2020-01-02-000000_b",
+            "CREATE TABLE b (x INT)",
+            Some("-- This file should undo anything in `up.sql`\n"),
+        ),
+        ("2020-01-03-000000_c", "CREATE TABLE c (x INT)", None),
+    ]);
+    let folders = arg(dir.path());
+    let db = sqlite();
+    let check = db.run(bin!("app_empty"), &["--diesel-dir", &folders, "check"]);
+    check.expect(0).stdout_has(&[
+        "warning: 20200102000000 b: missing-down",
+        "2020-01-02-000000_b/down.sql` is empty or only comments",
+        "warning: 20200103000000 c: missing-down",
+        "2020-01-03-000000_c/down.sql` does not exist",
+        "2 warnings in diesel folders",
+    ]);
+    let json = db
+        .run(bin!("app_empty"), &["--diesel-dir", &folders, "check", "--format", "json"])
+        .expect(0)
+        .json();
+    assert_eq!(json["summary"]["warnings"], 2, "{json}");
+    assert_eq!(json["findings"][0]["severity"], "warning", "{json}");
+
+    db.run(bin!("app_empty"), &["--diesel-dir", &folders, "migrate"])
+        .expect(0);
+    let rollback = db.run(bin!("app_empty"), &["--diesel-dir", &folders, "rollback"]);
+    rollback.expect(1).stderr_has(&[
+        "rollback refused, nothing was changed",
+        "migration 20200103000000 c is irreversible",
+        "2020-01-03-000000_c/down.sql` does not exist",
+        "migration 20200102000000 b is irreversible",
+    ]);
+    assert!(db.table_exists("c"));
+    db.run(
+        bin!("app_empty"),
+        &["--diesel-dir", &folders, "rollback", "--to", "20200102000000"],
+    )
+    .expect(1)
+    .stderr_has(&["20200103000000 c is irreversible"]);
+}
+
+#[test]
+fn unreadable_folders_are_configuration_errors_that_name_the_folder() {
+    let db = sqlite();
+    let dir = diesel_dir(&[("20200101000000_a", "CREATE TABLE a (x INT)", None)]);
+    fs::create_dir(dir.path().join("20200102000000_no_up")).unwrap();
+    db.run(bin!("app_empty"), &["--diesel-dir", &arg(dir.path()), "status"])
+        .expect(5)
+        .stderr_has(&["20200102000000_no_up` is not a diesel migration: it has no `up.sql`"]);
+
+    let dir = diesel_dir(&[
+        ("2020-01-01-000000_a", "CREATE TABLE a (x INT)", Some("DROP TABLE a")),
+        ("20200101000000_b", "CREATE TABLE b (x INT)", Some("DROP TABLE b")),
+    ]);
+    db.run(bin!("app_empty"), &["--diesel-dir", &arg(dir.path()), "status"])
+        .expect(5)
+        .stderr_has(&["version 20200101000000 is used by a (", "and b ("]);
+    db.run(bin!("app_empty"), &["--diesel-dir", "no/such/dir", "status"])
+        .expect(5)
+        .stderr_has(&["cannot read `no/such/dir`"]);
+}
+
+/// What diesel's table records, in its order.
+fn diesel_versions(db: &TestDb) -> Vec<String> {
+    #[derive(diesel::QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        version: String,
+    }
+    let rows: Vec<Version> =
+        diesel::sql_query("SELECT version FROM __diesel_schema_migrations ORDER BY version")
+            .load(&mut db.connect())
+            .unwrap();
+    rows.into_iter().map(|r| r.version).collect()
+}
+
+#[test]
+fn a_database_diesel_migrated_is_adopted_without_running_anything() {
+    for db in databases() {
+        // diesel's own runner migrates the first four folders.
+        let older = tempfile::tempdir().unwrap();
+        copy_dir(&fixture(SMALL), older.path());
+        fs::remove_dir_all(older.path().join("2024-01-03-000000-0000_seed_widgets")).unwrap();
+        let mut conn = db.connect();
+        // `order_notes` needs the table a Rust migration of `app_diesel` creates.
+        diesel::sql_query(
+            "CREATE TABLE orders (id BIGINT PRIMARY KEY, widget_id BIGINT NOT NULL)",
+        )
+        .execute(&mut conn)
+        .unwrap();
+        let applied = conn
+            .run_pending_migrations(FileBasedMigrations::from_path(older.path()).unwrap())
+            .unwrap();
+        assert_eq!(applied.len(), 4, "{:?}", db.backend);
+        let recorded = diesel_versions(&db);
+
+        // migrate refuses until adopted, and says how.
+        let small = arg(&fixture(SMALL));
+        let with = ["--diesel-dir", small.as_str()];
+        let run = |args: &[&str]| {
+            let mut all = with.to_vec();
+            all.extend(args);
+            db.run(bin!("app_empty"), &all)
+        };
+        run(&["migrate"]).expect(1).stderr_has(&[
+            "migrate refused, nothing was changed",
+            "diesel applied 4 migrations to this database (`__diesel_schema_migrations`, from 00000000000000)",
+            "run `adopt diesel` first",
+        ]);
+        assert!(!db.table_exists("updown_migrations") || db.count("updown_migrations") == 0);
+
+        run(&["adopt", "diesel"]).expect(0).stdout_has(&[
+            "adopted 4 migrations diesel applied, recorded as batch 1 without running them",
+        ]);
+        let status = states(&[
+            (0, "applied"),
+            (20240101000000, "applied"),
+            (20240102, "applied"),
+            (20240103000000, "applied"),
+            (202401030000000000, "pending"),
+        ]);
+        let json = run(&["status", "--format", "json"]).expect(0).json();
+        let got: Vec<(i64, String)> = json["migrations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| (m["version"].as_i64().unwrap(), m["state"].as_str().unwrap().to_owned()))
+            .collect();
+        assert_eq!(got, status, "{:?}", db.backend);
+        let history = run(&["history", "--format", "json"]).expect(0).json();
+        let actions: Vec<&str> = history["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(actions, ["adopt"; 4]);
+        run(&["adopt", "diesel"])
+            .expect(0)
+            .stdout_has(&["nothing to adopt"]);
+
+        // Only the newer folder runs; diesel's table is left as diesel wrote it.
+        run(&["migrate"])
+            .expect(0)
+            .stdout_has(&["applied 1 migration as batch 2"]);
+        assert_eq!(db.count("widgets"), 1);
+        assert_eq!(diesel_versions(&db), recorded);
+    }
+}
+
+#[test]
+fn adopting_refuses_versions_no_migration_has_and_writes_nothing() {
+    for db in databases() {
+        let mut conn = db.connect();
+        diesel::sql_query(
+            "CREATE TABLE __diesel_schema_migrations (version VARCHAR(50) PRIMARY KEY NOT NULL, run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+        )
+        .execute(&mut conn)
+        .unwrap();
+        diesel::sql_query(
+            "INSERT INTO __diesel_schema_migrations (version) VALUES ('00000000000000'), ('20231231000000')",
+        )
+        .execute(&mut conn)
+        .unwrap();
+        let small = arg(&fixture(SMALL));
+        db.run(bin!("app_empty"), &["--diesel-dir", &small, "adopt", "diesel"])
+            .expect(1)
+            .stderr_has(&[
+                "adopt diesel refused, nothing was changed",
+                "diesel recorded version 20231231000000 as applied, and no migration of this program has that version",
+                "delete its row from `__diesel_schema_migrations`",
+            ]);
+        assert_eq!(db.count("updown_migrations"), 0);
+        assert_eq!(db.count("updown_history"), 0);
+    }
+    let db = sqlite();
+    db.run(bin!("app_diesel"), &["adopt", "diesel"])
+        .expect(1)
+        .stderr_has(&["has no `__diesel_schema_migrations` table"]);
+}
+
+#[test]
+fn session_sql_runs_on_every_connection_first() {
+    for db in databases() {
+        let temp = if db.backend == updown::Backend::Mysql {
+            "CREATE TEMPORARY TABLE session_mark (x INT)"
+        } else {
+            "CREATE TEMP TABLE session_mark (x INT)"
+        };
+        // The migration needs what the session SQL made.
+        let dir = diesel_dir(&[(
+            "20200101000000_uses_session",
+            "INSERT INTO session_mark (x) VALUES (1); CREATE TABLE marks (x INT)",
+            Some("DROP TABLE marks"),
+        )]);
+        let folders = arg(dir.path());
+        db.run(bin!("app_empty"), &["--diesel-dir", &folders, "migrate"])
+            .expect(2)
+            .stderr_has(&["20200101000000 uses_session", "session_mark"]);
+        // MySQL marks it dirty (its DDL is not transactional): pending again.
+        db.run(bin!("app_empty"), &["--diesel-dir", &folders, "repair"])
+            .expect(0);
+        db.run(
+            bin!("app_empty"),
+            &["--diesel-dir", &folders, "--session-sql", temp, "migrate"],
+        )
+        .expect(0);
+        db.run(
+            bin!("app_empty"),
+            &["--diesel-dir", &folders, "--session-sql", "SELEC nothing", "status"],
+        )
+        .expect(5)
+        .stderr_has(&["running the session SQL `SELEC nothing`"]);
+    }
+}
+
+/// A MySQL project whose folders create tables before the tables they reference, as
+/// diesel runs them with `SET FOREIGN_KEY_CHECKS = 0`.
+#[test]
+fn foreign_key_checks_off_for_a_mysql_project_that_needs_it() {
+    for db in databases()
+        .into_iter()
+        .filter(|db| db.backend == updown::Backend::Mysql)
+    {
+        let dir = diesel_dir(&[
+            (
+                "20200101000000_create_posts",
+                "CREATE TABLE posts (id BIGINT PRIMARY KEY, user_id BIGINT NOT NULL, FOREIGN KEY (user_id) REFERENCES users (id))",
+                Some("DROP TABLE posts"),
+            ),
+            (
+                "20200102000000_create_users",
+                "CREATE TABLE users (id BIGINT PRIMARY KEY)",
+                Some("DROP TABLE users"),
+            ),
+        ]);
+        let folders = arg(dir.path());
+        db.run(bin!("app_empty"), &["--diesel-dir", &folders, "migrate"])
+            .expect(2)
+            .stderr_has(&["20200101000000 create_posts"]);
+        db.run(bin!("app_empty"), &["--diesel-dir", &folders, "repair"])
+            .expect(0);
+        let off = ["--diesel-dir", folders.as_str(), "--session-sql", "SET FOREIGN_KEY_CHECKS = 0"];
+        let mut migrate = off.to_vec();
+        migrate.push("migrate");
+        db.run(bin!("app_empty"), &migrate).expect(0);
+        let mut reset = off.to_vec();
+        reset.extend(["reset", "--yes"]);
+        db.run(bin!("app_empty"), &reset).expect(0);
+        assert!(!db.table_exists("users"));
+    }
+}
+
+#[test]
+fn diesels_runner_runs_updowns_registry_and_updown_adopts_what_it_ran() {
+    let small = DieselDir::new(fixture(SMALL));
+    let registry = Registry::from_sources(&[&Compiled as &dyn Source, &small]).unwrap();
+    assert_eq!(registry.migrations().len(), 6);
+    for db in databases() {
+        let mut conn = db.connect();
+        let applied = conn.run_pending_migrations(&registry).unwrap();
+        assert_eq!(applied.len(), 6, "{:?}", db.backend);
+        assert_eq!(
+            diesel_versions(&db),
+            [
+                "00000000000000",
+                "20240101000000",
+                "20240101120000",
+                "20240102",
+                "20240103000000",
+                "202401030000000000"
+            ]
+        );
+        assert_eq!(db.count("widgets"), 1);
+        assert!(db.table_exists("order_notes") && db.table_exists("orders"));
+        assert!(!conn.has_pending_migration(&registry).unwrap());
+
+        let reverted = conn.revert_all_migrations(&registry).unwrap();
+        assert_eq!(reverted.len(), 6);
+        assert!(!db.table_exists("widgets") && !db.table_exists("orders"));
+        conn.run_pending_migrations(&registry).unwrap();
+
+        // updown takes over what diesel's runner did with its migrations.
+        db.run(bin!("app_diesel"), &["migrate"])
+            .expect(1)
+            .stderr_has(&["diesel applied 6 migrations", "adopt diesel"]);
+        db.run(bin!("app_diesel"), &["adopt", "diesel"])
+            .expect(0)
+            .stdout_has(&["adopted 6 migrations"]);
+        let all_applied = db
+            .states(bin!("app_diesel"))
+            .iter()
+            .all(|(_, state)| state == "applied");
+        assert!(all_applied, "{:?}", db.states(bin!("app_diesel")));
+        db.run(bin!("app_diesel"), &["migrate"])
+            .expect(0)
+            .stdout_has(&["nothing to apply"]);
+        db.run(bin!("app_diesel"), &["reset", "--yes"]).expect(0);
+        assert!(!db.table_exists("settings"));
+    }
+}
