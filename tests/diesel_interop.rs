@@ -199,7 +199,11 @@ fn embedded_and_run_time_folders_have_the_same_checksums() {
         .stdout_has(&["nothing to apply"]);
     // An edit of a file on disk is drift.
     let up = dir.path().join("20240101000000_create_widgets/up.sql");
-    fs::write(&up, "CREATE TABLE widgets (id BIGINT PRIMARY KEY, label TEXT)").unwrap();
+    fs::write(
+        &up,
+        "CREATE TABLE widgets (id BIGINT PRIMARY KEY, label TEXT)",
+    )
+    .unwrap();
     db.run(bin!("app_empty"), &migrate)
         .expect(1)
         .stderr_has(&["20240101000000 create_widgets was changed after it was applied"]);
@@ -221,7 +225,11 @@ fn copy_dir(from: &Path, to: &Path) {
 #[test]
 fn a_folder_without_a_real_down_is_irreversible_reported_by_check_and_refused_by_rollback() {
     let dir = diesel_dir(&[
-        ("2020-01-01-000000_a", "CREATE TABLE a (x INT)", Some("DROP TABLE a")),
+        (
+            "2020-01-01-000000_a",
+            "CREATE TABLE a (x INT)",
+            Some("DROP TABLE a"),
+        ),
         (
             "2020-01-02-000000_b",
             "CREATE TABLE b (x INT)",
@@ -240,7 +248,10 @@ fn a_folder_without_a_real_down_is_irreversible_reported_by_check_and_refused_by
         "2 warnings in diesel folders",
     ]);
     let json = db
-        .run(bin!("app_empty"), &["--diesel-dir", &folders, "check", "--format", "json"])
+        .run(
+            bin!("app_empty"),
+            &["--diesel-dir", &folders, "check", "--format", "json"],
+        )
         .expect(0)
         .json();
     assert_eq!(json["summary"]["warnings"], 2, "{json}");
@@ -258,7 +269,13 @@ fn a_folder_without_a_real_down_is_irreversible_reported_by_check_and_refused_by
     assert!(db.table_exists("c"));
     db.run(
         bin!("app_empty"),
-        &["--diesel-dir", &folders, "rollback", "--to", "20200102000000"],
+        &[
+            "--diesel-dir",
+            &folders,
+            "rollback",
+            "--to",
+            "20200102000000",
+        ],
     )
     .expect(1)
     .stderr_has(&["20200103000000 c is irreversible"]);
@@ -269,20 +286,37 @@ fn unreadable_folders_are_configuration_errors_that_name_the_folder() {
     let db = sqlite();
     let dir = diesel_dir(&[("20200101000000_a", "CREATE TABLE a (x INT)", None)]);
     fs::create_dir(dir.path().join("20200102000000_no_up")).unwrap();
-    db.run(bin!("app_empty"), &["--diesel-dir", &arg(dir.path()), "status"])
-        .expect(5)
-        .stderr_has(&["20200102000000_no_up` is not a diesel migration: it has no `up.sql`"]);
+    db.run(
+        bin!("app_empty"),
+        &["--diesel-dir", &arg(dir.path()), "status"],
+    )
+    .expect(5)
+    .stderr_has(&["20200102000000_no_up` is not a diesel migration: it has no `up.sql`"]);
 
     let dir = diesel_dir(&[
-        ("2020-01-01-000000_a", "CREATE TABLE a (x INT)", Some("DROP TABLE a")),
-        ("20200101000000_b", "CREATE TABLE b (x INT)", Some("DROP TABLE b")),
+        (
+            "2020-01-01-000000_a",
+            "CREATE TABLE a (x INT)",
+            Some("DROP TABLE a"),
+        ),
+        (
+            "20200101000000_b",
+            "CREATE TABLE b (x INT)",
+            Some("DROP TABLE b"),
+        ),
     ]);
-    db.run(bin!("app_empty"), &["--diesel-dir", &arg(dir.path()), "status"])
-        .expect(5)
-        .stderr_has(&["version 20200101000000 is used by a (", "and b ("]);
-    db.run(bin!("app_empty"), &["--diesel-dir", "no/such/dir", "status"])
-        .expect(5)
-        .stderr_has(&["cannot read `no/such/dir`"]);
+    db.run(
+        bin!("app_empty"),
+        &["--diesel-dir", &arg(dir.path()), "status"],
+    )
+    .expect(5)
+    .stderr_has(&["version 20200101000000 is used by a (", "and b ("]);
+    db.run(
+        bin!("app_empty"),
+        &["--diesel-dir", "no/such/dir", "status"],
+    )
+    .expect(5)
+    .stderr_has(&["cannot read `no/such/dir`"]);
 }
 
 /// What diesel's table records, in its order.
@@ -308,11 +342,9 @@ fn a_database_diesel_migrated_is_adopted_without_running_anything() {
         fs::remove_dir_all(older.path().join("2024-01-03-000000-0000_seed_widgets")).unwrap();
         let mut conn = db.connect();
         // `order_notes` needs the table a Rust migration of `app_diesel` creates.
-        diesel::sql_query(
-            "CREATE TABLE orders (id BIGINT PRIMARY KEY, widget_id BIGINT NOT NULL)",
-        )
-        .execute(&mut conn)
-        .unwrap();
+        diesel::sql_query("CREATE TABLE orders (id BIGINT PRIMARY KEY, widget_id BIGINT NOT NULL)")
+            .execute(&mut conn)
+            .unwrap();
         let applied = conn
             .run_pending_migrations(FileBasedMigrations::from_path(older.path()).unwrap())
             .unwrap();
@@ -349,7 +381,12 @@ fn a_database_diesel_migrated_is_adopted_without_running_anything() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|m| (m["version"].as_i64().unwrap(), m["state"].as_str().unwrap().to_owned()))
+            .map(|m| {
+                (
+                    m["version"].as_i64().unwrap(),
+                    m["state"].as_str().unwrap().to_owned(),
+                )
+            })
             .collect();
         assert_eq!(got, status, "{:?}", db.backend);
         let history = run(&["history", "--format", "json"]).expect(0).json();
@@ -432,7 +469,13 @@ fn session_sql_runs_on_every_connection_first() {
         .expect(0);
         db.run(
             bin!("app_empty"),
-            &["--diesel-dir", &folders, "--session-sql", "SELEC nothing", "status"],
+            &[
+                "--diesel-dir",
+                &folders,
+                "--session-sql",
+                "SELEC nothing",
+                "status",
+            ],
         )
         .expect(5)
         .stderr_has(&["running the session SQL `SELEC nothing`"]);
@@ -465,7 +508,12 @@ fn foreign_key_checks_off_for_a_mysql_project_that_needs_it() {
             .stderr_has(&["20200101000000 create_posts"]);
         db.run(bin!("app_empty"), &["--diesel-dir", &folders, "repair"])
             .expect(0);
-        let off = ["--diesel-dir", folders.as_str(), "--session-sql", "SET FOREIGN_KEY_CHECKS = 0"];
+        let off = [
+            "--diesel-dir",
+            folders.as_str(),
+            "--session-sql",
+            "SET FOREIGN_KEY_CHECKS = 0",
+        ];
         let mut migrate = off.to_vec();
         migrate.push("migrate");
         db.run(bin!("app_empty"), &migrate).expect(0);

@@ -68,7 +68,10 @@ fn each_test_has_its_own_database(db: &mut Db) {
 #[updown::test(fixtures = ["tests/fixtures/sql/accounts.sql"])]
 #[ignore = "run by on_every_server"]
 fn on_a_server(db: &mut Db) {
-    assert_eq!(db.backend().name(), std::env::var("EXPECTED_BACKEND").unwrap());
+    assert_eq!(
+        db.backend().name(),
+        std::env::var("EXPECTED_BACKEND").unwrap()
+    );
     assert_eq!(number(db.conn(), "SELECT COUNT(*) AS n FROM accounts"), 2);
     assert_eq!(number(db.conn(), "SELECT COUNT(*) AS n FROM audit_log"), 1);
 }
@@ -76,7 +79,10 @@ fn on_a_server(db: &mut Db) {
 #[updown::test]
 #[ignore = "run by on_every_server"]
 fn on_a_server_alongside(db: &mut Db) {
-    assert_eq!(db.backend().name(), std::env::var("EXPECTED_BACKEND").unwrap());
+    assert_eq!(
+        db.backend().name(),
+        std::env::var("EXPECTED_BACKEND").unwrap()
+    );
     assert_eq!(number(db.conn(), "SELECT COUNT(*) AS n FROM accounts"), 0);
 }
 
@@ -104,7 +110,10 @@ fn left_behind(server: &TestDb) -> i64 {
 
 #[test]
 fn on_every_server() {
-    for server in databases().into_iter().filter(|d| d.backend != Backend::Sqlite) {
+    for server in databases()
+        .into_iter()
+        .filter(|d| d.backend != Backend::Sqlite)
+    {
         let before = left_behind(&server);
         let out = Command::new(std::env::current_exe().unwrap())
             .args(["on_a_server", "--ignored", "--test-threads=3"])
@@ -114,7 +123,11 @@ fn on_every_server() {
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{}:\n{stdout}\n{stderr}", server.backend);
+        assert!(
+            out.status.success(),
+            "{}:\n{stdout}\n{stderr}",
+            server.backend
+        );
         assert!(
             stdout.contains("3 passed"),
             "{}: all three ran:\n{stdout}",

@@ -35,9 +35,7 @@ use std::time::SystemTime;
 
 use clap::{CommandFactory, FromArgMatches, Parser};
 use clap_complete::Shell;
-use updown::{
-    Action, Event, MigrateOptions, RollbackOptions, RollbackTarget, VerifyOptions,
-};
+use updown::{Action, Event, MigrateOptions, RollbackOptions, RollbackTarget, VerifyOptions};
 
 use crate::args::{AdoptFrom, Command, Format, Identity, LogFormat, NewArgs};
 use crate::config::Config;

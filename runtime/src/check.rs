@@ -101,6 +101,7 @@ fn check_one(m: &Migration, postgres: bool) -> Vec<CheckFinding> {
     } else {
         Dialect::Generic
     });
+    let in_diesel_folder = m.diesel_version().is_some();
     let up = m.scripts(Action::Apply);
     let down = m.scripts(Action::Rollback);
     let input = LintInput {
@@ -110,21 +111,8 @@ fn check_one(m: &Migration, postgres: bool) -> Vec<CheckFinding> {
         postgres,
         transactional: m.transactional(),
         irreversible: m.irreversible().is_some(),
+        missing_down: m.irreversible().filter(|_| in_diesel_folder),
     };
-    let in_diesel_folder = m.diesel_version().is_some();
-    let missing_down = m
-        .irreversible()
-        .filter(|_| in_diesel_folder)
-        .map(|reason| CheckFinding {
-            version: m.version(),
-            name: m.name().to_owned(),
-            rule: Rule::MissingDown,
-            message: Rule::MissingDown.message(&[("reason", reason)]),
-            statement: String::new(),
-            line: 1,
-            declared: None,
-            in_diesel_folder,
-        });
     updown_sql::lint(&input)
         .into_iter()
         .filter(|f| !m.allowed_rules().contains(&f.rule))
@@ -143,6 +131,5 @@ fn check_one(m: &Migration, postgres: bool) -> Vec<CheckFinding> {
             line: f.line,
             in_diesel_folder,
         })
-        .chain(missing_down)
         .collect()
 }

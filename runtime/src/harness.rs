@@ -70,10 +70,9 @@ impl ForDiesel {
         conn: &mut dyn BoxableConnection<Backend>,
         action: Action,
     ) -> migration::Result<()> {
-        let conn = conn
-            .as_any_mut()
-            .downcast_mut::<AnyConnection>()
-            .ok_or("updown's migrations run on an `updown::AnyConnection`: run diesel's harness on one")?;
+        let conn = conn.as_any_mut().downcast_mut::<AnyConnection>().ok_or(
+            "updown's migrations run on an `updown::AnyConnection`: run diesel's harness on one",
+        )?;
         crate::session::run_body(conn, &StatementLog::default(), &self.migration, action)
             .map(drop)
             .map_err(|e| format!("migration {}: {e}", self.migration.label()).into())

@@ -116,12 +116,21 @@ impl Migration {
         Migration {
             name: folder.name.clone().into(),
             checksum: folder.checksum().into(),
-            down: folder.reversible_down().map(|sql| Body::Sql(sql.to_owned().into())),
+            down: folder
+                .reversible_down()
+                .map(|sql| Body::Sql(sql.to_owned().into())),
             irreversible: folder.irreversible().map(Into::into),
             transaction: folder.transactional(),
             origin: Origin::Folder(folder.path.display().to_string().into()),
             diesel_version: Some(folder.version_text.clone().into()),
-            ..Migration::compiled(folder.version, "", "", "", 0, Body::Sql(folder.up.clone().into()))
+            ..Migration::compiled(
+                folder.version,
+                "",
+                "",
+                "",
+                0,
+                Body::Sql(folder.up.clone().into()),
+            )
         }
     }
 
@@ -243,7 +252,10 @@ impl Migration {
 
     /// A diesel folder embedded by `embed_diesel_migrations!`.
     pub const fn with_diesel_folder(mut self, path: &'static str, version: &'static str) -> Self {
-        forget(replace(&mut self.origin, Origin::Folder(Cow::Borrowed(path))));
+        forget(replace(
+            &mut self.origin,
+            Origin::Folder(Cow::Borrowed(path)),
+        ));
         forget(self.diesel_version.replace(Cow::Borrowed(version)));
         self
     }

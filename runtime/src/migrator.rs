@@ -314,10 +314,9 @@ impl Migrator {
             let status = session.status(&self.registry)?;
             let batch = session.next_batch()?;
             let mut report = Report::default();
-            let pending = status
-                .migrations
-                .iter()
-                .filter(|m| m.state == State::Pending && self.registry.at_or_before(m.version, version));
+            let pending = status.migrations.iter().filter(|m| {
+                m.state == State::Pending && self.registry.at_or_before(m.version, version)
+            });
             for m in pending.filter_map(|m| self.registry.get(m.version)) {
                 session
                     .tracking()
@@ -375,7 +374,11 @@ impl Migrator {
             let mut adopted: Vec<&crate::Migration> = versions
                 .iter()
                 .filter_map(|v| self.registry.diesel_migration(v))
-                .filter(|m| status.get(m.version).is_none_or(|s| s.state == State::Pending))
+                .filter(|m| {
+                    status
+                        .get(m.version)
+                        .is_none_or(|s| s.state == State::Pending)
+                })
                 .collect();
             adopted.sort_by_key(|m| self.registry.position(m.version));
             let mut report = Report::default();

@@ -71,7 +71,11 @@ pub(crate) fn migrate<'r>(
         .migrations
         .iter()
         .rposition(|m| m.state != State::Pending);
-    let in_range = |version: i64| options.to.is_none_or(|to| registry.at_or_before(version, to));
+    let in_range = |version: i64| {
+        options
+            .to
+            .is_none_or(|to| registry.at_or_before(version, to))
+    };
     let mut problems = Vec::new();
     let mut steps = Vec::new();
     for (i, m) in status.migrations.iter().enumerate() {

@@ -174,7 +174,10 @@ pub(crate) fn run(
     // The database as the last verified migration left it, if known.
     let mut known: Option<Observation> = None;
     for m in registry.migrations() {
-        if options.to.is_some_and(|to| !registry.at_or_before(m.version, to)) {
+        if options
+            .to
+            .is_some_and(|to| !registry.at_or_before(m.version, to))
+        {
             break;
         }
         let pending = status
@@ -185,7 +188,10 @@ pub(crate) fn run(
             steps.push(verdict(m, Verdict::Skipped, step_started, Vec::new()));
             continue;
         }
-        if options.from.is_some_and(|from| !registry.at_or_before(from, m.version)) {
+        if options
+            .from
+            .is_some_and(|from| !registry.at_or_before(from, m.version))
+        {
             known = None;
             step(session, m, Action::Apply, batch, progress)?;
             steps.push(verdict(m, Verdict::Skipped, step_started, Vec::new()));

@@ -50,10 +50,9 @@ impl Folder {
         let down = self.path.join("down.sql");
         match &self.down {
             None => Some(format!("`{}` does not exist", down.display())),
-            Some(sql) if is_empty(sql) => Some(format!(
-                "`{}` is empty or only comments",
-                down.display()
-            )),
+            Some(sql) if is_empty(sql) => {
+                Some(format!("`{}` is empty or only comments", down.display()))
+            }
             Some(_) => None,
         }
     }
@@ -233,12 +232,32 @@ mod tests {
     fn reads_folders_in_diesel_order_and_ignores_what_diesel_ignores() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        write(d, "20170318181441_create_users/up.sql", "CREATE TABLE users (id INT)");
-        write(d, "20170318181441_create_users/down.sql", "DROP TABLE users");
-        write(d, "20170821_add name/up.sql", "ALTER TABLE users ADD name TEXT");
-        write(d, "2018-07-25-165754_posts/up.sql", "CREATE TABLE posts (id INT)");
+        write(
+            d,
+            "20170318181441_create_users/up.sql",
+            "CREATE TABLE users (id INT)",
+        );
+        write(
+            d,
+            "20170318181441_create_users/down.sql",
+            "DROP TABLE users",
+        );
+        write(
+            d,
+            "20170821_add name/up.sql",
+            "ALTER TABLE users ADD name TEXT",
+        );
+        write(
+            d,
+            "2018-07-25-165754_posts/up.sql",
+            "CREATE TABLE posts (id INT)",
+        );
         write(d, "2018-07-25-165754-0000_more/up.sql", "SELECT 1");
-        write(d, "00000000000000_diesel_initial_setup/up.sql", "-- nothing");
+        write(
+            d,
+            "00000000000000_diesel_initial_setup/up.sql",
+            "-- nothing",
+        );
         write(d, ".archive/up.sql", "SELECT 1");
         write(d, "README.md", "not a migration");
         write(d, ".keep", "");
@@ -259,7 +278,10 @@ mod tests {
         );
         assert_eq!(folders[1].irreversible(), None);
         let reason = folders[2].irreversible().unwrap();
-        assert!(reason.contains("20170821_add name/down.sql` does not exist"), "{reason}");
+        assert!(
+            reason.contains("20170821_add name/down.sql` does not exist"),
+            "{reason}"
+        );
     }
 
     #[test]
@@ -267,7 +289,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "20200101000000_x/down.sql", "SELECT 1");
         let err = read_dir(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("20200101000000_x` is not a diesel migration"), "{err}");
+        assert!(
+            err.contains("20200101000000_x` is not a diesel migration"),
+            "{err}"
+        );
 
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "2020010100000000000_x/up.sql", "SELECT 1");
@@ -275,7 +300,10 @@ mod tests {
         assert!(err.contains("is not a number of 1 to 18 digits"), "{err}");
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "v1_x/up.sql", "SELECT 1");
-        assert!(matches!(read_dir(dir.path()), Err(FolderError::Version { .. })));
+        assert!(matches!(
+            read_dir(dir.path()),
+            Err(FolderError::Version { .. })
+        ));
     }
 
     #[test]
@@ -290,11 +318,20 @@ mod tests {
     fn empty_and_comment_only_downs_are_irreversible() {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "1_a/up.sql", "CREATE TABLE a (x INT)");
-        write(dir.path(), "1_a/down.sql", "-- This file should undo anything in `up.sql`\n");
+        write(
+            dir.path(),
+            "1_a/down.sql",
+            "-- This file should undo anything in `up.sql`\n",
+        );
         write(dir.path(), "2_b/up.sql", "-- Your SQL goes here\n");
         write(dir.path(), "2_b/down.sql", "");
         let folders = read_dir(dir.path()).unwrap();
-        assert!(folders[0].irreversible().unwrap().contains("is empty or only comments"));
+        assert!(
+            folders[0]
+                .irreversible()
+                .unwrap()
+                .contains("is empty or only comments")
+        );
         assert!(folders[1].irreversible().is_some());
         assert_eq!(folders[0].reversible_down(), None);
         assert_eq!(
@@ -305,10 +342,14 @@ mod tests {
 
     #[test]
     fn own_transactions_are_recognised() {
-        assert!(controls_transaction("BEGIN;\nCREATE TABLE a (x INT);\nCOMMIT;"));
+        assert!(controls_transaction(
+            "BEGIN;\nCREATE TABLE a (x INT);\nCOMMIT;"
+        ));
         assert!(controls_transaction("START TRANSACTION; SELECT 1; COMMIT"));
         assert!(controls_transaction("SELECT 1; ROLLBACK"));
-        assert!(!controls_transaction("SAVEPOINT a; SELECT 1; ROLLBACK TO a"));
+        assert!(!controls_transaction(
+            "SAVEPOINT a; SELECT 1; ROLLBACK TO a"
+        ));
         assert!(!controls_transaction(
             "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE b SET n = 1; END;"
         ));

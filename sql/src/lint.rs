@@ -21,6 +21,9 @@ pub struct LintInput<'a> {
     /// The migration runs inside a transaction.
     pub transactional: bool,
     pub irreversible: bool,
+    /// Why the migration has no `down` though it cannot declare itself irreversible (a
+    /// diesel folder whose `down.sql` is missing or does nothing).
+    pub missing_down: Option<&'a str>,
 }
 
 /// Everything `check` reports for one migration: syntax errors, destructive
@@ -54,6 +57,15 @@ pub fn lint(migration: &LintInput<'_>) -> Vec<Finding> {
     if !migration.irreversible && !migration.down.is_empty() {
         findings.extend(not_undone(&walked, &Walk::of(&down, None)));
     }
+    if let Some(reason) = migration.missing_down {
+        let message = Rule::MissingDown.message(&[("reason", reason)]);
+        findings.push(Finding {
+            rule: Rule::MissingDown,
+            message,
+            statement: String::new(),
+            line: 1,
+        });
+    }
     findings
 }
 
@@ -83,6 +95,7 @@ mod tests {
             postgres: true,
             transactional: true,
             irreversible: false,
+            missing_down: None,
         });
         assert!(found.is_empty(), "{found:?}");
     }
@@ -96,6 +109,7 @@ mod tests {
             postgres: false,
             transactional: true,
             irreversible: false,
+            missing_down: None,
         });
         assert_eq!(rule_names(&found), ["syntax-error"]);
         assert_eq!(found[0].line, 2);
@@ -124,6 +138,7 @@ mod tests {
             postgres: true,
             transactional: true,
             irreversible: false,
+            missing_down: Some("`1_a/down.sql` does not exist"),
         });
         for f in &found {
             let first = f.message.chars().next().unwrap();

@@ -103,6 +103,7 @@ mod tests {
             postgres,
             transactional,
             irreversible: true,
+            missing_down: None,
         }))
     }
 

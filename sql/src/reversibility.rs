@@ -66,6 +66,7 @@ mod tests {
             postgres: false,
             transactional: true,
             irreversible: false,
+            missing_down: None,
         })
     }
 
@@ -105,7 +106,8 @@ mod tests {
                 dialect: Dialect::Postgres,
                 postgres: false,
                 transactional: true,
-                irreversible: true
+                irreversible: true,
+                missing_down: None,
             })
             .is_empty()
         );

@@ -300,10 +300,10 @@ mod tests {
         );
         assert_eq!(
             names(Category::Reversibility),
-            "created-but-not-dropped dropped-column-not-restored"
+            "created-but-not-dropped dropped-column-not-restored missing-down"
         );
         assert_eq!(names(Category::Syntax), "syntax-error");
-        assert_eq!(Rule::ALL.len(), 23);
+        assert_eq!(Rule::ALL.len(), 24);
         assert!(Rule::DropColumn.is_destructive() && !Rule::SetNotNull.is_destructive());
     }
 
