@@ -497,4 +497,73 @@ mod tests {
         };
         assert!(production_guard("rollback", &dry, true).is_ok());
     }
+
+    /// Rust migrations 20230101000000 and 20230301000000; diesel folders `20230201000000`
+    /// and `20230215` (after it as text, a smaller number).
+    fn mixed() -> Registry {
+        let folder = |text: &str| {
+            let folder = updown_sql::diesel::Folder {
+                path: format!("migrations/{text}_f").into(),
+                version_text: text.to_owned(),
+                version: text.parse().unwrap(),
+                name: format!("f{text}"),
+                up: format!("CREATE TABLE f{text} (x INT)"),
+                down: Some(format!("DROP TABLE f{text}")),
+                run_in_transaction: true,
+            };
+            Migration::diesel(&folder)
+        };
+        let rust = |v: i64| Migration::sql(v, format!("m{v}"), "SELECT 1", Some("SELECT 2"));
+        Registry::from_migrations(vec![
+            rust(20230301000000),
+            folder("20230215"),
+            rust(20230101000000),
+            folder("20230201000000"),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn diesel_folders_keep_diesels_order_and_merge_with_rust_by_number() {
+        let r = mixed();
+        let order: Vec<i64> = r.migrations().iter().map(Migration::version).collect();
+        assert_eq!(
+            order,
+            [20230101000000, 20230201000000, 20230215, 20230301000000]
+        );
+        assert!(r.at_or_before(20230201000000, 20230215));
+        assert!(!r.at_or_before(20230301000000, 20230215));
+        // Up to the 8-digit folder: by place, not by number.
+        let to = MigrateOptions {
+            to: Some(20230215),
+            ..Default::default()
+        };
+        let (planned, problems) = plan_migrate(&r, &[], to);
+        assert_eq!(planned, [20230101000000, 20230201000000, 20230215]);
+        assert!(problems.is_empty());
+    }
+
+    #[test]
+    fn out_of_order_and_rollback_follow_the_order_migrations_apply() {
+        let r = mixed();
+        // The 8-digit folder applied, the 14-digit one before it pending: out of order,
+        // though its number is the larger.
+        let rows = [row(&r, 20230101000000, 1), row(&r, 20230215, 1)];
+        let (planned, problems) = plan_migrate(&r, &rows, MigrateOptions::default());
+        assert_eq!(planned, [20230201000000, 20230301000000]);
+        assert_eq!(problems, ["out of order 20230201000000"]);
+
+        let rows: Vec<AppliedRow> = r
+            .migrations()
+            .iter()
+            .map(|m| row(&r, m.version(), 1))
+            .collect();
+        let (undone, _) = plan_rollback(&r, &rows, target(RollbackTarget::LastBatch));
+        assert_eq!(
+            undone,
+            [20230301000000, 20230215, 20230201000000, 20230101000000]
+        );
+        let (undone, _) = plan_rollback(&r, &rows, target(RollbackTarget::To(20230201000000)));
+        assert_eq!(undone, [20230301000000, 20230215]);
+    }
 }
