@@ -572,3 +572,91 @@ fn diesels_runner_runs_updowns_registry_and_updown_adopts_what_it_ran() {
         assert!(!db.table_exists("settings"));
     }
 }
+
+/// The realistic set of each database: at least 40 folders of a small application.
+fn realistic(backend: updown::Backend) -> PathBuf {
+    let name = match backend {
+        updown::Backend::Sqlite => "sqlite",
+        updown::Backend::Postgres => "postgres",
+        updown::Backend::Mysql => "mysql",
+    };
+    fixture(&format!("tests/fixtures/diesel/{name}"))
+}
+
+#[test]
+fn realistic_sets_verify_and_go_up_down_and_up_again() {
+    for db in databases() {
+        let dir = arg(&realistic(db.backend));
+        let run = |args: &[&str]| {
+            let mut all = vec!["--diesel-dir", dir.as_str()];
+            all.extend(args);
+            db.run(bin!("app_empty"), &all)
+        };
+        let total = run(&["status", "--format", "json"]).expect(0).json()["summary"]["total"]
+            .as_u64()
+            .unwrap();
+        assert!(total >= 40, "{:?}: {total} migrations", db.backend);
+        run(&["verify"]).expect(0).stdout_has(&["verify passed"]);
+        let applied = format!("applied {total} migrations as batch 1");
+        run(&["migrate"]).expect(0).stdout_has(&[&applied]);
+        run(&["reset", "--yes"])
+            .expect(0)
+            .stdout_has(&[&format!("rolled back {total} migrations")]);
+        assert!(!db.table_exists("users"), "{:?}", db.backend);
+        run(&["migrate"])
+            .expect(0)
+            .stdout_has(&[&format!("applied {total} migrations as batch 2")]);
+        run(&["check"]).expect(0);
+    }
+}
+
+#[test]
+fn realistic_sets_migrated_by_diesel_are_adopted_and_continued() {
+    for db in databases() {
+        let folders = updown_sql_order(&realistic(db.backend));
+        let older = tempfile::tempdir().unwrap();
+        copy_dir(&realistic(db.backend), older.path());
+        for newest in &folders[folders.len() - 3..] {
+            fs::remove_dir_all(older.path().join(newest)).unwrap();
+        }
+        let applied = db
+            .connect()
+            .run_pending_migrations(FileBasedMigrations::from_path(older.path()).unwrap())
+            .unwrap();
+        assert_eq!(applied.len(), folders.len() - 3);
+
+        let dir = arg(&realistic(db.backend));
+        let run = |args: &[&str]| {
+            let mut all = vec!["--diesel-dir", dir.as_str()];
+            all.extend(args);
+            db.run(bin!("app_empty"), &all)
+        };
+        run(&["migrate"]).expect(1).stderr_has(&["adopt diesel"]);
+        run(&["adopt", "diesel"])
+            .expect(0)
+            .stdout_has(&[&format!("adopted {} migrations", folders.len() - 3)]);
+        run(&["migrate"])
+            .expect(0)
+            .stdout_has(&["applied 3 migrations as batch 2"]);
+        run(&["rollback"])
+            .expect(0)
+            .stdout_has(&["rolled back 3 migrations"]);
+    }
+}
+
+/// The migration folders of `dir`, in diesel's order.
+fn updown_sql_order(dir: &Path) -> Vec<String> {
+    let mut names: Vec<(String, String)> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with('.'))
+        .map(|name| {
+            let version = name.split('_').next().unwrap().replace('-', "");
+            (version, name)
+        })
+        .collect();
+    names.sort();
+    names.into_iter().map(|(_, name)| name).collect()
+}

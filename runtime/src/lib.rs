@@ -213,6 +213,25 @@
 //! }
 //! ```
 //!
+//! # Coming from diesel
+//!
+//! Diesel migration folders join the same plan: [`embed_diesel_migrations!`] registers
+//! them when the crate compiles, [`DieselDir`] reads them at run time, in diesel's own
+//! order (see [`Registry`] for how they interleave with Rust migrations).
+//! [`Migrator::adopt_diesel`] takes over a database diesel migrated, running nothing, and
+//! a [`Registry`] is a diesel `MigrationSource` for teams that keep diesel's runner:
+//!
+//! ```no_run
+//! use diesel::Connection;
+//! use diesel_migrations::MigrationHarness;
+//! use updown::{Compiled, DieselDir, Registry};
+//!
+//! let registry = Registry::from_sources(&[&Compiled, &DieselDir::new("migrations")])?;
+//! let mut conn = updown::AnyConnection::establish("sqlite://app.db")?;
+//! conn.run_pending_migrations(&registry).map_err(|e| e.to_string())?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Migrations in a library crate: the linking rule
 //!
 //! Migrations register themselves when their crate is linked. If they live in a library
@@ -255,6 +274,8 @@ pub use db::{Db, MigrationError, Result};
 /// The diesel updown runs on, for the query builder in migration bodies
 /// (`use updown::diesel::prelude::*;`) at the version [`AnyConnection`] is built with.
 pub use diesel;
+/// diesel_migrations, for running a [`Registry`] with diesel's own runner (`MigrationHarness`).
+pub use diesel_migrations;
 pub use error::{Aftermath, Duplicate, Error, Failure, Problem};
 pub use migration::{Body, Migration, Origin};
 pub use migrator::Migrator;
