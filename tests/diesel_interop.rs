@@ -606,14 +606,13 @@ fn realistic_sets_verify_and_go_up_down_and_up_again() {
         run(&["migrate"])
             .expect(0)
             .stdout_has(&[&format!("applied {total} migrations as batch 2")]);
-        run(&["check"]).expect(0);
     }
 }
 
 #[test]
 fn realistic_sets_migrated_by_diesel_are_adopted_and_continued() {
     for db in databases() {
-        let folders = updown_sql_order(&realistic(db.backend));
+        let folders = folders_in_diesel_order(&realistic(db.backend));
         let older = tempfile::tempdir().unwrap();
         copy_dir(&realistic(db.backend), older.path());
         for newest in &folders[folders.len() - 3..] {
@@ -645,7 +644,7 @@ fn realistic_sets_migrated_by_diesel_are_adopted_and_continued() {
 }
 
 /// The migration folders of `dir`, in diesel's order.
-fn updown_sql_order(dir: &Path) -> Vec<String> {
+fn folders_in_diesel_order(dir: &Path) -> Vec<String> {
     let mut names: Vec<(String, String)> = fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap())
