@@ -359,6 +359,10 @@ fn a_database_diesel_migrated_is_adopted_without_running_anything() {
             all.extend(args);
             db.run(bin!("app_empty"), &all)
         };
+        run(&["status"]).expect(0).stderr_has(&[
+            "note: diesel applied 4 migrations to this database",
+            "run `adopt diesel` first",
+        ]);
         run(&["migrate"]).expect(1).stderr_has(&[
             "migrate refused, nothing was changed",
             "diesel applied 4 migrations to this database (`__diesel_schema_migrations`, from 00000000000000)",
@@ -400,6 +404,12 @@ fn a_database_diesel_migrated_is_adopted_without_running_anything() {
         run(&["adopt", "diesel"])
             .expect(0)
             .stdout_has(&["nothing to adopt"]);
+        let after = run(&["status"]);
+        assert!(
+            !after.expect(0).stderr.contains("note:"),
+            "{}",
+            after.stderr
+        );
 
         // Only the newer folder runs; diesel's table is left as diesel wrote it.
         run(&["migrate"])
@@ -579,6 +589,7 @@ fn realistic(backend: updown::Backend) -> PathBuf {
         updown::Backend::Sqlite => "sqlite",
         updown::Backend::Postgres => "postgres",
         updown::Backend::Mysql => "mysql",
+        other => panic!("no realistic set for {other}"),
     };
     fixture(&format!("tests/fixtures/diesel/{name}"))
 }
@@ -618,11 +629,12 @@ fn realistic_sets_migrated_by_diesel_are_adopted_and_continued() {
         for newest in &folders[folders.len() - 3..] {
             fs::remove_dir_all(older.path().join(newest)).unwrap();
         }
-        let applied = db
-            .connect()
+        let mut conn = db.connect();
+        let applied = conn
             .run_pending_migrations(FileBasedMigrations::from_path(older.path()).unwrap())
-            .unwrap();
-        assert_eq!(applied.len(), folders.len() - 3);
+            .unwrap()
+            .len();
+        assert_eq!(applied, folders.len() - 3);
 
         let dir = arg(&realistic(db.backend));
         let run = |args: &[&str]| {

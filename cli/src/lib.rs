@@ -202,6 +202,13 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
                 Format::Table => println!("{}", output::status_table(&database, &status)),
                 Format::Json => println!("{}", output::status_json(&database, &status)),
             }
+            // Pending migrations diesel already ran must not be taken at their word.
+            if status.summary().pending > 0
+                && let Some(problem) = migrator.diesel_not_adopted()?
+                && !config.quiet
+            {
+                eprintln!("note: {}", messages::problem(&problem));
+            }
         }
         Command::History { format } => {
             let history = migrator.history()?;

@@ -48,7 +48,7 @@ fn error(e: &Error) -> String {
 }
 
 /// One reason a command refused to start, with the way out.
-fn problem(p: &Problem) -> String {
+pub(crate) fn problem(p: &Problem) -> String {
     let advice = match p {
         Problem::Drift { version, .. } => format!(
             "restore its code, or if the edit is intended run `repair --version {version}` to accept it (or pass `--allow-drift`)"

@@ -108,6 +108,15 @@ impl Migrator {
         Session::open(&self.connect())?.status(&self.registry)
     }
 
+    /// Whether diesel applied migrations to this database that updown's tables do not
+    /// record (see [`adopt_diesel`](Self::adopt_diesel)): the problem `migrate` would
+    /// refuse with. Reads only.
+    pub fn diesel_not_adopted(&self) -> Result<Option<Problem>, Error> {
+        let mut session = Session::open(&self.connect())?;
+        let status = session.status(&self.registry)?;
+        session.unadopted(&self.registry, &status)
+    }
+
     /// The audit trail, oldest first.
     pub fn history(&self) -> Result<Vec<HistoryEntry>, Error> {
         Session::open(&self.connect())?.history()
