@@ -92,3 +92,65 @@ fn migration(folder: &Folder, manifest: &Path) -> TokenStream {
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expanded(dir: &str) -> String {
+        expand(quote! { #dir }).to_string()
+    }
+
+    #[test]
+    fn errors_are_compile_errors_on_the_literal() {
+        let out = expanded("/no/such/dir");
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(out.contains("cannot read `/no/such/dir`"), "{out}");
+
+        let out = expand(quote! { migrations }).to_string();
+        assert!(
+            out.contains("expected the migrations folder as a string"),
+            "{out}"
+        );
+
+        let dir = std::env::temp_dir().join(format!("updown-embed-{}", std::process::id()));
+        for name in ["2020-01-01-000000_a", "20200101000000_b"] {
+            std::fs::create_dir_all(dir.join(name)).unwrap();
+            std::fs::write(dir.join(name).join("up.sql"), "SELECT 1").unwrap();
+        }
+        let out = expanded(&dir.to_string_lossy());
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            out.contains("have the same version 20200101000000"),
+            "{out}"
+        );
+        assert!(out.contains("diesel would run only one of them"), "{out}");
+    }
+
+    #[test]
+    fn each_folder_is_registered_with_its_options() {
+        let dir = std::env::temp_dir().join(format!("updown-embed-ok-{}", std::process::id()));
+        let write = |rel: &str, text: &str| {
+            let path = dir.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write("2020-01-01-000000_a/up.sql", "CREATE TABLE a (x INT)");
+        write("2020-01-01-000000_a/down.sql", "DROP TABLE a");
+        write(
+            "20200102_b/up.sql",
+            "BEGIN; CREATE TABLE b (x INT); COMMIT;",
+        );
+        write("20200102_b/down.sql", "-- nothing");
+        let out = expanded(&dir.to_string_lossy());
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(out.matches("inventory :: submit").count(), 2, "{out}");
+        assert!(out.contains(r#"with_diesel_folder ("#), "{out}");
+        assert!(out.contains(r#""20200101000000""#), "{out}");
+        assert!(out.contains("with_down"), "{out}");
+        // `b`: its own transaction, and a down that does nothing.
+        assert!(out.contains("with_transaction (false)"), "{out}");
+        assert!(out.contains("with_irreversible"), "{out}");
+        assert!(out.contains("is empty or only comments"), "{out}");
+    }
+}
