@@ -12,7 +12,7 @@ use updown_tests::{TestDb, bin, databases, sqlite, states};
 
 // The Rust migration `app_diesel` has, for the registry diesel's runner runs here.
 #[path = "fixtures/migrations/create_orders.rs"]
-mod create_orders;
+mod file_create_orders;
 
 const SMALL: &str = "tests/fixtures/diesel/small";
 

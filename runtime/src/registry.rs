@@ -1,11 +1,5 @@
 //! Where migrations come from ([`Source`]), merged into one [`Registry`], ordered and
 //! validated once before anything runs.
-//!
-//! The order: migrations defined in Rust (`#[migration]`, `#[derive(Migration)]`,
-//! [`Migration::sql`]) by version number; diesel folders in diesel's own order, which
-//! compares versions as text; the two lists merged by version number, as a merge sort
-//! merges, so each keeps its own order. Where every version has the same number of
-//! digits (timestamps), this is simply version order.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -61,6 +55,12 @@ impl Source for DieselDir {
 
 /// The migrations of this program, in the order they apply, versions unique.
 ///
+/// The order: migrations defined in Rust (`#[migration]`, `#[derive(Migration)]`,
+/// [`Migration::sql`]) by version number; diesel folders in diesel's own order, which
+/// compares versions as text; the two lists merged by version number, as a merge sort
+/// merges, so each keeps its own order. Where every version has the same number of
+/// digits (timestamps), this is simply version order.
+///
 /// ```no_run
 /// # fn main() -> Result<(), updown::Error> {
 /// let registry = updown::Registry::collect()?;
@@ -94,7 +94,7 @@ impl Registry {
         Self::from_migrations(migrations)
     }
 
-    /// A registry of the given migrations, ordered (see the [module](self)) and
+    /// A registry of the given migrations, ordered (see [`Registry`]) and
     /// validated: not empty, versions unique.
     pub fn from_migrations(migrations: Vec<Migration>) -> Result<Self, Error> {
         if migrations.is_empty() {
