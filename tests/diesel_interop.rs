@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use diesel::RunQueryDsl;
 use diesel_migrations::{FileBasedMigrations, MigrationHarness};
 use updown::{Compiled, DieselDir, Registry, Source};
-use updown_tests::{TestDb, bin, databases, sqlite, states};
+use updown_tests::{TestDb, bin, databases, diesel_set, sqlite, states};
 
 // The Rust migration `app_diesel` has, for the registry diesel's runner runs here.
 #[path = "fixtures/migrations/create_orders.rs"]
@@ -37,6 +37,13 @@ fn diesel_dir(folders: &[(&str, &str, Option<&str>)]) -> tempfile::TempDir {
 
 fn arg(path: &Path) -> String {
     path.display().to_string()
+}
+
+/// Runs `app_empty --diesel-dir DIR ARGS...` on `db`.
+fn with_dir(db: &TestDb, dir: &str, args: &[&str]) -> updown_tests::Run {
+    let mut all = vec!["--diesel-dir", dir];
+    all.extend(args);
+    db.run(bin!("app_empty"), &all)
 }
 
 /// `(version, name)` of every migration, as `status --format json` lists them.
@@ -118,21 +125,15 @@ fn folders_run_in_diesels_order_whatever_their_version_format() {
     for db in databases() {
         let with = ["--diesel-dir", folders.as_str()];
         assert_eq!(listed(&db, bin!("app_empty"), &with), expected);
-        let mut migrate = with.to_vec();
-        migrate.push("migrate");
-        db.run(bin!("app_empty"), &migrate)
+        with_dir(&db, &folders, &["migrate"])
             .expect(0)
             .stdout_has(&["applied 7 migrations as batch 1"]);
         assert_eq!(db.count("posts"), 1, "{:?}", db.backend);
-        let mut reset = with.to_vec();
-        reset.extend(["reset", "--yes"]);
-        db.run(bin!("app_empty"), &reset)
+        with_dir(&db, &folders, &["reset", "--yes"])
             .expect(0)
             .stdout_has(&["rolled back 7 migrations"]);
         assert!(!db.table_exists("users") && !db.table_exists("step0"));
-        let mut verify = with.to_vec();
-        verify.push("verify");
-        db.run(bin!("app_empty"), &verify)
+        with_dir(&db, &folders, &["verify"])
             .expect(0)
             .stdout_has(&["verify passed"]);
     }
@@ -239,7 +240,7 @@ fn a_folder_without_a_real_down_is_irreversible_reported_by_check_and_refused_by
     ]);
     let folders = arg(dir.path());
     let db = sqlite();
-    let check = db.run(bin!("app_empty"), &["--diesel-dir", &folders, "check"]);
+    let check = with_dir(&db, &folders, &["check"]);
     check.expect(0).stdout_has(&[
         "warning: 20200102000000 b: missing-down",
         "2020-01-02-000000_b/down.sql` is empty or only comments",
@@ -247,19 +248,14 @@ fn a_folder_without_a_real_down_is_irreversible_reported_by_check_and_refused_by
         "2020-01-03-000000_c/down.sql` does not exist",
         "2 warnings in diesel folders",
     ]);
-    let json = db
-        .run(
-            bin!("app_empty"),
-            &["--diesel-dir", &folders, "check", "--format", "json"],
-        )
+    let json = with_dir(&db, &folders, &["check", "--format", "json"])
         .expect(0)
         .json();
     assert_eq!(json["summary"]["warnings"], 2, "{json}");
     assert_eq!(json["findings"][0]["severity"], "warning", "{json}");
 
-    db.run(bin!("app_empty"), &["--diesel-dir", &folders, "migrate"])
-        .expect(0);
-    let rollback = db.run(bin!("app_empty"), &["--diesel-dir", &folders, "rollback"]);
+    with_dir(&db, &folders, &["migrate"]).expect(0);
+    let rollback = with_dir(&db, &folders, &["rollback"]);
     rollback.expect(1).stderr_has(&[
         "rollback refused, nothing was changed",
         "migration 20200103000000 c is irreversible",
@@ -267,18 +263,9 @@ fn a_folder_without_a_real_down_is_irreversible_reported_by_check_and_refused_by
         "migration 20200102000000 b is irreversible",
     ]);
     assert!(db.table_exists("c"));
-    db.run(
-        bin!("app_empty"),
-        &[
-            "--diesel-dir",
-            &folders,
-            "rollback",
-            "--to",
-            "20200102000000",
-        ],
-    )
-    .expect(1)
-    .stderr_has(&["20200103000000 c is irreversible"]);
+    with_dir(&db, &folders, &["rollback", "--to", "20200102000000"])
+        .expect(1)
+        .stderr_has(&["20200103000000 c is irreversible"]);
 }
 
 #[test]
@@ -353,12 +340,7 @@ fn a_database_diesel_migrated_is_adopted_without_running_anything() {
 
         // migrate refuses until adopted, and says how.
         let small = arg(&fixture(SMALL));
-        let with = ["--diesel-dir", small.as_str()];
-        let run = |args: &[&str]| {
-            let mut all = with.to_vec();
-            all.extend(args);
-            db.run(bin!("app_empty"), &all)
-        };
+        let run = |args: &[&str]| with_dir(&db, &small, args);
         run(&["status"]).expect(0).stderr_has(&[
             "note: diesel applied 4 migrations to this database",
             "run `adopt diesel` first",
@@ -435,7 +417,7 @@ fn adopting_refuses_versions_no_migration_has_and_writes_nothing() {
         .execute(&mut conn)
         .unwrap();
         let small = arg(&fixture(SMALL));
-        db.run(bin!("app_empty"), &["--diesel-dir", &small, "adopt", "diesel"])
+        with_dir(&db, &small, &["adopt", "diesel"])
             .expect(1)
             .stderr_has(&[
                 "adopt diesel refused, nothing was changed",
@@ -466,29 +448,15 @@ fn session_sql_runs_on_every_connection_first() {
             Some("DROP TABLE marks"),
         )]);
         let folders = arg(dir.path());
-        db.run(bin!("app_empty"), &["--diesel-dir", &folders, "migrate"])
+        with_dir(&db, &folders, &["migrate"])
             .expect(2)
             .stderr_has(&["20200101000000 uses_session", "session_mark"]);
         // MySQL marks it dirty (its DDL is not transactional): pending again.
-        db.run(bin!("app_empty"), &["--diesel-dir", &folders, "repair"])
-            .expect(0);
-        db.run(
-            bin!("app_empty"),
-            &["--diesel-dir", &folders, "--session-sql", temp, "migrate"],
-        )
-        .expect(0);
-        db.run(
-            bin!("app_empty"),
-            &[
-                "--diesel-dir",
-                &folders,
-                "--session-sql",
-                "SELEC nothing",
-                "status",
-            ],
-        )
-        .expect(5)
-        .stderr_has(&["running the session SQL `SELEC nothing`"]);
+        with_dir(&db, &folders, &["repair"]).expect(0);
+        with_dir(&db, &folders, &["--session-sql", temp, "migrate"]).expect(0);
+        with_dir(&db, &folders, &["--session-sql", "SELEC nothing", "status"])
+            .expect(5)
+            .stderr_has(&["running the session SQL `SELEC nothing`"]);
     }
 }
 
@@ -513,23 +481,17 @@ fn foreign_key_checks_off_for_a_mysql_project_that_needs_it() {
             ),
         ]);
         let folders = arg(dir.path());
-        db.run(bin!("app_empty"), &["--diesel-dir", &folders, "migrate"])
+        with_dir(&db, &folders, &["migrate"])
             .expect(2)
             .stderr_has(&["20200101000000 create_posts"]);
-        db.run(bin!("app_empty"), &["--diesel-dir", &folders, "repair"])
-            .expect(0);
-        let off = [
-            "--diesel-dir",
-            folders.as_str(),
-            "--session-sql",
-            "SET FOREIGN_KEY_CHECKS = 0",
-        ];
-        let mut migrate = off.to_vec();
-        migrate.push("migrate");
-        db.run(bin!("app_empty"), &migrate).expect(0);
-        let mut reset = off.to_vec();
-        reset.extend(["reset", "--yes"]);
-        db.run(bin!("app_empty"), &reset).expect(0);
+        with_dir(&db, &folders, &["repair"]).expect(0);
+        let off = |command: &[&str]| {
+            let mut args = vec!["--session-sql", "SET FOREIGN_KEY_CHECKS = 0"];
+            args.extend(command);
+            with_dir(&db, &folders, &args)
+        };
+        off(&["migrate"]).expect(0);
+        off(&["reset", "--yes"]).expect(0);
         assert!(!db.table_exists("users"));
     }
 }
@@ -583,26 +545,11 @@ fn diesels_runner_runs_updowns_registry_and_updown_adopts_what_it_ran() {
     }
 }
 
-/// The realistic set of each database: at least 40 folders of a small application.
-fn realistic(backend: updown::Backend) -> PathBuf {
-    let name = match backend {
-        updown::Backend::Sqlite => "sqlite",
-        updown::Backend::Postgres => "postgres",
-        updown::Backend::Mysql => "mysql",
-        other => panic!("no realistic set for {other}"),
-    };
-    fixture(&format!("tests/fixtures/diesel/{name}"))
-}
-
 #[test]
 fn realistic_sets_verify_and_go_up_down_and_up_again() {
     for db in databases() {
-        let dir = arg(&realistic(db.backend));
-        let run = |args: &[&str]| {
-            let mut all = vec!["--diesel-dir", dir.as_str()];
-            all.extend(args);
-            db.run(bin!("app_empty"), &all)
-        };
+        let dir = arg(&diesel_set(db.backend));
+        let run = |args: &[&str]| with_dir(&db, &dir, args);
         let total = run(&["status", "--format", "json"]).expect(0).json()["summary"]["total"]
             .as_u64()
             .unwrap();
@@ -623,9 +570,9 @@ fn realistic_sets_verify_and_go_up_down_and_up_again() {
 #[test]
 fn realistic_sets_migrated_by_diesel_are_adopted_and_continued() {
     for db in databases() {
-        let folders = folders_in_diesel_order(&realistic(db.backend));
+        let folders = folders_in_diesel_order(&diesel_set(db.backend));
         let older = tempfile::tempdir().unwrap();
-        copy_dir(&realistic(db.backend), older.path());
+        copy_dir(&diesel_set(db.backend), older.path());
         for newest in &folders[folders.len() - 3..] {
             fs::remove_dir_all(older.path().join(newest)).unwrap();
         }
@@ -636,12 +583,8 @@ fn realistic_sets_migrated_by_diesel_are_adopted_and_continued() {
             .len();
         assert_eq!(applied, folders.len() - 3);
 
-        let dir = arg(&realistic(db.backend));
-        let run = |args: &[&str]| {
-            let mut all = vec!["--diesel-dir", dir.as_str()];
-            all.extend(args);
-            db.run(bin!("app_empty"), &all)
-        };
+        let dir = arg(&diesel_set(db.backend));
+        let run = |args: &[&str]| with_dir(&db, &dir, args);
         run(&["migrate"]).expect(1).stderr_has(&["adopt diesel"]);
         run(&["adopt", "diesel"])
             .expect(0)

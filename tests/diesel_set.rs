@@ -2,26 +2,14 @@
 //! run by diesel_migrations' own runner: applied, reverted, re-applied, and every
 //! migration's `down.sql` shown to undo its `up.sql` (schema and row counts).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use diesel::backend::Backend;
 use diesel::{Connection, QueryableByName, RunQueryDsl};
 use diesel_migrations::{FileBasedMigrations, MigrationHarness};
-use updown_tests::{TestDb, databases};
+use updown_tests::{TestDb, databases, diesel_set};
 
 const MIN_MIGRATIONS: usize = 40;
-
-fn set_dir(backend: updown::Backend) -> PathBuf {
-    let name = match backend {
-        updown::Backend::Sqlite => "sqlite",
-        updown::Backend::Postgres => "postgres",
-        updown::Backend::Mysql => "mysql",
-        other => panic!("{other} has no diesel set"),
-    };
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/diesel")
-        .join(name)
-}
 
 /// The migration folders of a set, as diesel sees them: directories not starting with `.`.
 fn folders(dir: &Path) -> Vec<String> {
@@ -353,7 +341,7 @@ where
     DB: Backend,
     C: MigrationHarness<DB>,
 {
-    let dir = set_dir(db.backend);
+    let dir = diesel_set(db.backend);
     let versions = check_folder_names(&dir);
     let source = || FileBasedMigrations::from_path(&dir).expect("a valid migrations folder");
     let who = format!("{:?}", db.backend);
@@ -470,7 +458,7 @@ fn every_set_orders_versions_as_strings_not_numbers() {
         updown::Backend::Postgres,
         updown::Backend::Mysql,
     ] {
-        let dir = set_dir(backend);
+        let dir = diesel_set(backend);
         let versions = check_folder_names(&dir);
         // A migration with an 8-digit version that needs a table created by a
         // 14-digit one: later as a string, earlier as a number.
@@ -499,7 +487,7 @@ fn every_set_orders_versions_as_strings_not_numbers() {
 fn the_sqlite_set_fails_in_numeric_order() {
     use diesel::connection::SimpleConnection;
 
-    let dir = set_dir(updown::Backend::Sqlite);
+    let dir = diesel_set(updown::Backend::Sqlite);
     let mut names = folders(&dir);
     names.sort_by_key(|n| version(n).parse::<u64>().expect("numeric version"));
     let mut conn = diesel::SqliteConnection::establish(":memory:").expect("in-memory SQLite");

@@ -327,29 +327,14 @@ impl Migrator {
                 m.state == State::Pending && self.registry.at_or_before(m.version, version)
             });
             for m in pending.filter_map(|m| self.registry.get(m.version)) {
-                session
-                    .tracking()
-                    .insert_applied(m, 0, batch, RowState::Applied)
-                    .map_err(|e| Error::database("writing updown_migrations", e))?;
-                session.record(&NewHistory {
-                    version: m.version(),
-                    name: m.name(),
-                    action: HistoryAction::Baseline,
-                    batch: Some(batch),
-                    checksum: m.checksum(),
-                    duration_ms: 0,
-                    error: None,
-                    note: Some("recorded as applied without running"),
-                })?;
                 report.batch = Some(batch);
-                report.steps.push(Step {
-                    action: Action::Apply,
-                    version: m.version(),
-                    name: m.name().to_owned(),
-                    duration: Duration::ZERO,
-                    statements: Vec::new(),
-                    rehearsed: false,
-                });
+                report.steps.push(record_without_running(
+                    session,
+                    m,
+                    batch,
+                    HistoryAction::Baseline,
+                    "recorded as applied without running",
+                )?);
             }
             Ok(report)
         })
@@ -398,28 +383,13 @@ impl Migrator {
             report.batch = Some(batch);
             session.all_or_nothing(|session| {
                 for m in adopted {
-                    session
-                        .tracking()
-                        .insert_applied(m, 0, batch, RowState::Applied)
-                        .map_err(|e| Error::database("writing updown_migrations", e))?;
-                    session.record(&NewHistory {
-                        version: m.version(),
-                        name: m.name(),
-                        action: HistoryAction::Adopt,
-                        batch: Some(batch),
-                        checksum: m.checksum(),
-                        duration_ms: 0,
-                        error: None,
-                        note: Some("applied by diesel; recorded without running"),
-                    })?;
-                    report.steps.push(Step {
-                        action: Action::Apply,
-                        version: m.version(),
-                        name: m.name().to_owned(),
-                        duration: Duration::ZERO,
-                        statements: Vec::new(),
-                        rehearsed: false,
-                    });
+                    report.steps.push(record_without_running(
+                        session,
+                        m,
+                        batch,
+                        HistoryAction::Adopt,
+                        "applied by diesel; recorded without running",
+                    )?);
                 }
                 Ok(())
             })?;
@@ -458,4 +428,37 @@ impl Migrator {
             None => Err(Error::UnknownVersion { version }),
         }
     }
+}
+
+/// Records `m` as applied in `batch` without running it (baseline, adopt), with its
+/// history row.
+fn record_without_running(
+    session: &mut Session,
+    m: &crate::Migration,
+    batch: i64,
+    action: HistoryAction,
+    note: &str,
+) -> Result<Step, Error> {
+    session
+        .tracking()
+        .insert_applied(m, 0, batch, RowState::Applied)
+        .map_err(|e| Error::database("writing updown_migrations", e))?;
+    session.record(&NewHistory {
+        version: m.version(),
+        name: m.name(),
+        action,
+        batch: Some(batch),
+        checksum: m.checksum(),
+        duration_ms: 0,
+        error: None,
+        note: Some(note),
+    })?;
+    Ok(Step {
+        action: Action::Apply,
+        version: m.version(),
+        name: m.name().to_owned(),
+        duration: Duration::ZERO,
+        statements: Vec::new(),
+        rehearsed: false,
+    })
 }

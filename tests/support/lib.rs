@@ -353,6 +353,19 @@ fn describe(bin: &str, args: &[&str]) -> String {
         .join(" ")
 }
 
+/// The realistic diesel migration folder of `backend` in `tests/fixtures/diesel`.
+pub fn diesel_set(backend: updown::Backend) -> std::path::PathBuf {
+    let name = match backend {
+        updown::Backend::Sqlite => "sqlite",
+        updown::Backend::Postgres => "postgres",
+        updown::Backend::Mysql => "mysql",
+        other => panic!("{other} has no diesel set"),
+    };
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/diesel")
+        .join(name)
+}
+
 /// `[(1001, "applied"), ...]` from literals, for comparing with [`TestDb::states`].
 pub fn states(list: &[(i64, &str)]) -> Vec<(i64, String)> {
     list.iter().map(|(v, s)| (*v, (*s).to_owned())).collect()
