@@ -154,3 +154,38 @@ fn column_order_is_a_note_unless_strict() {
             .stderr_has(&["migration 1021 drop_people_name", "column order of people"]);
     }
 }
+
+/// diesel's `set_updated_at` trigger sits on many tables under one name: PostgreSQL
+/// names triggers per table, so each is its own object.
+#[test]
+fn triggers_of_one_name_on_several_tables_are_each_compared() {
+    use diesel::connection::SimpleConnection;
+    for db in databases()
+        .into_iter()
+        .filter(|db| db.backend == updown::Backend::Postgres)
+    {
+        db.connect()
+            .batch_execute(
+                "CREATE FUNCTION touch() RETURNS trigger AS $$ BEGIN RETURN NEW; END $$ LANGUAGE plpgsql;
+                 CREATE TABLE a (x INT); CREATE TABLE b (x INT);
+                 CREATE TRIGGER set_updated_at BEFORE UPDATE ON a FOR EACH ROW EXECUTE FUNCTION touch();
+                 CREATE TRIGGER set_updated_at BEFORE UPDATE ON b FOR EACH ROW EXECUTE FUNCTION touch();",
+            )
+            .unwrap();
+        let both = updown::snapshot::read(&db.url).unwrap();
+        assert_eq!(
+            both.triggers.keys().collect::<Vec<_>>(),
+            ["set_updated_at on a", "set_updated_at on b"]
+        );
+        db.connect()
+            .batch_execute("DROP TRIGGER set_updated_at ON b")
+            .unwrap();
+        let one = updown::snapshot::read(&db.url).unwrap();
+        let differences: Vec<String> = both.diff(&one).iter().map(|d| d.to_string()).collect();
+        assert_eq!(differences.len(), 1, "{differences:?}");
+        assert!(
+            differences[0].contains("trigger set_updated_at on b"),
+            "{differences:?}"
+        );
+    }
+}

@@ -12,7 +12,8 @@ pub struct Snapshot {
     pub tables: BTreeMap<String, Table>,
     /// View name -> its definition, whitespace folded.
     pub views: BTreeMap<String, String>,
-    /// Trigger name -> its definition, whitespace folded.
+    /// Trigger name (on PostgreSQL, where names are per table, `name on table`) -> its
+    /// definition, whitespace folded.
     pub triggers: BTreeMap<String, String>,
     /// Sequence name -> its properties (PostgreSQL).
     pub sequences: BTreeMap<String, String>,

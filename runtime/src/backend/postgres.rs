@@ -263,7 +263,8 @@ pub(super) fn snapshot(conn: &mut PgConnection) -> QueryResult<Snapshot> {
     snap.views = views.into_iter().map(|(n, d)| (n, fold(&d))).collect();
     let triggers = pairs(
         conn,
-        "SELECT t.tgname::text AS a, pg_get_triggerdef(t.oid) AS b
+        // Trigger names are per table here: diesel's `set_updated_at` is on many.
+        "SELECT t.tgname::text || ' on ' || c.relname::text AS a, pg_get_triggerdef(t.oid) AS b
          FROM pg_trigger t
          JOIN pg_class c ON c.oid = t.tgrelid
          JOIN pg_namespace n ON n.oid = c.relnamespace
