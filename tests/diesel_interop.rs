@@ -186,6 +186,13 @@ fn embedded_and_run_time_folders_have_the_same_checksums() {
     let read = checksums(bin!("app_empty"), &["--diesel-dir", &small]);
     assert_eq!(embedded.len(), 5);
     assert_eq!(embedded, read);
+    db.run(bin!("app_diesel"), &["--diesel-dir", &small, "status"])
+        .expect(5)
+        .stderr_has(&[
+            "create_widgets (tests/fixtures/diesel/small/20240101000000_create_widgets)",
+            "(the same migration each time: it is registered twice)",
+            "passed with `--diesel-dir` too is registered twice: use one of them",
+        ]);
 
     // Migrated from the embedded folders, then run from the same folders on disk: the
     // same migrations, nothing pending, no drift.
@@ -353,7 +360,7 @@ fn a_database_diesel_migrated_is_adopted_without_running_anything() {
         assert!(!db.table_exists("updown_migrations") || db.count("updown_migrations") == 0);
 
         run(&["adopt", "diesel"]).expect(0).stdout_has(&[
-            "adopted 4 migrations diesel applied, recorded as batch 1 without running them",
+            "adopted 4 migrations diesel applied, recorded without running them (batch 0",
         ]);
         let status = states(&[
             (0, "applied"),
@@ -396,7 +403,7 @@ fn a_database_diesel_migrated_is_adopted_without_running_anything() {
         // Only the newer folder runs; diesel's table is left as diesel wrote it.
         run(&["migrate"])
             .expect(0)
-            .stdout_has(&["applied 1 migration as batch 2"]);
+            .stdout_has(&["applied 1 migration as batch 1"]);
         assert_eq!(db.count("widgets"), 1);
         assert_eq!(diesel_versions(&db), recorded);
     }
@@ -591,10 +598,15 @@ fn realistic_sets_migrated_by_diesel_are_adopted_and_continued() {
             .stdout_has(&[&format!("adopted {} migrations", folders.len() - 3)]);
         run(&["migrate"])
             .expect(0)
-            .stdout_has(&["applied 3 migrations as batch 2"]);
+            .stdout_has(&["applied 3 migrations as batch 1"]);
         run(&["rollback"])
             .expect(0)
             .stdout_has(&["rolled back 3 migrations"]);
+        // What diesel applied is not updown's last batch to undo.
+        run(&["rollback"])
+            .expect(0)
+            .stdout_has(&["nothing to roll back"]);
+        assert!(db.table_exists("users"));
     }
 }
 

@@ -32,6 +32,12 @@ fn error(e: &Error) -> String {
             )
         }
         Error::UnknownVersion { .. } => format!("{e}; run `status` to list them"),
+        // The same diesel folder embedded and read again with `--diesel-dir`.
+        Error::DuplicateVersions(list) if list.iter().any(|d| d.identical) => {
+            format!(
+                "{e}\na diesel folder embedded with `embed_diesel_migrations!` and passed with `--diesel-dir` too is registered twice: use one of them"
+            )
+        }
         Error::LockTimeout { .. } => format!("{e}. Wait for it, or raise `--lock-timeout`"),
         Error::Scratch { .. } => {
             format!("{e}; or pass `--in-place` to verify on the target itself")

@@ -229,14 +229,16 @@ pub fn report_summary(command: &str, report: &Report) -> String {
         ("baseline", 0, _) => {
             "nothing to baseline: no pending migration up to that version".to_owned()
         }
-        ("baseline", n, _) => format!("recorded {n} {} as applied without running them", plural(n)),
+        ("baseline", n, _) => format!(
+            "recorded {n} {} as applied without running them (batch 0, which `rollback` leaves alone)",
+            plural(n)
+        ),
         ("adopt", 0, _) => {
             "nothing to adopt: updown already records every migration diesel applied".to_owned()
         }
         ("adopt", n, _) => format!(
-            "adopted {n} {} diesel applied, recorded as batch {} without running them; diesel's table is unchanged",
-            plural(n),
-            or_dash(report.batch)
+            "adopted {n} {} diesel applied, recorded without running them (batch 0, which `rollback` leaves alone); diesel's table is unchanged",
+            plural(n)
         ),
         (_, 0, 0) => "nothing to roll back".to_owned(),
         (_, 0, r) => format!("rolled back {r} {}", plural(r)),

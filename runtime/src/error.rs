@@ -180,6 +180,8 @@ pub struct Duplicate {
     pub version: i64,
     /// `name (file:line)` of each migration with that version.
     pub places: Vec<String>,
+    /// They all have the same name and checksum: one migration registered twice.
+    pub identical: bool,
 }
 
 fn duplicates(list: &[Duplicate]) -> String {
@@ -187,9 +189,14 @@ fn duplicates(list: &[Duplicate]) -> String {
         String::from("migration versions must be unique; give each of these its own version:");
     for d in list {
         out.push_str(&format!(
-            "\n  - version {} is used by {}",
+            "\n  - version {} is used by {}{}",
             d.version,
-            d.places.join(" and ")
+            d.places.join(" and "),
+            if d.identical {
+                " (the same migration each time: it is registered twice)"
+            } else {
+                ""
+            }
         ));
     }
     out

@@ -316,12 +316,13 @@ impl Migrator {
     }
 
     /// Records every pending migration up to `version` as applied without running it,
-    /// for a database whose schema already has them.
+    /// for a database whose schema already has them. They are recorded in batch 0, which
+    /// a rollback of the last batch never picks.
     pub fn baseline(&self, version: i64) -> Result<Report, Error> {
         self.known_version(version)?;
         Session::locked(&self.connect(), |session| {
             let status = session.status(&self.registry)?;
-            let batch = session.next_batch()?;
+            let batch = RECORDED_WITHOUT_RUNNING;
             let mut report = Report::default();
             let pending = status.migrations.iter().filter(|m| {
                 m.state == State::Pending && self.registry.at_or_before(m.version, version)
@@ -343,6 +344,7 @@ impl Migrator {
     /// Takes over a database diesel migrated: records every version
     /// `__diesel_schema_migrations` lists as applied in updown's tables (history action
     /// `adopt`), in one transaction, running nothing and leaving diesel's table as it is.
+    /// They are recorded in batch 0, which a rollback of the last batch never picks.
     /// Versions already recorded are skipped, so it can run again after diesel applied
     /// more. Refused, writing nothing, when the database has no diesel table or diesel
     /// recorded a version no migration of the program has.
@@ -379,7 +381,7 @@ impl Migrator {
             if adopted.is_empty() {
                 return Ok(report);
             }
-            let batch = session.next_batch()?;
+            let batch = RECORDED_WITHOUT_RUNNING;
             report.batch = Some(batch);
             session.all_or_nothing(|session| {
                 for m in adopted {
@@ -429,6 +431,10 @@ impl Migrator {
         }
     }
 }
+
+/// The batch of migrations recorded as applied without running them (baseline, adopt):
+/// updown did not apply them, so a rollback of the last batch never undoes them.
+pub(crate) const RECORDED_WITHOUT_RUNNING: i64 = 0;
 
 /// Records `m` as applied in `batch` without running it (baseline, adopt), with its
 /// history row.

@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Problem};
 use crate::migration::Migration;
+use crate::migrator::RECORDED_WITHOUT_RUNNING;
 use crate::registry::Registry;
 use crate::run::{Action, MigrateOptions, RollbackOptions, RollbackTarget};
 use crate::status::{State, Status};
@@ -146,7 +147,11 @@ pub(crate) fn rollback<'r>(
     newest_first.sort_by_key(|r| std::cmp::Reverse((r.batch, places.get(&r.version))));
     let targets: Vec<&AppliedRow> = match options.target {
         RollbackTarget::LastBatch => {
-            let last = newest_first.first().map(|r| r.batch);
+            // Batch 0 was recorded without running (baseline, adopt): not updown's to undo.
+            let last = newest_first
+                .first()
+                .map(|r| r.batch)
+                .filter(|&b| b != RECORDED_WITHOUT_RUNNING);
             newest_first
                 .into_iter()
                 .filter(|r| Some(r.batch) == last)
@@ -565,5 +570,16 @@ mod tests {
         );
         let (undone, _) = plan_rollback(&r, &rows, target(RollbackTarget::To(20230201000000)));
         assert_eq!(undone, [20230301000000, 20230215]);
+
+        // Recorded without running (batch 0): not the last batch, still within reach.
+        let adopted: Vec<AppliedRow> = r
+            .migrations()
+            .iter()
+            .map(|m| row(&r, m.version(), 0))
+            .collect();
+        let (undone, _) = plan_rollback(&r, &adopted, target(RollbackTarget::LastBatch));
+        assert!(undone.is_empty());
+        let (undone, _) = plan_rollback(&r, &adopted, target(RollbackTarget::Steps(1)));
+        assert_eq!(undone, [20230301000000]);
     }
 }

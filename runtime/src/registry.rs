@@ -120,11 +120,16 @@ impl Registry {
                 continue;
             }
             let place = |m: &Migration| format!("{} ({})", m.name, m.origin);
+            let same = pair[0].name == pair[1].name && pair[0].checksum == pair[1].checksum;
             match duplicates.last_mut() {
-                Some(d) if d.version == pair[1].version => d.places.push(place(pair[1])),
+                Some(d) if d.version == pair[1].version => {
+                    d.places.push(place(pair[1]));
+                    d.identical &= same;
+                }
                 _ => duplicates.push(Duplicate {
                     version: pair[0].version,
                     places: vec![place(pair[0]), place(pair[1])],
+                    identical: same,
                 }),
             }
         }
