@@ -626,3 +626,44 @@ fn folders_in_diesel_order(dir: &Path) -> Vec<String> {
     names.sort();
     names.into_iter().map(|(_, name)| name).collect()
 }
+
+/// SQL written for psql carries its own `BEGIN; ... COMMIT;`: it runs outside updown's
+/// transaction, marked dirty until done, and is recorded once, as applied.
+#[test]
+fn sql_with_its_own_transaction_runs_outside_updowns_and_is_recorded_once() {
+    for db in databases() {
+        let dir = diesel_dir(&[(
+            "20200101000000_psql_style",
+            "BEGIN;\nCREATE TABLE ledger (id INT PRIMARY KEY);\nINSERT INTO ledger (id) VALUES (1);\nCOMMIT;",
+            Some("BEGIN;\nDROP TABLE ledger;\nCOMMIT;"),
+        )]);
+        let folders = arg(dir.path());
+        with_dir(&db, &folders, &["migrate"]).expect(0);
+        with_dir(&db, &folders, &["rollback"]).expect(0);
+        with_dir(&db, &folders, &["migrate"]).expect(0);
+        assert_eq!(db.count("ledger"), 1, "{:?}", db.backend);
+        let history = with_dir(&db, &folders, &["history", "--format", "json"])
+            .expect(0)
+            .json();
+        let rows: Vec<(String, String)> = history["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| {
+                (
+                    h["action"].as_str().unwrap().to_owned(),
+                    h["outcome"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let ok = |a: &str| (a.to_owned(), "ok".to_owned());
+        assert_eq!(
+            rows,
+            [ok("apply"), ok("rollback"), ok("apply")],
+            "{:?}",
+            db.backend
+        );
+        let states = with_dir(&db, &folders, &["status", "--format", "json"]).json();
+        assert_eq!(states["summary"]["applied"], 1, "{states}");
+    }
+}

@@ -82,7 +82,8 @@ pub struct Migration {
 
 impl Migration {
     /// A SQL migration built at run time, checksummed as `#[derive(Migration)]` does:
-    /// the same SQL gives the same checksum whichever way it was registered.
+    /// the same SQL gives the same checksum whichever way it was registered. SQL with its
+    /// own `BEGIN`/`COMMIT` runs outside updown's transaction, as `transaction = false`.
     ///
     /// ```
     /// let m = updown::Migration::sql(1, "create_t", "CREATE TABLE t (x INT)", Some("DROP TABLE t"));
@@ -97,9 +98,14 @@ impl Migration {
         let up: Cow<'static, str> = up.into();
         let down: Option<Cow<'static, str>> = down.map(Into::into);
         let checksum = updown_sql::checksum::sql_migration(&up, down.as_deref());
+        let own_transaction = updown_sql::controls_transaction(&up)
+            || down
+                .as_deref()
+                .is_some_and(updown_sql::controls_transaction);
         Migration {
             name: name.into(),
             checksum: checksum.into(),
+            transaction: !own_transaction,
             irreversible: down.is_none().then_some(Cow::Borrowed("it has no `down`")),
             down: down.map(Body::Sql),
             origin: Origin::Program,

@@ -229,6 +229,17 @@ mod tests {
         };
         assert_eq!(duplicates[0].version, 2);
         assert_eq!(duplicates[0].places.len(), 2);
+        let psql = Migration::sql(
+            9,
+            "psql",
+            "BEGIN; CREATE TABLE p (x INT); COMMIT;",
+            Some("DROP TABLE p"),
+        );
+        assert!(
+            !psql.transactional(),
+            "its own BEGIN/COMMIT: outside updown's transaction"
+        );
+        assert!(sql(1, "a").transactional());
         let empty: Vec<Migration> = Vec::new();
         assert!(matches!(
             Registry::from_sources(&[&empty]),

@@ -54,6 +54,25 @@ pub fn is_empty(sql: &str) -> bool {
     tokens(sql).iter().all(|t| t.kind == TokenKind::Semicolon)
 }
 
+/// Whether a script begins, ends or abandons a transaction itself (`BEGIN`, `START
+/// TRANSACTION`, `COMMIT`, `END`, `ROLLBACK`, `ABORT`), so that it cannot run inside one.
+/// The `BEGIN` of a trigger or routine body and dollar-quoted bodies do not count.
+pub fn controls_transaction(sql: &str) -> bool {
+    split(sql).iter().any(|statement| {
+        let toks = tokens(statement.text);
+        let mut words = toks
+            .iter()
+            .filter(|t| t.kind == TokenKind::Word)
+            .map(|t| t.text.to_ascii_uppercase());
+        match words.next().as_deref() {
+            Some("BEGIN" | "COMMIT" | "END" | "ABORT") => true,
+            Some("ROLLBACK") => words.next().as_deref() != Some("TO"),
+            Some("START") => words.next().as_deref() == Some("TRANSACTION"),
+            _ => false,
+        }
+    })
+}
+
 /// `CREATE [OR REPLACE] [TEMP] [DEFINER = x] TRIGGER|PROCEDURE|FUNCTION|EVENT`: a
 /// statement whose body, in procedural SQL, may hold semicolons inside `BEGIN ... END`
 /// (and which `sqlparser` reads only in part).
@@ -153,5 +172,24 @@ mod tests {
             texts("BEGIN; SELECT 1; COMMIT;"),
             ["BEGIN", "SELECT 1", "COMMIT"]
         );
+    }
+
+    #[test]
+    fn own_transactions_are_recognised() {
+        assert!(controls_transaction(
+            "BEGIN;\nCREATE TABLE a (x INT);\nCOMMIT;"
+        ));
+        assert!(controls_transaction("START TRANSACTION; SELECT 1; COMMIT"));
+        assert!(controls_transaction("SELECT 1; ROLLBACK"));
+        assert!(!controls_transaction(
+            "SAVEPOINT a; SELECT 1; ROLLBACK TO a"
+        ));
+        assert!(!controls_transaction(
+            "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE b SET n = 1; END;"
+        ));
+        assert!(!controls_transaction(
+            "CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN RETURN NEW; END $$ LANGUAGE plpgsql"
+        ));
+        assert!(!controls_transaction("DO $$ BEGIN PERFORM 1; END $$"));
     }
 }
