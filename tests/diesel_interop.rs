@@ -140,18 +140,43 @@ fn folders_run_in_diesels_order_whatever_their_version_format() {
 }
 
 #[test]
-fn embedded_folders_interleave_with_rust_migrations_by_version_number() {
-    // Rust's 20240101_120000 goes after the 8-digit folder 20240102 (a smaller number)
-    // and before 2024-01-03-000000, whose table needs it.
+fn embedded_folders_interleave_with_rust_migrations_as_diesel_compares_versions() {
+    // Compared as text, Rust's 20240101_120000 goes after the folder 20240101000000 and
+    // before the 8-digit 20240102 (a smaller number) and 2024-01-03-000000, whose table
+    // needs it.
     let order = [
         (0, "create_settings"),
         (20240101000000, "create_widgets"),
-        (20240102, "add widget color"),
         (20240101120000, "create_orders"),
+        (20240102, "add widget color"),
         (20240103000000, "create_order_notes"),
         (202401030000000000, "seed_widgets"),
     ];
     let order: Vec<(i64, String)> = order.iter().map(|(v, n)| (*v, (*n).to_owned())).collect();
+    // Beside a history of 8- to 18-digit versions, a Rust migration of 2024 comes after
+    // every folder of 2023.
+    let sqlite_set = arg(&diesel_set(updown::Backend::Sqlite));
+    let beside = listed(
+        &sqlite(),
+        bin!("app_diesel"),
+        &["--diesel-dir", &sqlite_set],
+    );
+    let rust_at = beside
+        .iter()
+        .position(|(_, n)| n == "create_orders")
+        .unwrap();
+    let text = |v: &i64| v.to_string();
+    assert!(rust_at > 40, "{beside:?}");
+    assert!(
+        beside[..rust_at]
+            .iter()
+            .all(|(v, _)| text(v).as_str() < "20240101120000")
+    );
+    assert!(
+        beside[rust_at + 1..]
+            .iter()
+            .all(|(v, _)| text(v).as_str() > "20240101120000")
+    );
     for db in databases() {
         assert_eq!(listed(&db, bin!("app_diesel"), &[]), order);
         db.run(bin!("app_diesel"), &["migrate"]).expect(0);
@@ -354,7 +379,7 @@ fn a_database_diesel_migrated_is_adopted_without_running_anything() {
         ]);
         run(&["migrate"]).expect(1).stderr_has(&[
             "migrate refused, nothing was changed",
-            "diesel applied 4 migrations to this database (`__diesel_schema_migrations`, from 00000000000000)",
+            "diesel applied 4 migrations to this database (`__diesel_schema_migrations`, from 00000000000000 create_settings)",
             "run `adopt diesel` first",
         ]);
         assert!(!db.table_exists("updown_migrations") || db.count("updown_migrations") == 0);
@@ -431,8 +456,7 @@ fn adopting_refuses_versions_no_migration_has_and_writes_nothing() {
                 "diesel recorded version 20231231000000 as applied, and no migration of this program has that version",
                 "delete its row from `__diesel_schema_migrations`",
             ]);
-        assert_eq!(db.count("updown_migrations"), 0);
-        assert_eq!(db.count("updown_history"), 0);
+        assert!(!db.table_exists("updown_migrations") && !db.table_exists("updown_history"));
     }
     let db = sqlite();
     db.run(bin!("app_diesel"), &["adopt", "diesel"])
@@ -460,6 +484,9 @@ fn session_sql_runs_on_every_connection_first() {
             .stderr_has(&["20200101000000 uses_session", "session_mark"]);
         // MySQL marks it dirty (its DDL is not transactional): pending again.
         with_dir(&db, &folders, &["repair"]).expect(0);
+        with_dir(&db, &folders, &["--session-sql", temp, "verify"])
+            .expect(0)
+            .stdout_has(&["verify passed"]);
         with_dir(&db, &folders, &["--session-sql", temp, "migrate"]).expect(0);
         with_dir(&db, &folders, &["--session-sql", "SELEC nothing", "status"])
             .expect(5)
@@ -511,7 +538,17 @@ fn diesels_runner_runs_updowns_registry_and_updown_adopts_what_it_ran() {
     for db in databases() {
         let mut conn = db.connect();
         let applied = conn.run_pending_migrations(&registry).unwrap();
-        assert_eq!(applied.len(), 6, "{:?}", db.backend);
+        // diesel's runner orders by text; here that is updown's order too.
+        let ran: Vec<String> = applied.iter().map(|v| v.to_string()).collect();
+        let planned: Vec<String> = registry
+            .migrations()
+            .iter()
+            .map(|m| {
+                m.diesel_version()
+                    .map_or(m.version().to_string(), str::to_owned)
+            })
+            .collect();
+        assert_eq!(ran, planned, "{:?}", db.backend);
         assert_eq!(
             diesel_versions(&db),
             [
@@ -666,4 +703,160 @@ fn sql_with_its_own_transaction_runs_outside_updowns_and_is_recorded_once() {
         let states = with_dir(&db, &folders, &["status", "--format", "json"]).json();
         assert_eq!(states["summary"]["applied"], 1, "{states}");
     }
+}
+
+/// Creates diesel's table recording `versions`, as diesel's runner leaves it.
+fn diesel_records(db: &TestDb, versions: &[&str]) {
+    let mut conn = db.connect();
+    diesel::sql_query(
+        "CREATE TABLE IF NOT EXISTS __diesel_schema_migrations (version VARCHAR(50) PRIMARY KEY NOT NULL, run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    for v in versions {
+        diesel::sql_query(format!(
+            "INSERT INTO __diesel_schema_migrations (version) VALUES ('{v}')"
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    }
+}
+
+fn exec(db: &TestDb, sql: &str) {
+    diesel::sql_query(sql).execute(&mut db.connect()).unwrap();
+}
+
+const ABC: [(&str, &str, Option<&str>); 3] = [
+    (
+        "20200101000000_a",
+        "CREATE TABLE a (x INT)",
+        Some("DROP TABLE a"),
+    ),
+    (
+        "20200102000000_b",
+        "CREATE TABLE b (x INT)",
+        Some("DROP TABLE b"),
+    ),
+    (
+        "20200103000000_c",
+        "CREATE TABLE c (x INT)",
+        Some("DROP TABLE c"),
+    ),
+];
+
+#[test]
+fn what_updown_rolled_back_or_lost_the_code_of_is_not_taken_for_unadopted() {
+    for db in databases() {
+        let dir = diesel_dir(&ABC);
+        let folders = arg(dir.path());
+        // diesel ran all three; updown adopts them.
+        for table in ["a", "b", "c"] {
+            exec(&db, &format!("CREATE TABLE {table} (x INT)"));
+        }
+        diesel_records(&db, &["20200101000000", "20200102000000", "20200103000000"]);
+        with_dir(&db, &folders, &["adopt", "diesel"]).expect(0);
+        // Rolled back by updown: diesel's table still lists it, updown knows better.
+        with_dir(&db, &folders, &["rollback", "--steps", "1"])
+            .expect(0)
+            .stdout_has(&["rolled back 1 migration"]);
+        assert!(!db.table_exists("c"));
+        with_dir(&db, &folders, &["migrate"])
+            .expect(0)
+            .stdout_has(&["applied 1 migration as batch 1"]);
+        with_dir(&db, &folders, &["adopt", "diesel"])
+            .expect(0)
+            .stdout_has(&["nothing to adopt"]);
+        // A folder removed after adoption is missing, not unadopted.
+        fs::remove_dir_all(dir.path().join("20200101000000_a")).unwrap();
+        with_dir(&db, &folders, &["migrate"])
+            .expect(1)
+            .stderr_has(&[
+                "migration 20200101000000 a is applied in the database but not in the code",
+            ]);
+        with_dir(&db, &folders, &["migrate", "--allow-missing"])
+            .expect(0)
+            .stdout_has(&["nothing to apply"]);
+    }
+}
+
+#[test]
+fn adopting_after_updown_applied_something_is_a_batch_of_its_own() {
+    for db in databases() {
+        let dir = diesel_dir(&ABC[..1]);
+        let folders = arg(dir.path());
+        with_dir(&db, &folders, &["migrate"]).expect(0);
+        // diesel, still in use elsewhere, applied a and then b.
+        let dir = diesel_dir(&ABC[..2]);
+        let folders = arg(dir.path());
+        exec(&db, "CREATE TABLE b (x INT)");
+        diesel_records(&db, &["20200101000000", "20200102000000"]);
+        with_dir(&db, &folders, &["adopt", "diesel"])
+            .expect(0)
+            .stdout_has(&[
+                "adopted 1 migration diesel applied, recorded without running it as batch 2",
+            ]);
+        // The last batch is the adopted one: a plain rollback undoes b, not a below it.
+        with_dir(&db, &folders, &["rollback"])
+            .expect(0)
+            .stdout_has(&["rolled back 1 migration"]);
+        assert!(
+            db.table_exists("a") && !db.table_exists("b"),
+            "{:?}",
+            db.backend
+        );
+    }
+}
+
+#[test]
+fn verify_in_place_refuses_a_database_diesel_migrated_and_bounds_must_exist() {
+    for db in databases() {
+        let dir = diesel_dir(&ABC[..1]);
+        let folders = arg(dir.path());
+        exec(&db, "CREATE TABLE a (x INT)");
+        exec(&db, "INSERT INTO a (x) VALUES (1)");
+        diesel_records(&db, &["20200101000000"]);
+        with_dir(&db, &folders, &["verify", "--in-place"])
+            .expect(1)
+            .stderr_has(&[
+                "verify refused, nothing was changed",
+                "run `adopt diesel` first",
+            ]);
+        assert_eq!(db.count("a"), 1, "{:?}: verify ran a down", db.backend);
+        with_dir(&db, &folders, &["verify", "--from", "20200101000001"])
+            .expect(5)
+            .stderr_has(&["no migration has version 20200101000001"]);
+        with_dir(&db, &folders, &["verify", "--to", "1"])
+            .expect(5)
+            .stderr_has(&["no migration has version 1"]);
+    }
+}
+
+#[test]
+fn a_failed_adoption_records_nothing() {
+    let db = sqlite();
+    let dir = diesel_dir(&ABC);
+    let folders = arg(dir.path());
+    for table in ["a", "b", "c"] {
+        exec(&db, &format!("CREATE TABLE {table} (x INT)"));
+    }
+    diesel_records(&db, &["20200101000000"]);
+    with_dir(&db, &folders, &["adopt", "diesel"]).expect(0);
+    diesel_records(&db, &["20200102000000", "20200103000000"]);
+    // The history refuses the second of the two new rows.
+    exec(
+        &db,
+        "CREATE TRIGGER refuse_c BEFORE INSERT ON updown_history WHEN NEW.version = 20200103000000 BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END",
+    );
+    with_dir(&db, &folders, &["adopt", "diesel"])
+        .expect(5)
+        .stderr_has(&[
+            "recording migration 20200103000000 c as applied (nothing was recorded)",
+            "refused by a test trigger",
+        ]);
+    assert_eq!(db.count("updown_migrations"), 1);
+    assert_eq!(db.count("updown_history"), 1);
+    exec(&db, "DROP TRIGGER refuse_c");
+    with_dir(&db, &folders, &["adopt", "diesel"])
+        .expect(0)
+        .stdout_has(&["adopted 2 migrations"]);
 }

@@ -197,14 +197,13 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
     }
     match command {
         Command::Status { format } => {
-            let status = migrator.status()?;
+            let (status, not_adopted) = migrator.status_and_adoption()?;
             match format {
                 Format::Table => println!("{}", output::status_table(&database, &status)),
                 Format::Json => println!("{}", output::status_json(&database, &status)),
             }
             // Pending migrations diesel already ran must not be taken at their word.
-            if status.summary().pending > 0
-                && let Some(problem) = migrator.diesel_not_adopted()?
+            if let Some(problem) = not_adopted
                 && !config.quiet
             {
                 eprintln!("note: {}", messages::problem(&problem));
@@ -247,9 +246,20 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
                 yes,
                 dry_run,
             };
-            run(config, Action::Rollback, dry_run, |p| {
+            let report = run(config, Action::Rollback, dry_run, |p| {
                 migrator.rollback(&options, p)
             })?;
+            let recorded_only = || -> Result<bool, Failure> {
+                let status = migrator.status()?;
+                Ok(status.migrations.iter().any(|m| m.batch == Some(0)))
+            };
+            if !dry_run
+                && report.steps.is_empty()
+                && target == RollbackTarget::LastBatch
+                && recorded_only()?
+            {
+                config.say("the applied migrations were recorded by `baseline` or `adopt diesel` (batch 0): undo them with `--steps N` or `--to V`");
+            }
         }
         Command::Redo {
             steps,
@@ -329,20 +339,20 @@ fn run(
     action: Action,
     dry_run: bool,
     f: impl FnOnce(updown::Progress<'_>) -> Result<updown::Report, updown::Error>,
-) -> Result<(), Failure> {
+) -> Result<updown::Report, Failure> {
     if dry_run {
         let report = f(&mut |_| {})?;
         println!("{}", output::dry_run(action, &report));
-    } else {
-        let progress = config.progress();
-        let report = f(&mut |event| progress.event(event))?;
-        let command = match action {
-            Action::Apply => "migrate",
-            Action::Rollback => "rollback",
-        };
-        config.say(output::report_summary(command, &report));
+        return Ok(report);
     }
-    Ok(())
+    let progress = config.progress();
+    let report = f(&mut |event| progress.event(event))?;
+    let command = match action {
+        Action::Apply => "migrate",
+        Action::Rollback => "rollback",
+    };
+    config.say(output::report_summary(command, &report));
+    Ok(report)
 }
 
 /// `check` needs no database: the URL, when there is one, only says whether the

@@ -230,15 +230,17 @@ pub fn report_summary(command: &str, report: &Report) -> String {
             "nothing to baseline: no pending migration up to that version".to_owned()
         }
         ("baseline", n, _) => format!(
-            "recorded {n} {} as applied without running them (batch 0, which `rollback` leaves alone)",
-            plural(n)
+            "recorded {n} {} as applied without running {}",
+            plural(n),
+            recorded_as(n, report.batch)
         ),
         ("adopt", 0, _) => {
             "nothing to adopt: updown already records every migration diesel applied".to_owned()
         }
         ("adopt", n, _) => format!(
-            "adopted {n} {} diesel applied, recorded without running them (batch 0, which `rollback` leaves alone); diesel's table is unchanged",
-            plural(n)
+            "adopted {n} {} diesel applied, recorded without running {}; diesel's table is unchanged",
+            plural(n),
+            recorded_as(n, report.batch)
         ),
         (_, 0, 0) => "nothing to roll back".to_owned(),
         (_, 0, r) => format!("rolled back {r} {}", plural(r)),
@@ -252,6 +254,16 @@ pub fn report_summary(command: &str, report: &Report) -> String {
             plural(a),
             or_dash(report.batch)
         ),
+    }
+}
+
+/// `them (batch 0, ...)` or `it as batch 3`: where migrations recorded without running
+/// went.
+fn recorded_as(n: usize, batch: Option<i64>) -> String {
+    let them = if n == 1 { "it" } else { "them" };
+    match batch {
+        Some(0) | None => format!("{them} (batch 0, which `rollback` leaves alone)"),
+        Some(b) => format!("{them} as batch {b}"),
     }
 }
 

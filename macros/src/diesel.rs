@@ -36,13 +36,18 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     quote! { #(#migrations)* }
 }
 
-/// Two folders diesel would record under one version: it would run only one of them.
+/// Two folders with one version number, which updown tracks them by.
 fn same_versions(folders: &[Folder]) -> Option<String> {
     let mut sorted: Vec<&Folder> = folders.iter().collect();
     sorted.sort_by_key(|f| f.version);
     let pair = sorted.windows(2).find(|w| w[0].version == w[1].version)?;
+    let diesel = if pair[0].version_text == pair[1].version_text {
+        "diesel would run only one of them; "
+    } else {
+        ""
+    };
     Some(format!(
-        "`{}` and `{}` have the same version {}; diesel would run only one of them, updown refuses both: rename one",
+        "`{}` and `{}` have the same version number {}; {diesel}updown refuses both: rename one",
         pair[0].path.display(),
         pair[1].path.display(),
         pair[0].version
@@ -58,9 +63,15 @@ fn migration(folder: &Folder, manifest: &Path) -> TokenStream {
     };
     let up = file("up.sql");
     let down_file = file("down.sql");
-    let shown = folder.path.strip_prefix(manifest).unwrap_or(&folder.path);
-    let shown = shown.to_string_lossy();
-    let (down, watch) = match (folder.reversible_down(), folder.irreversible()) {
+    let relative = folder.path.strip_prefix(manifest).unwrap_or(&folder.path);
+    let shown = relative.to_string_lossy();
+    // Messages name the folder as the crate sees it, not by where it was built.
+    let irreversible = Folder {
+        path: relative.to_path_buf(),
+        ..folder.clone()
+    }
+    .irreversible();
+    let (down, watch) = match (folder.reversible_down(), irreversible) {
         (Some(_), _) => (
             quote! { .with_down(::updown::__private::Body::sql(::core::include_str!(#down_file))) },
             None,
@@ -77,9 +88,16 @@ fn migration(folder: &Folder, manifest: &Path) -> TokenStream {
         }
     };
     let transaction = (!folder.transactional()).then(|| quote! { .with_transaction(false) });
+    // Editing `metadata.toml` rebuilds the crate too.
+    let metadata = folder.path.join("metadata.toml");
+    let metadata = metadata.is_file().then(|| {
+        let path = LitStr::new(&metadata.to_string_lossy(), Span::call_site());
+        quote! { const _: &[u8] = ::core::include_bytes!(#path); }
+    });
     quote! {
         const _: () = {
             #watch
+            #metadata
             ::updown::__private::inventory::submit! {
                 ::updown::__private::Migration::compiled(
                     #version, #name, #checksum, ::core::file!(), ::core::line!(),
@@ -121,7 +139,7 @@ mod tests {
         let out = expanded(&dir.to_string_lossy());
         std::fs::remove_dir_all(&dir).unwrap();
         assert!(
-            out.contains("have the same version 20200101000000"),
+            out.contains("have the same version number 20200101000000"),
             "{out}"
         );
         assert!(out.contains("diesel would run only one of them"), "{out}");

@@ -191,6 +191,15 @@ impl Migration {
         self.diesel_version.as_deref()
     }
 
+    /// The version as diesel would compare it: a diesel folder's own text, the number
+    /// in decimal for any other migration.
+    pub(crate) fn version_text(&self) -> Cow<'_, str> {
+        match &self.diesel_version {
+            Some(text) => Cow::Borrowed(text),
+            None => Cow::Owned(self.version.to_string()),
+        }
+    }
+
     /// Where the migration is defined.
     pub fn origin(&self) -> &Origin {
         &self.origin

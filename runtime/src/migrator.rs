@@ -108,13 +108,39 @@ impl Migrator {
         Session::open(&self.connect())?.status(&self.registry)
     }
 
-    /// Whether diesel applied migrations to this database that updown's tables do not
-    /// record (see [`adopt_diesel`](Self::adopt_diesel)): the problem `migrate` would
-    /// refuse with. Reads only.
-    pub fn diesel_not_adopted(&self) -> Result<Option<Problem>, Error> {
+    /// [`status`](Self::status), and when migrations are pending, whether diesel applied
+    /// migrations updown never recorded (see [`adopt_diesel`](Self::adopt_diesel)): then
+    /// the pending list is not to be taken at its word. One connection; reads only.
+    pub fn status_and_adoption(&self) -> Result<(Status, Option<Problem>), Error> {
         let mut session = Session::open(&self.connect())?;
         let status = session.status(&self.registry)?;
-        session.unadopted(&self.registry, &status)
+        let problem = match status.summary().pending {
+            0 => None,
+            _ => self.not_adopted(&mut session)?,
+        };
+        Ok((status, problem))
+    }
+
+    /// What `migrate` refuses on a database diesel migrated and updown has not adopted.
+    fn not_adopted(&self, session: &mut Session) -> Result<Option<Problem>, Error> {
+        let unadopted = session.unadopted()?;
+        Ok(unadopted.first().map(|first| Problem::NotAdopted {
+            count: unadopted.len(),
+            first: match self.registry.diesel_migration(first) {
+                Some(m) => format!("{first} {}", m.name()),
+                None => first.clone(),
+            },
+        }))
+    }
+
+    /// Where migrations recorded without running go: batch 0 while updown has applied
+    /// nothing (what was there before it took over, which a rollback of the last batch
+    /// leaves alone), a new batch once it has.
+    fn recorded_batch(session: &mut Session) -> Result<i64, Error> {
+        Ok(match session.next_batch()? {
+            1 => RECORDED_WITHOUT_RUNNING,
+            next => next,
+        })
     }
 
     /// The audit trail, oldest first.
@@ -141,8 +167,7 @@ impl Migrator {
             Request::Migrate(options) => {
                 let status = session.status(&self.registry)?;
                 let mut plan = plan::migrate(&self.registry, &status, options);
-                plan.problems
-                    .extend(session.unadopted(&self.registry, &status)?);
+                plan.problems.extend(self.not_adopted(&mut session)?);
                 Ok(plan)
             }
             Request::Rollback(options) => {
@@ -164,8 +189,7 @@ impl Migrator {
         let run = |session: &mut Session| {
             let status = session.status(&self.registry)?;
             let mut plan = plan::migrate(&self.registry, &status, options);
-            plan.problems
-                .extend(session.unadopted(&self.registry, &status)?);
+            plan.problems.extend(self.not_adopted(session)?);
             let plan = plan.or_refuse("migrate")?;
             session.apply_all(&plan.steps, progress)
         };
@@ -316,48 +340,50 @@ impl Migrator {
     }
 
     /// Records every pending migration up to `version` as applied without running it,
-    /// for a database whose schema already has them. They are recorded in batch 0, which
-    /// a rollback of the last batch never picks.
+    /// for a database whose schema already has them, in one transaction. Before updown
+    /// applied anything they go in batch 0, which a rollback of the last batch never
+    /// picks.
     pub fn baseline(&self, version: i64) -> Result<Report, Error> {
         self.known_version(version)?;
         Session::locked(&self.connect(), |session| {
             let status = session.status(&self.registry)?;
-            let batch = RECORDED_WITHOUT_RUNNING;
-            let mut report = Report::default();
-            let pending = status.migrations.iter().filter(|m| {
-                m.state == State::Pending && self.registry.at_or_before(m.version, version)
-            });
-            for m in pending.filter_map(|m| self.registry.get(m.version)) {
-                report.batch = Some(batch);
-                report.steps.push(record_without_running(
-                    session,
-                    m,
-                    batch,
-                    HistoryAction::Baseline,
-                    "recorded as applied without running",
-                )?);
-            }
-            Ok(report)
+            let batch = Self::recorded_batch(session)?;
+            let pending: Vec<&crate::Migration> = status
+                .migrations
+                .iter()
+                .filter(|m| {
+                    m.state == State::Pending && self.registry.at_or_before(m.version, version)
+                })
+                .filter_map(|m| self.registry.get(m.version))
+                .collect();
+            self.record_all(
+                session,
+                &pending,
+                batch,
+                HistoryAction::Baseline,
+                "recorded as applied without running",
+            )
         })
     }
 
     /// Takes over a database diesel migrated: records every version
-    /// `__diesel_schema_migrations` lists as applied in updown's tables (history action
-    /// `adopt`), in one transaction, running nothing and leaving diesel's table as it is.
-    /// They are recorded in batch 0, which a rollback of the last batch never picks.
-    /// Versions already recorded are skipped, so it can run again after diesel applied
-    /// more. Refused, writing nothing, when the database has no diesel table or diesel
-    /// recorded a version no migration of the program has.
+    /// `__diesel_schema_migrations` lists and updown never knew of as applied in updown's
+    /// tables (history action `adopt`), in one transaction, running nothing and leaving
+    /// diesel's table as it is. Before updown applied anything they go in batch 0, which
+    /// a rollback of the last batch never picks. It can run again after diesel applied
+    /// more. Refused, writing nothing (not even updown's tables), when the database has no
+    /// diesel table or diesel recorded a version no migration of the program has.
     pub fn adopt_diesel(&self) -> Result<Report, Error> {
         const COMMAND: &str = "adopt diesel";
         let refuse = |problems| Error::Refused {
             command: COMMAND,
             problems,
         };
-        Session::locked(&self.connect(), |session| {
-            let versions = session
-                .diesel_applied()?
-                .ok_or_else(|| refuse(vec![Problem::NoDieselTable]))?;
+        Session::locked_with(&self.connect(), false, |session| {
+            if session.diesel_applied()?.is_none() {
+                return Err(refuse(vec![Problem::NoDieselTable]));
+            }
+            let versions = session.unadopted()?;
             let unknown: Vec<Problem> = versions
                 .iter()
                 .filter(|v| self.registry.diesel_migration(v).is_none())
@@ -366,37 +392,49 @@ impl Migrator {
             if !unknown.is_empty() {
                 return Err(refuse(unknown));
             }
-            let status = session.status(&self.registry)?;
             let mut adopted: Vec<&crate::Migration> = versions
                 .iter()
                 .filter_map(|v| self.registry.diesel_migration(v))
-                .filter(|m| {
-                    status
-                        .get(m.version)
-                        .is_none_or(|s| s.state == State::Pending)
-                })
                 .collect();
             adopted.sort_by_key(|m| self.registry.position(m.version));
-            let mut report = Report::default();
             if adopted.is_empty() {
-                return Ok(report);
+                return Ok(Report::default());
             }
-            let batch = RECORDED_WITHOUT_RUNNING;
-            report.batch = Some(batch);
-            session.all_or_nothing(|session| {
-                for m in adopted {
-                    report.steps.push(record_without_running(
-                        session,
-                        m,
-                        batch,
-                        HistoryAction::Adopt,
-                        "applied by diesel; recorded without running",
-                    )?);
-                }
-                Ok(())
-            })?;
-            Ok(report)
+            session.create_tracking()?;
+            let batch = Self::recorded_batch(session)?;
+            self.record_all(
+                session,
+                &adopted,
+                batch,
+                HistoryAction::Adopt,
+                "applied by diesel; recorded without running",
+            )
         })
+    }
+
+    /// Records `migrations` as applied in `batch` without running them, all or none.
+    fn record_all(
+        &self,
+        session: &mut Session,
+        migrations: &[&crate::Migration],
+        batch: i64,
+        action: HistoryAction,
+        note: &str,
+    ) -> Result<Report, Error> {
+        let mut report = Report::default();
+        if migrations.is_empty() {
+            return Ok(report);
+        }
+        report.batch = Some(batch);
+        session.all_or_nothing(|session| {
+            for m in migrations {
+                report
+                    .steps
+                    .push(record_without_running(session, m, batch, action, note)?);
+            }
+            Ok(())
+        })?;
+        Ok(report)
     }
 
     /// Proves every `down`: for each migration, snapshot, `up`, snapshot, `down`, compare
@@ -407,6 +445,19 @@ impl Migrator {
         options: &VerifyOptions,
         progress: Progress<'_>,
     ) -> Result<VerifyReport, Error> {
+        for bound in [options.from, options.to].into_iter().flatten() {
+            self.known_version(bound)?;
+        }
+        if options.in_place {
+            // `down` would run on what diesel applied and updown does not know of.
+            let mut session = Session::open(&self.connect())?;
+            if let Some(problem) = self.not_adopted(&mut session)? {
+                return Err(Error::Refused {
+                    command: "verify",
+                    problems: vec![problem],
+                });
+            }
+        }
         let started = Instant::now();
         let scratch = match options.in_place {
             true => None,
@@ -432,8 +483,8 @@ impl Migrator {
     }
 }
 
-/// The batch of migrations recorded as applied without running them (baseline, adopt):
-/// updown did not apply them, so a rollback of the last batch never undoes them.
+/// The batch of migrations recorded as applied without running them (baseline, adopt)
+/// before updown applied anything: a rollback of the last batch never undoes them.
 pub(crate) const RECORDED_WITHOUT_RUNNING: i64 = 0;
 
 /// Records `m` as applied in `batch` without running it (baseline, adopt), with its
@@ -445,20 +496,28 @@ fn record_without_running(
     action: HistoryAction,
     note: &str,
 ) -> Result<Step, Error> {
-    session
-        .tracking()
+    let context = || {
+        format!(
+            "recording migration {} as applied (nothing was recorded)",
+            m.label()
+        )
+    };
+    let mut tracking = session.tracking();
+    tracking
         .insert_applied(m, 0, batch, RowState::Applied)
-        .map_err(|e| Error::database("writing updown_migrations", e))?;
-    session.record(&NewHistory {
-        version: m.version(),
-        name: m.name(),
-        action,
-        batch: Some(batch),
-        checksum: m.checksum(),
-        duration_ms: 0,
-        error: None,
-        note: Some(note),
-    })?;
+        .and_then(|()| {
+            tracking.record(&NewHistory {
+                version: m.version(),
+                name: m.name(),
+                action,
+                batch: Some(batch),
+                checksum: m.checksum(),
+                duration_ms: 0,
+                error: None,
+                note: Some(note),
+            })
+        })
+        .map_err(|e| Error::database(context(), e))?;
     Ok(Step {
         action: Action::Apply,
         version: m.version(),

@@ -504,7 +504,8 @@ mod tests {
     }
 
     /// Rust migrations 20230101000000 and 20230301000000; diesel folders `20230201000000`
-    /// and `20230215` (after it as text, a smaller number).
+    /// and `20230215` (after it as text, a smaller number), and `2023021600000000` and
+    /// `202302170000000000` (16 and 18 digits).
     fn mixed() -> Registry {
         let folder = |text: &str| {
             let folder = updown_sql::diesel::Folder {
@@ -522,22 +523,30 @@ mod tests {
         Registry::from_migrations(vec![
             rust(20230301000000),
             folder("20230215"),
+            folder("202302170000000000"),
             rust(20230101000000),
+            folder("2023021600000000"),
             folder("20230201000000"),
         ])
         .unwrap()
     }
 
     #[test]
-    fn diesel_folders_keep_diesels_order_and_merge_with_rust_by_number() {
+    fn diesel_folders_keep_diesels_order_and_merge_with_rust_as_text() {
         let r = mixed();
         let order: Vec<i64> = r.migrations().iter().map(Migration::version).collect();
-        assert_eq!(
-            order,
-            [20230101000000, 20230201000000, 20230215, 20230301000000]
-        );
+        // A Rust migration of March goes after February's folders, whatever their lengths.
+        let expected = [
+            20230101000000,
+            20230201000000,
+            20230215,
+            2023021600000000,
+            202302170000000000,
+            20230301000000,
+        ];
+        assert_eq!(order, expected);
         assert!(r.at_or_before(20230201000000, 20230215));
-        assert!(!r.at_or_before(20230301000000, 20230215));
+        assert!(!r.at_or_before(20230301000000, 202302170000000000));
         // Up to the 8-digit folder: by place, not by number.
         let to = MigrateOptions {
             to: Some(20230215),
@@ -555,7 +564,15 @@ mod tests {
         // though its number is the larger.
         let rows = [row(&r, 20230101000000, 1), row(&r, 20230215, 1)];
         let (planned, problems) = plan_migrate(&r, &rows, MigrateOptions::default());
-        assert_eq!(planned, [20230201000000, 20230301000000]);
+        assert_eq!(
+            planned,
+            [
+                20230201000000,
+                2023021600000000,
+                202302170000000000,
+                20230301000000
+            ]
+        );
         assert_eq!(problems, ["out of order 20230201000000"]);
 
         let rows: Vec<AppliedRow> = r
@@ -564,12 +581,18 @@ mod tests {
             .map(|m| row(&r, m.version(), 1))
             .collect();
         let (undone, _) = plan_rollback(&r, &rows, target(RollbackTarget::LastBatch));
+        let newest_first: Vec<i64> = r
+            .migrations()
+            .iter()
+            .rev()
+            .map(Migration::version)
+            .collect();
+        assert_eq!(undone, newest_first);
+        let (undone, _) = plan_rollback(&r, &rows, target(RollbackTarget::To(20230215)));
         assert_eq!(
             undone,
-            [20230301000000, 20230215, 20230201000000, 20230101000000]
+            [20230301000000, 202302170000000000, 2023021600000000]
         );
-        let (undone, _) = plan_rollback(&r, &rows, target(RollbackTarget::To(20230201000000)));
-        assert_eq!(undone, [20230301000000, 20230215]);
 
         // Recorded without running (batch 0): not the last batch, still within reach.
         let adopted: Vec<AppliedRow> = r

@@ -57,9 +57,11 @@ impl Source for DieselDir {
 ///
 /// The order: migrations defined in Rust (`#[migration]`, `#[derive(Migration)]`,
 /// [`Migration::sql`]) by version number; diesel folders in diesel's own order, which
-/// compares versions as text; the two lists merged by version number, as a merge sort
-/// merges, so each keeps its own order. Where every version has the same number of
-/// digits (timestamps), this is simply version order.
+/// compares versions as text; the two lists merged as a merge sort merges, so each keeps
+/// its own order, comparing versions as diesel does (as text: `20240201000000` after
+/// `2023071012000000`, a Rust migration of today after a diesel folder of last year,
+/// whatever their lengths). Where every version has the same number of digits
+/// (timestamps), this is simply version order.
 ///
 /// ```no_run
 /// # fn main() -> Result<(), updown::Error> {
@@ -111,7 +113,7 @@ impl Registry {
             )
             .then_with(|| a.origin.cmp(&b.origin))
         });
-        let migrations = merge_by_version(rust, diesel, |m| m.version);
+        let migrations = merge_in_diesel_order(rust, diesel, |m| m.version_text().into_owned());
         let mut by_version: Vec<&Migration> = migrations.iter().collect();
         by_version.sort_by(|a, b| (a.version, &a.origin).cmp(&(b.version, &b.origin)));
         let mut duplicates: Vec<Duplicate> = Vec::new();
@@ -185,17 +187,20 @@ impl Registry {
 }
 
 /// Merges two ordered lists, each kept in its own order: the next one out is the head
-/// with the lower version number (the first list's on a tie).
-pub(crate) fn merge_by_version<T>(
+/// whose version comes first as diesel compares versions, as text (the first list's on
+/// a tie).
+pub(crate) fn merge_in_diesel_order<T>(
     first: impl IntoIterator<Item = T>,
     second: impl IntoIterator<Item = T>,
-    version: impl Fn(&T) -> i64,
+    version_text: impl Fn(&T) -> String,
 ) -> Vec<T> {
     let (mut a, mut b) = (first.into_iter().peekable(), second.into_iter().peekable());
     let mut out = Vec::new();
     loop {
         let take_first = match (a.peek(), b.peek()) {
-            (Some(x), Some(y)) => version(x) <= version(y),
+            (Some(x), Some(y)) => {
+                updown_sql::diesel::diesel_order(&version_text(x), &version_text(y)).is_le()
+            }
             (Some(_), None) => true,
             (None, Some(_)) => false,
             (None, None) => return out,

@@ -12,7 +12,7 @@ use diesel::{QueryableByName, RunQueryDsl};
 use crate::backend::{self, Driver, LockError};
 use crate::connection::AnyConnection;
 use crate::db::{Db, Guard, MigrationError};
-use crate::error::{Aftermath, Error, Failure, Problem};
+use crate::error::{Aftermath, Error, Failure};
 use crate::migration::{Body, Migration};
 use crate::plan::Planned;
 use crate::registry::Registry;
@@ -115,7 +115,7 @@ impl Session {
         })
     }
 
-    fn locked_with<T>(
+    pub(crate) fn locked_with<T>(
         to: &Connect<'_>,
         create_tables: bool,
         f: impl FnOnce(&mut Session) -> Result<T, Error>,
@@ -149,7 +149,7 @@ impl Session {
         }
     }
 
-    fn create_tracking(&mut self) -> Result<(), Error> {
+    pub(crate) fn create_tracking(&mut self) -> Result<(), Error> {
         self.driver
             .create_tracking(&mut self.conn)
             .map_err(|e| Error::database("creating updown's tables", e))
@@ -206,26 +206,20 @@ impl Session {
         Ok(Some(versions.into_iter().map(|v| v.version).collect()))
     }
 
-    /// What diesel applied that updown's tables do not record: a problem for `migrate`.
-    pub(crate) fn unadopted(
-        &mut self,
-        registry: &Registry,
-        status: &Status,
-    ) -> Result<Option<Problem>, Error> {
+    /// The versions diesel applied that updown never knew of: in neither of its tables
+    /// (a version updown rolled back since, or whose code is gone, it knows). Empty when
+    /// diesel never migrated the database.
+    pub(crate) fn unadopted(&mut self) -> Result<Vec<String>, Error> {
         let Some(versions) = self.diesel_applied()? else {
-            return Ok(None);
+            return Ok(Vec::new());
         };
-        let recorded = |v: &String| {
-            registry
-                .diesel_migration(v)
-                .and_then(|m| status.get(m.version))
-                .is_some_and(|s| s.state != crate::status::State::Pending)
-        };
-        let unrecorded: Vec<String> = versions.into_iter().filter(|v| !recorded(v)).collect();
-        Ok(unrecorded.first().map(|first| Problem::NotAdopted {
-            count: unrecorded.len(),
-            first: first.clone(),
-        }))
+        let mut known: std::collections::HashSet<i64> =
+            self.applied()?.into_iter().map(|r| r.version).collect();
+        known.extend(self.read_tracked("updown_history", |t| t.versions_in_history())?);
+        Ok(versions
+            .into_iter()
+            .filter(|v| v.parse::<i64>().map_or(true, |n| !known.contains(&n)))
+            .collect())
     }
 
     /// Runs `f` in a transaction of its own: all of its writes or none.

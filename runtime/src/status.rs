@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::registry::{Registry, merge_by_version};
+use crate::registry::{Registry, merge_in_diesel_order};
 use crate::tracking::AppliedRow;
 
 /// The state of one migration.
@@ -77,7 +77,7 @@ pub struct MigrationStatus {
 pub struct Status {
     /// One entry per version, in the order migrations apply (see
     /// [`Registry`](crate::Registry)); migrations only in the database are placed by
-    /// version number.
+    /// their version, compared as the registry compares them.
     pub migrations: Vec<MigrationStatus>,
     /// Indexes into `migrations`, by version.
     by_version: Vec<usize>,
@@ -102,37 +102,42 @@ pub struct Summary {
 
 impl Status {
     /// The registry's migrations in their order, each with its tracking row if any;
-    /// rows whose code is gone merged in by version number: O(N log N).
+    /// rows whose code is gone merged in as the registry merges its sources: O(N log N).
     pub(crate) fn compute(registry: &Registry, rows: &[AppliedRow]) -> Status {
         let mut rows_by_version: HashMap<i64, &AppliedRow> =
             rows.iter().map(|r| (r.version, r)).collect();
-        let code: Vec<MigrationStatus> = registry
+        let code: Vec<(String, MigrationStatus)> = registry
             .migrations()
             .iter()
-            .map(|m| match rows_by_version.remove(&m.version) {
-                Some(r) => {
-                    let state = if r.is_dirty() {
-                        State::Dirty
-                    } else if r.checksum != m.checksum {
-                        State::Modified
-                    } else {
-                        State::Applied
-                    };
-                    from_row(r, &m.name, &m.checksum, state)
-                }
-                None => MigrationStatus {
-                    version: m.version,
-                    name: m.name().to_owned(),
-                    state: State::Pending,
-                    applied_at: None,
-                    batch: None,
-                    checksum: m.checksum().to_owned(),
-                    recorded_checksum: None,
-                    duration_ms: None,
-                },
+            .map(|m| {
+                (
+                    m.version_text().into_owned(),
+                    match rows_by_version.remove(&m.version) {
+                        Some(r) => {
+                            let state = if r.is_dirty() {
+                                State::Dirty
+                            } else if r.checksum != m.checksum {
+                                State::Modified
+                            } else {
+                                State::Applied
+                            };
+                            from_row(r, &m.name, &m.checksum, state)
+                        }
+                        None => MigrationStatus {
+                            version: m.version,
+                            name: m.name().to_owned(),
+                            state: State::Pending,
+                            applied_at: None,
+                            batch: None,
+                            checksum: m.checksum().to_owned(),
+                            recorded_checksum: None,
+                            duration_ms: None,
+                        },
+                    },
+                )
             })
             .collect();
-        let mut gone: Vec<MigrationStatus> = rows_by_version
+        let mut gone: Vec<(String, MigrationStatus)> = rows_by_version
             .into_values()
             .map(|r| {
                 let state = if r.is_dirty() {
@@ -140,11 +145,18 @@ impl Status {
                 } else {
                     State::Missing
                 };
-                from_row(r, &r.name, &r.checksum, state)
+                (
+                    r.version.to_string(),
+                    from_row(r, &r.name, &r.checksum, state),
+                )
             })
             .collect();
-        gone.sort_by_key(|m| m.version);
-        let migrations = merge_by_version(code, gone, |m| m.version);
+        gone.sort_by_key(|(_, m)| m.version);
+        let migrations: Vec<MigrationStatus> =
+            merge_in_diesel_order(code, gone, |(text, _)| text.clone())
+                .into_iter()
+                .map(|(_, m)| m)
+                .collect();
         let mut by_version: Vec<usize> = (0..migrations.len()).collect();
         by_version.sort_by_key(|&i| migrations[i].version);
         Status {

@@ -249,6 +249,15 @@ impl Tracking<'_> {
             .load(self.0)
     }
 
+    /// Every version the history mentions, whatever the action: each migration updown
+    /// ever applied, recorded, rolled back or tried.
+    pub(crate) fn versions_in_history(&mut self) -> QueryResult<Vec<i64>> {
+        updown_history::table
+            .select(updown_history::version)
+            .distinct()
+            .load(self.0)
+    }
+
     /// The highest batch number ever used, so that a new batch never reuses one.
     pub(crate) fn last_batch(&mut self) -> QueryResult<i64> {
         let in_history: Option<i64> = updown_history::table
