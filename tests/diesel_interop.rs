@@ -640,9 +640,10 @@ fn realistic_sets_migrated_by_diesel_are_adopted_and_continued() {
             .expect(0)
             .stdout_has(&["rolled back 3 migrations"]);
         // What diesel applied is not updown's last batch to undo.
-        run(&["rollback"])
-            .expect(0)
-            .stdout_has(&["nothing to roll back"]);
+        run(&["rollback"]).expect(0).stdout_has(&[
+            "nothing to roll back",
+            "recorded by `baseline` or `adopt diesel` (batch 0): undo them with `--steps N` or `--to V`",
+        ]);
         assert!(db.table_exists("users"));
     }
 }
