@@ -160,6 +160,7 @@ mod tests {
             "BEGIN; CREATE TABLE b (x INT); COMMIT;",
         );
         write("20200102_b/down.sql", "-- nothing");
+        write("20200102_b/metadata.toml", "run_in_transaction = true");
         let out = expanded(&dir.to_string_lossy());
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(out.matches("inventory :: submit").count(), 2, "{out}");
@@ -170,5 +171,8 @@ mod tests {
         assert!(out.contains("with_transaction (false)"), "{out}");
         assert!(out.contains("with_irreversible"), "{out}");
         assert!(out.contains("is empty or only comments"), "{out}");
+        // Included, so that editing it rebuilds the crate.
+        assert_eq!(out.matches("include_bytes").count(), 1, "{out}");
+        assert!(out.contains("20200102_b/metadata.toml"), "{out}");
     }
 }
