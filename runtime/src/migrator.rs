@@ -116,14 +116,31 @@ impl Migrator {
         let status = session.status(&self.registry)?;
         let problem = match status.summary().pending {
             0 => None,
-            _ => self.not_adopted(&mut session)?,
+            _ => self.not_adopted(&mut session, &status)?,
         };
         Ok((status, problem))
     }
 
+    /// What `migrate` would apply on `session`'s database, and every reason it must not:
+    /// the plan's own, and a diesel history not adopted.
+    fn plan_migrate(
+        &self,
+        session: &mut Session,
+        options: &MigrateOptions,
+    ) -> Result<Plan<'_>, Error> {
+        let status = session.status(&self.registry)?;
+        let mut plan = plan::migrate(&self.registry, &status, options);
+        plan.problems.extend(self.not_adopted(session, &status)?);
+        Ok(plan)
+    }
+
     /// What `migrate` refuses on a database diesel migrated and updown has not adopted.
-    fn not_adopted(&self, session: &mut Session) -> Result<Option<Problem>, Error> {
-        let unadopted = session.unadopted()?;
+    fn not_adopted(
+        &self,
+        session: &mut Session,
+        status: &Status,
+    ) -> Result<Option<Problem>, Error> {
+        let unadopted = session.unadopted(status)?;
         Ok(unadopted.first().map(|first| Problem::NotAdopted {
             count: unadopted.len(),
             first: match self.registry.diesel_migration(first) {
@@ -164,12 +181,7 @@ impl Migrator {
     pub fn plan(&self, request: Request<'_>) -> Result<Plan<'_>, Error> {
         let mut session = Session::open(&self.connect())?;
         match request {
-            Request::Migrate(options) => {
-                let status = session.status(&self.registry)?;
-                let mut plan = plan::migrate(&self.registry, &status, options);
-                plan.problems.extend(self.not_adopted(&mut session)?);
-                Ok(plan)
-            }
+            Request::Migrate(options) => self.plan_migrate(&mut session, options),
             Request::Rollback(options) => {
                 let rows = session.applied()?;
                 Ok(plan::rollback(&self.registry, &rows, options))
@@ -187,10 +199,7 @@ impl Migrator {
             self.known_version(to)?;
         }
         let run = |session: &mut Session| {
-            let status = session.status(&self.registry)?;
-            let mut plan = plan::migrate(&self.registry, &status, options);
-            plan.problems.extend(self.not_adopted(session)?);
-            let plan = plan.or_refuse("migrate")?;
+            let plan = self.plan_migrate(session, options)?.or_refuse("migrate")?;
             session.apply_all(&plan.steps, progress)
         };
         self.run(options.dry_run, run)
@@ -383,7 +392,8 @@ impl Migrator {
             if session.diesel_applied()?.is_none() {
                 return Err(refuse(vec![Problem::NoDieselTable]));
             }
-            let versions = session.unadopted()?;
+            let status = session.status(&self.registry)?;
+            let versions = session.unadopted(&status)?;
             let unknown: Vec<Problem> = versions
                 .iter()
                 .filter(|v| self.registry.diesel_migration(v).is_none())
@@ -451,7 +461,8 @@ impl Migrator {
         if options.in_place {
             // `down` would run on what diesel applied and updown does not know of.
             let mut session = Session::open(&self.connect())?;
-            if let Some(problem) = self.not_adopted(&mut session)? {
+            let status = session.status(&self.registry)?;
+            if let Some(problem) = self.not_adopted(&mut session, &status)? {
                 return Err(Error::Refused {
                     command: "verify",
                     problems: vec![problem],

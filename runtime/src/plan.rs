@@ -68,10 +68,7 @@ pub(crate) fn migrate<'r>(
     options: &MigrateOptions,
 ) -> Plan<'r> {
     // Pending migrations placed before the last recorded one are out of order.
-    let last_recorded = status
-        .migrations
-        .iter()
-        .rposition(|m| m.state != State::Pending);
+    let last_recorded = status.last_recorded();
     let in_range = |version: i64| {
         options
             .to
@@ -137,14 +134,8 @@ pub(crate) fn rollback<'r>(
         .collect();
     // Newest batch first; inside a batch, the reverse of the order they apply.
     let status = Status::compute(registry, rows);
-    let places: std::collections::HashMap<i64, usize> = status
-        .migrations
-        .iter()
-        .enumerate()
-        .map(|(i, m)| (m.version, i))
-        .collect();
     let mut newest_first: Vec<&AppliedRow> = rows.iter().filter(|r| !r.is_dirty()).collect();
-    newest_first.sort_by_key(|r| std::cmp::Reverse((r.batch, places.get(&r.version))));
+    newest_first.sort_by_key(|r| std::cmp::Reverse((r.batch, status.position(r.version))));
     let targets: Vec<&AppliedRow> = match options.target {
         RollbackTarget::LastBatch => {
             // Batch 0 was recorded without running (baseline, adopt): not updown's to undo.

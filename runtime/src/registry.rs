@@ -102,18 +102,20 @@ impl Registry {
         if migrations.is_empty() {
             return Err(Error::NoMigrations);
         }
-        let (mut diesel, mut rust): (Vec<Migration>, Vec<Migration>) = migrations
+        let (diesel, mut rust): (Vec<Migration>, Vec<Migration>) = migrations
             .into_iter()
             .partition(|m| m.diesel_version.is_some());
         rust.sort_by(|a, b| (a.version, &a.origin).cmp(&(b.version, &b.origin)));
-        diesel.sort_by(|a, b| {
-            updown_sql::diesel::diesel_order(
-                a.diesel_version.as_deref().unwrap_or_default(),
-                b.diesel_version.as_deref().unwrap_or_default(),
-            )
-            .then_with(|| a.origin.cmp(&b.origin))
+        let keyed = |list: Vec<Migration>| -> Vec<(String, Migration)> {
+            list.into_iter()
+                .map(|m| (m.version_text().into_owned(), m))
+                .collect()
+        };
+        let mut diesel = keyed(diesel);
+        diesel.sort_by(|(a, ma), (b, mb)| {
+            updown_sql::diesel::diesel_order(a, b).then_with(|| ma.origin.cmp(&mb.origin))
         });
-        let migrations = merge_in_diesel_order(rust, diesel, |m| m.version_text().into_owned());
+        let migrations = merge_in_diesel_order(keyed(rust), diesel);
         let mut by_version: Vec<&Migration> = migrations.iter().collect();
         by_version.sort_by(|a, b| (a.version, &a.origin).cmp(&(b.version, &b.origin)));
         let mut duplicates: Vec<Duplicate> = Vec::new();
@@ -186,26 +188,23 @@ impl Registry {
     }
 }
 
-/// Merges two ordered lists, each kept in its own order: the next one out is the head
-/// whose version comes first as diesel compares versions, as text (the first list's on
-/// a tie).
+/// Merges two ordered lists of `(version text, item)`, each kept in its own order: the
+/// next one out is the head whose version comes first as diesel compares versions, as
+/// text (the first list's on a tie).
 pub(crate) fn merge_in_diesel_order<T>(
-    first: impl IntoIterator<Item = T>,
-    second: impl IntoIterator<Item = T>,
-    version_text: impl Fn(&T) -> String,
+    first: Vec<(String, T)>,
+    second: Vec<(String, T)>,
 ) -> Vec<T> {
     let (mut a, mut b) = (first.into_iter().peekable(), second.into_iter().peekable());
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(a.len() + b.len());
     loop {
         let take_first = match (a.peek(), b.peek()) {
-            (Some(x), Some(y)) => {
-                updown_sql::diesel::diesel_order(&version_text(x), &version_text(y)).is_le()
-            }
+            (Some((x, _)), Some((y, _))) => updown_sql::diesel::diesel_order(x, y).is_le(),
             (Some(_), None) => true,
             (None, Some(_)) => false,
             (None, None) => return out,
         };
-        out.extend(if take_first { a.next() } else { b.next() });
+        out.extend(if take_first { a.next() } else { b.next() }.map(|(_, item)| item));
     }
 }
 

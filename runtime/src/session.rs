@@ -209,12 +209,17 @@ impl Session {
     /// The versions diesel applied that updown never knew of: in neither of its tables
     /// (a version updown rolled back since, or whose code is gone, it knows). Empty when
     /// diesel never migrated the database.
-    pub(crate) fn unadopted(&mut self) -> Result<Vec<String>, Error> {
+    /// `status` is what this session read of updown's tables.
+    pub(crate) fn unadopted(&mut self, status: &Status) -> Result<Vec<String>, Error> {
         let Some(versions) = self.diesel_applied()? else {
             return Ok(Vec::new());
         };
-        let mut known: std::collections::HashSet<i64> =
-            self.applied()?.into_iter().map(|r| r.version).collect();
+        let mut known: std::collections::HashSet<i64> = status
+            .migrations
+            .iter()
+            .filter(|m| m.state != crate::status::State::Pending)
+            .map(|m| m.version)
+            .collect();
         known.extend(self.read_tracked("updown_history", |t| t.versions_in_history())?);
         Ok(versions
             .into_iter()

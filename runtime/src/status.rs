@@ -152,11 +152,7 @@ impl Status {
             })
             .collect();
         gone.sort_by_key(|(_, m)| m.version);
-        let migrations: Vec<MigrationStatus> =
-            merge_in_diesel_order(code, gone, |(text, _)| text.clone())
-                .into_iter()
-                .map(|(_, m)| m)
-                .collect();
+        let migrations = merge_in_diesel_order(code, gone);
         let mut by_version: Vec<usize> = (0..migrations.len()).collect();
         by_version.sort_by_key(|&i| migrations[i].version);
         Status {
@@ -165,13 +161,20 @@ impl Status {
         }
     }
 
-    /// The last migration recorded in the database (any state but pending) in the order
-    /// migrations apply.
-    pub(crate) fn last_recorded(&self) -> Option<&MigrationStatus> {
+    /// Where in `migrations` the last migration recorded in the database (any state but
+    /// pending) is, in the order migrations apply.
+    pub(crate) fn last_recorded(&self) -> Option<usize> {
         self.migrations
             .iter()
-            .rev()
-            .find(|m| m.state != State::Pending)
+            .rposition(|m| m.state != State::Pending)
+    }
+
+    /// Where in `migrations` the entry for `version` is.
+    pub(crate) fn position(&self, version: i64) -> Option<usize> {
+        self.by_version
+            .binary_search_by_key(&version, |&i| self.migrations[i].version)
+            .ok()
+            .map(|i| self.by_version[i])
     }
 
     /// How many migrations are in each state.
@@ -195,15 +198,12 @@ impl Status {
     /// The latest version recorded in the database in the order migrations apply, if
     /// any.
     pub fn latest_applied(&self) -> Option<i64> {
-        self.last_recorded().map(|m| m.version)
+        self.last_recorded().map(|i| self.migrations[i].version)
     }
 
     /// The entry for `version`, if the code or the database has it.
     pub fn get(&self, version: i64) -> Option<&MigrationStatus> {
-        self.by_version
-            .binary_search_by_key(&version, |&i| self.migrations[i].version)
-            .ok()
-            .map(|i| &self.migrations[self.by_version[i]])
+        self.position(version).map(|i| &self.migrations[i])
     }
 }
 
