@@ -123,7 +123,7 @@ pub enum Command {
         #[arg(long)]
         allow_drift: bool,
     },
-    /// Show the audit trail: every apply, rollback, baseline and repair
+    /// Show the audit trail: every apply, rollback, baseline, repair and adoption
     History {
         /// Output for people (table) or programs (json)
         #[arg(long, value_enum, default_value_t = Format::Table)]
