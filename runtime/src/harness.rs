@@ -52,13 +52,9 @@ impl MigrationMetadata for ForDiesel {
 
 impl ForDiesel {
     fn new(migration: &Migration) -> ForDiesel {
-        let version = match migration.diesel_version() {
-            Some(text) => text.to_owned(),
-            None => migration.version().to_string(),
-        };
         ForDiesel {
             name: DieselName {
-                version,
+                version: migration.version_text().into_owned(),
                 name: migration.name().to_owned(),
             },
             migration: migration.clone(),

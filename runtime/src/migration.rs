@@ -191,7 +191,7 @@ impl Migration {
         self.diesel_version.as_deref()
     }
 
-    /// The version as diesel would compare it: a diesel folder's own text, the number
+    /// The version as diesel would compare and record it: a diesel folder's own text, the number
     /// in decimal for any other migration.
     pub(crate) fn version_text(&self) -> Cow<'_, str> {
         match &self.diesel_version {

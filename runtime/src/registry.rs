@@ -165,11 +165,7 @@ impl Registry {
     /// diesel folder by its version text, any other migration by its number.
     pub fn diesel_migration(&self, version: &str) -> Option<&Migration> {
         let m = self.get(version.parse().ok()?)?;
-        let recorded_as = match m.diesel_version() {
-            Some(text) => text == version,
-            None => m.version.to_string() == version,
-        };
-        recorded_as.then_some(m)
+        (m.version_text() == version).then_some(m)
     }
 
     /// Where the migration with this version comes in the order they apply.
