@@ -12,6 +12,8 @@ fn ui() {
     t.compile_fail("tests/ui/version/*.rs");
     t.compile_fail("tests/ui/keys/*.rs");
     t.compile_fail("tests/ui/noop_down/*.rs");
+    t.compile_fail("tests/ui/placeholder_up/*.rs");
+    t.compile_fail("tests/ui/transaction/*.rs");
     t.compile_fail("tests/ui/sql/*.rs");
     t.compile_fail("tests/ui/duplicate/*.rs");
     t.compile_fail("tests/ui/destructive/*.rs");

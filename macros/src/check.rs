@@ -29,7 +29,18 @@ pub fn module(cx: &Ctxt, m: &ModuleMigration) -> RustSql {
     common(cx, &m.attrs, &m.name, ident);
 
     match m.function("up") {
-        Some(up) => signature(cx, up, "up"),
+        Some(up) => {
+            signature(cx, up, "up");
+            if let Some((mac, what)) = only_placeholder(&up.block) {
+                cx.error_spanned_by(
+                    mac,
+                    format!(
+                        "the `up` of migration `{}` only panics ({what}): it would compile and fail when the migration runs; write the statements that apply the change",
+                        m.name
+                    ),
+                );
+            }
+        }
         None => cx.error_spanned_by(
             ident,
             format!("migration `{}` has no `up`; add `pub fn up(db: &mut Db) -> Result<()>` to the module", m.name),
@@ -83,6 +94,7 @@ pub fn module(cx: &Ctxt, m: &ModuleMigration) -> RustSql {
             );
         } else {
             syntax(cx, &m.attrs, lit, &text, None);
+            in_transaction(cx, &m.attrs, &m.name, lit, &text, None);
         }
     }
     let up = literals_of(m.function("up"));
@@ -124,6 +136,40 @@ fn syntax(cx: &Ctxt, attrs: &Attrs, lit: &LitStr, text: &str, file: Option<&str>
                 dialect.name()
             ),
         );
+    }
+}
+
+/// In a migration that runs in a transaction, statements that cannot: transaction
+/// control of the SQL's own, and what PostgreSQL refuses inside a transaction block.
+fn in_transaction(
+    cx: &Ctxt,
+    attrs: &Attrs,
+    name: &str,
+    lit: &LitStr,
+    text: &str,
+    file: Option<&str>,
+) {
+    if attrs.transaction.as_ref().is_some_and(|t| !t.value) {
+        return;
+    }
+    let dialect = attrs.dialect.as_ref().map(|(d, _)| *d).unwrap_or_default();
+    let place = |line: usize| match file {
+        Some(path) => format!(" (`{path}`, line {line})"),
+        None if text.lines().nth(1).is_some() => format!(" (line {line})"),
+        None => String::new(),
+    };
+    for found in updown_sql::not_in_transaction(text, dialect) {
+        let (statement, what, at) = (&found.statement, found.what, place(found.line));
+        let message = if found.control {
+            format!(
+                "migration `{name}` runs in a transaction, which its SQL cannot begin or end: `{statement}`{at}; remove `{what}` (updown commits the migration together with its tracking row), or declare `transaction = false` to let the SQL manage its own transactions"
+            )
+        } else {
+            format!(
+                "migration `{name}` runs in a transaction, and the database refuses {what} inside one: `{statement}`{at}; declare `transaction = false` on this migration"
+            )
+        };
+        cx.error_spanned_by(lit, message);
     }
 }
 
@@ -185,6 +231,7 @@ pub fn sql(cx: &Ctxt, m: &SqlMigration) -> SqlTexts {
         {
             let file = matches!(source, SqlSource::File(_)).then(|| source.lit().value());
             syntax(cx, &m.attrs, source.lit(), text, file.as_deref());
+            in_transaction(cx, &m.attrs, &m.name, source.lit(), text, file.as_deref());
         }
     }
     if let (Some(source), Some(text)) = (&m.attrs.up, &up) {
@@ -379,6 +426,16 @@ fn noop_expr(e: &Expr) -> Option<&'static str> {
         Expr::Block(b) if b.attrs.is_empty() && b.label.is_none() => does_nothing(&b.block),
         _ => None,
     }
+}
+
+/// The macro a body consists of, when it is only `todo!()` or `unimplemented!()`.
+fn only_placeholder(block: &Block) -> Option<(&syn::Macro, &'static str)> {
+    let mac = match block.stmts.as_slice() {
+        [Stmt::Expr(Expr::Macro(m), _)] => &m.mac,
+        [Stmt::Macro(m)] => &m.mac,
+        _ => return None,
+    };
+    placeholder_macro(mac).map(|what| (mac, what))
 }
 
 fn placeholder_macro(mac: &syn::Macro) -> Option<&'static str> {

@@ -200,7 +200,7 @@ impl Walk {
                 };
                 Some(rule.finding(at, &[("column", &column.shown), ("table", &table.shown)]))
             }
-            Change::AddConstraint { .. } | Change::Concurrently { .. } => None,
+            Change::AddConstraint { .. } | Change::OutsideTransaction { .. } => None,
         };
         self.findings.extend(found);
     }

@@ -16,6 +16,7 @@ mod reader;
 mod reversibility;
 pub mod rules;
 pub mod statements;
+mod transaction;
 
 pub use checksum::Checksum;
 pub use destructive::destructive;
@@ -23,6 +24,7 @@ pub use lint::{LintInput, lint};
 pub use parse::{Dialect, ParseError, check_syntax};
 pub use rules::{Category, Finding, Rule};
 pub use statements::{Statement, controls_transaction, is_empty, split};
+pub use transaction::{NotInTransaction, not_in_transaction};
 
 /// Test tables, one case a line: `[dialect:] sql => expected; expected`, in PostgreSQL
 /// unless a dialect is named.

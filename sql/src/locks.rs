@@ -1,10 +1,11 @@
 //! PostgreSQL lock risks in `up`: statements that hold a lock blocking reads or writes
-//! while they work through a table, and CONCURRENTLY where PostgreSQL refuses it.
+//! while they work through a table, and CONCURRENTLY or VACUUM where PostgreSQL refuses them.
 //! Changes to tables the same `up` created are safe: nothing uses them yet.
 
 use crate::destructive::Walk;
 use crate::reader::{Change, ColumnChange, Constraint, Kind};
 use crate::rules::{At, Finding, Rule};
+use crate::transaction::refused_in_block;
 
 /// The lock-risk rules, for a migration that runs on PostgreSQL.
 pub(crate) struct Locks {
@@ -16,17 +17,16 @@ impl Locks {
     /// The lock risk of one change, given what `up` did before it.
     pub(crate) fn risk(&self, change: &Change, up: &Walk, at: &At) -> Option<Finding> {
         let existing = |table| !up.new_table(table);
+        if let Some(what) = refused_in_block(change) {
+            return self.concurrently(what, at);
+        }
         match change {
             Change::Create {
                 kind: Kind::Index,
                 name,
                 on,
-                concurrently,
                 ..
             } => {
-                if *concurrently {
-                    return self.concurrently("CREATE INDEX CONCURRENTLY", at);
-                }
                 if on.as_ref().is_some_and(|t| !existing(t)) {
                     return None;
                 }
@@ -38,10 +38,6 @@ impl Locks {
                 let args = [("index", index.as_str()), ("table", table)];
                 Some(Rule::CreateIndexWithoutConcurrently.finding(at, &args))
             }
-            Change::Drop {
-                concurrently: true, ..
-            } => self.concurrently("DROP INDEX CONCURRENTLY", at),
-            Change::Concurrently { what } => self.concurrently(what, at),
             Change::AddColumn {
                 table,
                 column,

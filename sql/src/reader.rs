@@ -221,9 +221,10 @@ pub(crate) enum Change {
         constraint: Constraint,
         not_valid: bool,
     },
-    /// A statement with CONCURRENTLY the rules know only from its tokens (`REINDEX`,
-    /// `DETACH PARTITION`); `what` names it for messages.
-    Concurrently {
+    /// A statement PostgreSQL refuses inside a transaction block, known only from its
+    /// tokens (`REINDEX ... CONCURRENTLY`, `DETACH PARTITION ... CONCURRENTLY`,
+    /// `VACUUM`); `what` names it for messages.
+    OutsideTransaction {
         what: &'static str,
     },
 }
@@ -333,6 +334,10 @@ fn volatile_call(expr: &str) -> Option<String> {
 
 /// The changes one parsed statement makes.
 pub(crate) fn changes(statement: &ParsedStatement<'_>) -> Vec<Change> {
+    // sqlparser's SQLite dialect has a tree for VACUUM that says nothing.
+    if words_are(&statement.tokens, &["VACUUM"]) {
+        return from_tokens(&statement.tokens);
+    }
     match &statement.parsed {
         Parsed::Tree(tree) => tree
             .iter()
@@ -601,9 +606,11 @@ fn from_tokens(toks: &[Token<'_>]) -> Vec<Change> {
     } else if c.eat(&["CREATE"]) {
         out.extend(create(&mut c));
     } else if c.eat(&["REINDEX"]) && has_word(toks, "CONCURRENTLY") {
-        out.push(Change::Concurrently {
+        out.push(Change::OutsideTransaction {
             what: "REINDEX CONCURRENTLY",
         });
+    } else if c.eat(&["VACUUM"]) {
+        out.push(Change::OutsideTransaction { what: "VACUUM" });
     }
     out
 }
@@ -735,7 +742,7 @@ fn alter_table_action(table: &Name, action: &[Token<'_>]) -> Option<Change> {
             volatile_default,
         })
     } else if c.eat(&["DETACH", "PARTITION"]) && has_word(action, "CONCURRENTLY") {
-        Some(Change::Concurrently {
+        Some(Change::OutsideTransaction {
             what: "DETACH PARTITION CONCURRENTLY",
         })
     } else {
@@ -850,9 +857,10 @@ mod tests {
     #[test]
     fn what_one_reader_tells() {
         let from_tokens = r#"
-            REINDEX INDEX CONCURRENTLY i => Concurrently { what: "REINDEX CONCURRENTLY" }
+            REINDEX INDEX CONCURRENTLY i => OutsideTransaction { what: "REINDEX CONCURRENTLY" }
             REINDEX INDEX i =>
-            ALTER TABLE m DETACH PARTITION m1 CONCURRENTLY => Concurrently { what: "DETACH PARTITION CONCURRENTLY" }
+            VACUUM (ANALYZE) t => OutsideTransaction { what: "VACUUM" }
+            ALTER TABLE m DETACH PARTITION m1 CONCURRENTLY => OutsideTransaction { what: "DETACH PARTITION CONCURRENTLY" }
             mysql: ALTER TABLE a ADD COLUMN x INT, ENGINE = InnoDB => AddColumn { table: a, column: x }
             ALTER TABLE a DROP x, ADD y serial8, SET SCHEMA s => DropColumn { table: a, column: x }; AddColumn { table: a, column: y, volatile_default: Some("serial8 (nextval)") }
             ALTER TABLE a ADD CHECK (x > 0), ADD UNIQUE (x), SET SCHEMA s => AddConstraint { table: a, constraint: Check }

@@ -122,7 +122,7 @@ rules! {
         "adding a column whose default calls a volatile function, which rewrites the table",
         "adds column `{column}` to `{table}` with a default calling {function}, which rewrites the whole table under an exclusive lock; add the column without a default, then set the default and backfill existing rows in batches";
     ConcurrentlyInTransaction: "concurrently-in-transaction", LockRisk,
-        "CONCURRENTLY in a migration run inside a transaction, which PostgreSQL refuses",
+        "CONCURRENTLY or VACUUM in a migration run inside a transaction, which PostgreSQL refuses",
         "runs {what}, which PostgreSQL refuses inside a transaction; set `transaction = false` on this migration";
 
     CreatedButNotDropped: "created-but-not-dropped", Reversibility,
@@ -236,8 +236,8 @@ impl Finding {
 /// Where a finding points: the statement as shown, and its line.
 #[derive(Debug, Clone)]
 pub(crate) struct At {
-    statement: String,
-    line: usize,
+    pub(crate) statement: String,
+    pub(crate) line: usize,
 }
 
 impl At {

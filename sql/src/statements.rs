@@ -58,25 +58,43 @@ pub fn is_empty(sql: &str) -> bool {
 /// TRANSACTION`, `COMMIT`, `END`, `ROLLBACK`, `ABORT`), so that it cannot run inside one.
 /// The `BEGIN` of a trigger or routine body and dollar-quoted bodies do not count.
 pub fn controls_transaction(sql: &str) -> bool {
-    split(sql).iter().any(|statement| {
-        let toks = tokens(statement.text);
-        let mut words = toks
-            .iter()
-            .filter(|t| t.kind == TokenKind::Word)
-            .map(|t| t.text.to_ascii_uppercase());
-        match words.next().as_deref() {
-            Some("BEGIN" | "COMMIT" | "END" | "ABORT") => true,
-            Some("ROLLBACK") => words.next().as_deref() != Some("TO"),
-            Some("START") => words.next().as_deref() == Some("TRANSACTION"),
-            _ => false,
-        }
-    })
+    split(sql)
+        .iter()
+        .any(|statement| transaction_control(&tokens(statement.text)).is_some())
 }
 
-/// `CREATE [OR REPLACE] [TEMP] [DEFINER = x] TRIGGER|PROCEDURE|FUNCTION|EVENT`: a
+/// The transaction-control statement these tokens are, if any: `BEGIN`, `START
+/// TRANSACTION`, `COMMIT`, `END`, `ROLLBACK` (not `ROLLBACK TO` a savepoint), `ABORT`.
+/// MariaDB's `BEGIN NOT ATOMIC` opens a compound statement, not a transaction.
+pub(crate) fn transaction_control(toks: &[Token<'_>]) -> Option<&'static str> {
+    let mut words = toks
+        .iter()
+        .filter(|t| t.kind == TokenKind::Word)
+        .map(|t| t.text.to_ascii_uppercase());
+    let first = words.next()?;
+    let second = words.next();
+    match (first.as_str(), second.as_deref()) {
+        ("BEGIN", Some("NOT")) => None,
+        ("BEGIN", _) => Some("BEGIN"),
+        ("COMMIT", _) => Some("COMMIT"),
+        ("END", _) => Some("END"),
+        ("ABORT", _) => Some("ABORT"),
+        ("ROLLBACK", Some("TO")) => None,
+        ("ROLLBACK", _) => Some("ROLLBACK"),
+        ("START", Some("TRANSACTION")) => Some("START TRANSACTION"),
+        _ => None,
+    }
+}
+
+/// `CREATE [OR REPLACE] [TEMP] [DEFINER = x] TRIGGER|PROCEDURE|FUNCTION|EVENT`, or
+/// `BEGIN NOT ATOMIC`: a
 /// statement whose body, in procedural SQL, may hold semicolons inside `BEGIN ... END`
 /// (and which `sqlparser` reads only in part).
 pub(crate) fn is_routine(toks: &[Token<'_>]) -> bool {
+    // MariaDB's anonymous block: `BEGIN NOT ATOMIC ... END`.
+    if crate::lexer::words_are(toks, &["BEGIN", "NOT", "ATOMIC"]) {
+        return true;
+    }
     toks.first().is_some_and(|t| t.is_word("CREATE"))
         && toks
             .iter()
@@ -191,5 +209,7 @@ mod tests {
             "CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN RETURN NEW; END $$ LANGUAGE plpgsql"
         ));
         assert!(!controls_transaction("DO $$ BEGIN PERFORM 1; END $$"));
+        assert!(!controls_transaction("BEGIN NOT ATOMIC SELECT 1; END"));
+        assert!(controls_transaction("begin work; select 1; commit work"));
     }
 }
