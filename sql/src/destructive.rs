@@ -42,6 +42,15 @@ pub(crate) struct DroppedColumn {
     pub at: At,
 }
 
+/// A finding that holds unless the script creates the object again.
+struct Recreated {
+    finding: usize,
+    kind: Kind,
+    name: Name,
+    /// For a table renamed away: its new name, whose rows the new table must take.
+    rows_from: Option<Name>,
+}
+
 /// What walking the statements of a script in order found.
 #[derive(Default)]
 pub(crate) struct Walk {
@@ -53,6 +62,14 @@ pub(crate) struct Walk {
     pub dropped_columns: Vec<DroppedColumn>,
     /// Destructive changes and, with `locks`, lock risks.
     pub findings: Vec<Finding>,
+    /// Rows of a table copied into one the script created: `(from, into)`.
+    copies: Vec<(Name, Name)>,
+    /// Existing tables the script renamed away.
+    renamed_away: Vec<Name>,
+    /// Findings the end of the script may take back: dropping a view or index is not
+    /// destructive when the script creates one of the same kind and name again, nor is
+    /// renaming a table away when a new table takes its name and its rows.
+    until_recreated: Vec<Recreated>,
 }
 
 impl Walk {
@@ -69,7 +86,51 @@ impl Walk {
                 up.apply(change, &at);
             }
         }
+        up.settle();
         up
+    }
+
+    /// What only the whole script tells: drops and renames of objects it created again
+    /// are taken back, and what it created in place of an object that existed before
+    /// is not `down`'s to drop.
+    fn settle(&mut self) {
+        let recreated = |r: &Recreated| {
+            self.created.iter().any(|c| {
+                let rows_taken = |from: &Name| {
+                    (self.copies.iter()).any(|(f, into)| f.same(from) && into.same(&c.name))
+                };
+                c.kind == r.kind
+                    && c.name.same(&r.name)
+                    && r.rows_from.as_ref().is_none_or(rows_taken)
+            })
+        };
+        let until_recreated = std::mem::take(&mut self.until_recreated);
+        let mut taken_back: Vec<usize> = (until_recreated.iter())
+            .filter(|r| recreated(r))
+            .map(|r| r.finding)
+            .collect();
+        taken_back.sort_unstable();
+        for finding in taken_back.into_iter().rev() {
+            self.findings.remove(finding);
+        }
+        let existed = |c: &Created| {
+            self.dropped
+                .iter()
+                .any(|(k, n)| *k == c.kind && n.same(&c.name))
+                || c.kind == Kind::Table && self.renamed_away.iter().any(|n| n.same(&c.name))
+        };
+        let replacing: Vec<bool> = self.created.iter().map(existed).collect();
+        for (c, replacing) in self.created.iter_mut().zip(replacing) {
+            c.lasting &= !replacing;
+        }
+    }
+
+    /// True when rows of `table` were copied into a table the script created and still
+    /// has: dropping `table` then loses nothing (the rebuild pattern).
+    fn rows_kept(&self, table: &Name) -> bool {
+        self.copies
+            .iter()
+            .any(|(from, into)| from.same(table) && self.new_table(into))
     }
 
     fn created_index(&self, kind: Kind, name: &Name) -> Option<usize> {
@@ -124,19 +185,53 @@ impl Walk {
                 }
                 self.dropped.push((kind, name.clone()));
                 let rule = match kind {
+                    Kind::Table if self.rows_kept(&name) => return,
                     Kind::Table => Rule::DropTable,
                     Kind::Schema => Rule::DropSchema,
                     Kind::Database => Rule::DropDatabase,
                     Kind::Index => Rule::DropIndex,
                     Kind::View => Rule::DropView,
-                    Kind::Type | Kind::Sequence => return,
+                    Kind::Type | Kind::Sequence | Kind::Trigger => return,
                 };
                 let of = on.map_or(String::new(), |t| format!(" of `{}`", t.shown));
+                if matches!(kind, Kind::View | Kind::Index) {
+                    self.until_recreated.push(Recreated {
+                        finding: self.findings.len(),
+                        kind,
+                        name: name.clone(),
+                        rows_from: None,
+                    });
+                }
                 Some(rule.finding(at, &[("name", &name.shown), ("of", &of)]))
             }
             Change::Truncate { table } => self.unless_new(&table, Rule::Truncate, at),
             Change::DeleteAll { table } => self.unless_new(&table, Rule::DeleteWithoutWhere, at),
-            Change::UpdateAll { table } => self.unless_new(&table, Rule::UpdateWithoutWhere, at),
+            Change::UpdateAll { table, columns } => {
+                // Setting only columns the script added is a backfill.
+                let backfill =
+                    !columns.is_empty() && columns.iter().all(|c| self.new_column(&table, c));
+                if backfill {
+                    return;
+                }
+                self.unless_new(&table, Rule::UpdateWithoutWhere, at)
+            }
+            Change::CopyRows { from, into } => {
+                if self.new_table(&into) {
+                    self.copies.push((from, into));
+                }
+                None
+            }
+            Change::OwnedBy {
+                sequence,
+                table,
+                column,
+            } => {
+                if let Some(i) = self.created_index(Kind::Sequence, &sequence) {
+                    self.created[i].on = Some(table);
+                    self.created[i].columns = vec![column];
+                }
+                None
+            }
             Change::RenameTable { from, to } => {
                 if let Some(i) = self.created_index(Kind::Table, &from) {
                     let old = std::mem::replace(&mut self.created[i].name, to.clone());
@@ -147,6 +242,13 @@ impl Walk {
                     }
                     return;
                 }
+                self.until_recreated.push(Recreated {
+                    finding: self.findings.len(),
+                    kind: Kind::Table,
+                    name: from.clone(),
+                    rows_from: Some(to.clone()),
+                });
+                self.renamed_away.push(from.clone());
                 Some(Rule::RenameTable.finding(at, &[("table", &from.shown), ("to", &to.shown)]))
             }
             Change::AddColumn { table, column, .. } => {
@@ -388,5 +490,55 @@ mod tests {
         let sql = "CREATE TRIGGER t AFTER INSERT ON a BEGIN DELETE FROM b; END;\nCREATE FUNCTION f() RETURNS void AS $$ DELETE FROM c $$ LANGUAGE sql";
         assert!(destructive(sql, Dialect::Sqlite).is_empty());
         assert!(destructive(sql, Dialect::Generic).is_empty());
+    }
+
+    /// Judged with what the whole `up` does: the rebuild pattern, objects dropped and
+    /// created again, backfills of new columns.
+    #[test]
+    fn what_the_same_up_does_again_is_not_destructive() {
+        let table = "
+            sqlite: CREATE TABLE users_new (id INTEGER PRIMARY KEY, email TEXT NOT NULL); INSERT INTO users_new (id, email) SELECT id, email FROM users; DROP TABLE users; ALTER TABLE users_new RENAME TO users =>
+            ALTER TABLE users RENAME TO users_old; CREATE TABLE users (id INT, email TEXT); INSERT INTO users SELECT id, email FROM users_old; DROP TABLE users_old =>
+            CREATE TEMP TABLE users_backup AS SELECT * FROM users; DROP TABLE users; CREATE TABLE users (id INT); INSERT INTO users SELECT id FROM users_backup =>
+            mysql: CREATE TABLE users_new LIKE users; INSERT INTO users_new SELECT * FROM users; DROP TABLE users; RENAME TABLE users_new TO users =>
+            DROP TABLE users; CREATE TABLE users (id INT) => drop-table
+            INSERT INTO archive SELECT * FROM users; DROP TABLE users => drop-table
+            CREATE TABLE users_new (id INT); INSERT INTO users_new SELECT id FROM accounts; DROP TABLE users => drop-table
+            ALTER TABLE users RENAME TO people => rename-table
+            ALTER TABLE users RENAME TO users_old; CREATE TABLE users (id INT) => rename-table
+            DROP VIEW active_users; CREATE VIEW active_users AS SELECT id FROM users WHERE active =>
+            DROP MATERIALIZED VIEW totals; CREATE MATERIALIZED VIEW totals AS SELECT count(*) FROM users =>
+            DROP VIEW active_users; CREATE VIEW current_users AS SELECT id FROM users => drop-view
+            DROP INDEX users_email; CREATE UNIQUE INDEX users_email ON users (lower(email)) =>
+            DROP INDEX users_email; CREATE INDEX users_mail ON users (email) => drop-index
+            ALTER TABLE users ADD COLUMN active BOOLEAN; UPDATE users SET active = true =>
+            ALTER TABLE users ADD COLUMN a INT, ADD COLUMN b INT; UPDATE users SET a = 0, b = 1 =>
+            ALTER TABLE users ADD COLUMN active BOOLEAN; UPDATE users SET active = true, email = NULL => update-without-where
+            ALTER TABLE users ADD COLUMN active BOOLEAN; UPDATE accounts SET active = true => update-without-where
+            mysql: ALTER TABLE users ADD COLUMN full_name VARCHAR(255); UPDATE users SET full_name = CONCAT(first, ' ', last) =>
+        ";
+        for (dialect, sql, expected) in cases(table) {
+            assert_eq!(destructive_in(sql, dialect), expected, "{sql}");
+        }
+        // The rename of a table whose name a new table takes is taken back too.
+        assert_eq!(
+            destructive_in(
+                "ALTER TABLE users RENAME TO users_old; CREATE TABLE users (id INT); INSERT INTO users SELECT id FROM users_old; DROP TABLE users_old",
+                Dialect::Postgres
+            ),
+            Vec::<&str>::new()
+        );
+    }
+
+    #[test]
+    fn statements_inside_do_blocks_count() {
+        let table = "
+            DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_tables WHERE tablename = 'legacy') THEN DROP TABLE legacy; END IF; END $$ => drop-table
+            DO $$ BEGIN ALTER TABLE users ADD COLUMN n INT; UPDATE users SET n = 0; END $$ =>
+            DO $$ BEGIN EXECUTE 'DROP TABLE legacy'; END $$ =>
+        ";
+        for (dialect, sql, expected) in cases(table) {
+            assert_eq!(destructive_in(sql, dialect), expected, "{sql}");
+        }
     }
 }

@@ -23,11 +23,12 @@ pub(crate) enum Kind {
     Database,
     Type,
     Sequence,
+    Trigger,
 }
 
 impl Kind {
     /// Each kind with its word in messages and in SQL.
-    const WORDS: [(Kind, &'static str); 7] = [
+    const WORDS: [(Kind, &'static str); 8] = [
         (Kind::Table, "table"),
         (Kind::Index, "index"),
         (Kind::View, "view"),
@@ -35,6 +36,7 @@ impl Kind {
         (Kind::Database, "database"),
         (Kind::Type, "type"),
         (Kind::Sequence, "sequence"),
+        (Kind::Trigger, "trigger"),
     ];
 
     pub(crate) fn word(self) -> &'static str {
@@ -169,9 +171,10 @@ pub(crate) enum Change {
         kind: Kind,
         /// Unnamed for `CREATE INDEX ON t (...)`.
         name: Name,
-        /// The table of an index.
+        /// The table of an index or trigger, or that owns a sequence.
         on: Option<Name>,
-        /// A table's columns, when known.
+        /// A table's columns, the plain columns an index covers, or the column that owns
+        /// a sequence, when known.
         columns: Vec<Name>,
         concurrently: bool,
         /// False when `down` need not undo it (see [`Change::create`]).
@@ -191,6 +194,20 @@ pub(crate) enum Change {
     },
     UpdateAll {
         table: Name,
+        /// The columns it sets, as far as known.
+        columns: Vec<Name>,
+    },
+    /// `INSERT INTO into ... SELECT ... FROM from`, or `CREATE TABLE into AS SELECT ...
+    /// FROM from`: rows of `from` kept elsewhere.
+    CopyRows {
+        from: Name,
+        into: Name,
+    },
+    /// `ALTER SEQUENCE sequence OWNED BY table.column`.
+    OwnedBy {
+        sequence: Name,
+        table: Name,
+        column: Name,
     },
     RenameTable {
         from: Name,
@@ -246,12 +263,17 @@ impl Change {
         }
     }
 
-    fn create_index(name: Option<Name>, on: Option<Name>, concurrently: bool) -> Self {
+    fn create_index(
+        name: Option<Name>,
+        on: Option<Name>,
+        columns: Vec<Name>,
+        concurrently: bool,
+    ) -> Self {
         Change::Create {
             kind: Kind::Index,
             name: name.unwrap_or_else(|| Name::from_tokens(&[])),
             on,
-            columns: Vec::new(),
+            columns,
             concurrently,
             lasting: true,
         }
@@ -334,17 +356,194 @@ fn volatile_call(expr: &str) -> Option<String> {
 
 /// The changes one parsed statement makes.
 pub(crate) fn changes(statement: &ParsedStatement<'_>) -> Vec<Change> {
-    // sqlparser's SQLite dialect has a tree for VACUUM that says nothing.
-    if words_are(&statement.tokens, &["VACUUM"]) {
-        return from_tokens(&statement.tokens);
+    let toks = &statement.tokens;
+    if let Some(body) = do_block_body(toks) {
+        return body_statements(body)
+            .flat_map(|statement| from_tokens(&statement))
+            .collect();
     }
-    match &statement.parsed {
-        Parsed::Tree(tree) => tree
-            .iter()
-            .flat_map(|s| from_tree(s, &statement.tokens))
-            .collect(),
-        Parsed::Unsupported | Parsed::Error(_) => from_tokens(&statement.tokens),
+    // Read from tokens whatever the tree: VACUUM (sqlparser's SQLite tree says nothing
+    // of it) and triggers (its tree differs by dialect).
+    let mut changes = if words_are(toks, &["VACUUM"]) || trigger_statement(toks) {
+        from_tokens(toks)
+    } else {
+        match &statement.parsed {
+            Parsed::Tree(tree) => tree.iter().flat_map(|s| from_tree(s, toks)).collect(),
+            Parsed::Unsupported | Parsed::Error(_) => from_tokens(toks),
+        }
+    };
+    changes.extend(copied_rows(toks));
+    changes
+}
+
+/// `CREATE [OR REPLACE] [CONSTRAINT] TRIGGER` or `DROP TRIGGER`.
+fn trigger_statement(toks: &[Token<'_>]) -> bool {
+    let mut c = Cursor::new(toks);
+    if c.eat(&["DROP"]) {
+        return c.eat(&["TRIGGER"]);
     }
+    c.eat(&["CREATE"]) && {
+        c.eat(&["OR", "REPLACE"]);
+        c.eat(&["CONSTRAINT"]);
+        c.eat(&["TRIGGER"])
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Read from tokens by both readers.
+
+/// The body of a PostgreSQL `DO [LANGUAGE x] $$ ... $$` block, without its quotes.
+fn do_block_body<'a>(toks: &[Token<'a>]) -> Option<&'a str> {
+    if !words_are(toks, &["DO"]) {
+        return None;
+    }
+    let body = toks.iter().find(|t| t.kind == TokenKind::String)?.text;
+    let quote = match body.strip_prefix('$') {
+        Some(rest) => &body[..rest.find('$')? + 2],
+        None => body.get(..1)?,
+    };
+    body.strip_prefix(quote)?.strip_suffix(quote)
+}
+
+/// The SQL statements of a PL/pgSQL body, without the control flow around them: the
+/// words from an `ALTER`, `CREATE`, `DROP`, `INSERT`, `UPDATE`, `DELETE` or `TRUNCATE`
+/// that opens a statement (after `BEGIN`, `THEN`, `ELSE`, `LOOP` or a `;`) to its `;`.
+/// Dynamic SQL (`EXECUTE '...'`) is a string, not read.
+fn body_statements<'a>(body: &'a str) -> impl Iterator<Item = Vec<Token<'a>>> {
+    const OPENS: &[&str] = &["BEGIN", "THEN", "ELSE", "LOOP", "DECLARE"];
+    const STATEMENTS: &[&str] = &[
+        "ALTER", "CREATE", "DROP", "INSERT", "UPDATE", "DELETE", "TRUNCATE",
+    ];
+    let toks = tokens(body);
+    let pieces: Vec<Vec<Token<'a>>> = toks
+        .split(|t| t.kind == TokenKind::Semicolon)
+        .filter_map(|piece| {
+            let start = piece.iter().enumerate().position(|(i, t)| {
+                STATEMENTS.iter().any(|w| t.is_word(w))
+                    && (i == 0 || OPENS.iter().any(|w| piece[i - 1].is_word(w)))
+            })?;
+            Some(piece[start..].to_vec())
+        })
+        .collect();
+    pieces.into_iter()
+}
+
+/// Rows copied from one table into another: `INSERT [OR ...] INTO into [(...)] SELECT ...
+/// FROM from` or `CREATE [TEMP] TABLE into AS SELECT ... FROM from`.
+fn copied_rows(toks: &[Token<'_>]) -> Option<Change> {
+    let mut c = Cursor::new(toks);
+    let into = if c.eat(&["INSERT"]) || c.eat(&["REPLACE"]) {
+        if c.eat(&["OR"]) {
+            c.i += 1;
+        }
+        c.eat(&["IGNORE"]);
+        c.eat(&["INTO"]);
+        c.name()?
+    } else if c.eat(&["CREATE"]) {
+        let _ = c.eat(&["TEMP"]) || c.eat(&["TEMPORARY"]) || c.eat(&["UNLOGGED"]);
+        if !c.eat(&["TABLE"]) {
+            return None;
+        }
+        c.eat(&["IF", "NOT", "EXISTS"]);
+        let into = c.name()?;
+        top_level_word(c.rest(), "AS").then_some(into)?
+    } else {
+        return None;
+    };
+    let rest = c.rest();
+    let from_at =
+        |word_at: Option<usize>| word_at.and_then(|i| name_end(rest, i + 1).map(|e| (i + 1, e)));
+    let top = top_level(rest)
+        .find(|(_, t)| t.is_word("FROM"))
+        .map(|(i, _)| i);
+    let any = rest.iter().position(|t| t.is_word("FROM"));
+    let (start, end) = from_at(top).or_else(|| from_at(any))?;
+    let from = Name::from_tokens(&rest[start..end]);
+    Some(Change::CopyRows { from, into })
+}
+
+/// The plain columns of an index's `(...)` list after `ON table [USING method]`:
+/// expressions name no column.
+fn index_columns(after_table: &[Token<'_>]) -> Vec<Name> {
+    let mut c = Cursor::new(after_table);
+    if c.eat(&["USING"]) {
+        c.i += 1;
+    }
+    let rest = c.rest();
+    if rest.first().is_none_or(|t| !t.is_punct("(")) {
+        return Vec::new();
+    }
+    let inner = parenthesized(rest);
+    let plain = |e: &[Token<'_>]| match e {
+        [t, ..] if t.is_name_part() && e.get(1).is_none_or(|n| !n.is_punct("(")) => {
+            Some(Name::from_tokens(&e[..1]))
+        }
+        _ => None,
+    };
+    split_commas(inner).into_iter().filter_map(plain).collect()
+}
+
+/// The tokens inside the parentheses that open `toks`.
+fn parenthesized<'t, 'a>(toks: &'t [Token<'a>]) -> &'t [Token<'a>] {
+    let mut depth = 0usize;
+    let end = toks.iter().position(|t| {
+        if t.is_punct("(") {
+            depth += 1;
+        } else if t.is_punct(")") {
+            depth -= 1;
+        }
+        depth == 0
+    });
+    &toks[1.min(toks.len())..end.unwrap_or(toks.len())]
+}
+
+/// The columns an `UPDATE ... SET a = ..., (b, c) = ...` sets (last name parts).
+fn set_columns(toks: &[Token<'_>]) -> Vec<Name> {
+    const ENDS: &[&str] = &["WHERE", "FROM", "RETURNING", "ORDER", "LIMIT"];
+    let Some((set, _)) = top_level(toks).find(|(_, t)| t.is_word("SET")) else {
+        return Vec::new();
+    };
+    let rest = &toks[set + 1..];
+    let end = top_level(rest)
+        .find(|(_, t)| ENDS.iter().any(|w| t.is_word(w)))
+        .map_or(rest.len(), |(i, _)| i);
+    let mut columns = Vec::new();
+    for assignment in split_commas(&rest[..end]) {
+        let target = match assignment.first() {
+            Some(t) if t.is_punct("(") => split_commas(parenthesized(assignment)),
+            _ => vec![assignment],
+        };
+        for t in target {
+            let Some(end) = name_end(t, 0) else { continue };
+            let name = Name::from_tokens(&t[..end]);
+            let last = name.parts.last().cloned();
+            columns.extend(last.map(|part| Name {
+                parts: vec![part],
+                shown: name.shown.rsplit('.').next().unwrap_or_default().to_owned(),
+            }));
+        }
+    }
+    columns
+}
+
+/// `OWNED BY table.column` in a sequence's options.
+fn owned_by(toks: &[Token<'_>]) -> Option<(Name, Name)> {
+    let at = toks
+        .windows(2)
+        .position(|w| words_are(w, &["OWNED", "BY"]))?;
+    let end = name_end(toks, at + 2)?;
+    let mut name = Name::from_tokens(&toks[at + 2..end]);
+    if name.parts.len() < 2 {
+        return None;
+    }
+    let column = name.parts.pop()?;
+    let (table_shown, column_shown) = name.shown.rsplit_once('.')?;
+    let column = Name {
+        parts: vec![column],
+        shown: column_shown.to_owned(),
+    };
+    name.shown = table_shown.to_owned();
+    Some((name, column))
 }
 
 // ---------------------------------------------------------------------------------
@@ -366,9 +565,16 @@ fn from_tree(statement: &ast::Statement, toks: &[Token<'_>]) -> Vec<Change> {
         }
         S::CreateIndex(i) => {
             let on = Some(Name::of(&i.table_name));
+            let columns = match toks.iter().position(|t| t.is_word("ON")) {
+                Some(at) => {
+                    name_end(toks, at + 1).map_or(Vec::new(), |e| index_columns(&toks[e..]))
+                }
+                None => Vec::new(),
+            };
             vec![Change::create_index(
                 i.name.as_ref().map(Name::of),
                 on,
+                columns,
                 i.concurrently,
             )]
         }
@@ -376,18 +582,23 @@ fn from_tree(statement: &ast::Statement, toks: &[Token<'_>]) -> Vec<Change> {
             let passing = v.temporary || v.or_replace || v.or_alter;
             create(Kind::View, Name::of(&v.name), passing)
         }
-        S::CreateSchema { schema_name, .. } => {
+        S::CreateSchema {
+            schema_name,
+            if_not_exists,
+            ..
+        } => {
             let schema = match schema_name {
                 SchemaName::Simple(n) | SchemaName::NamedAuthorization(n, _) => Name::of(n),
                 SchemaName::UnnamedAuthorization(user) => Name::of(user),
             };
-            create(Kind::Schema, schema, false)
+            let passing = shared_schema(&schema, *if_not_exists);
+            create(Kind::Schema, schema, passing)
         }
         S::CreateDatabase { db_name, .. } => create(Kind::Database, Name::of(db_name), false),
         S::CreateType { name, .. } => create(Kind::Type, Name::of(name), false),
         S::CreateSequence {
             name, temporary, ..
-        } => create(Kind::Sequence, Name::of(name), *temporary),
+        } => vec![create_sequence(Name::of(name), *temporary, toks)],
         S::Drop {
             object_type,
             names,
@@ -428,7 +639,11 @@ fn from_tree(statement: &ast::Statement, toks: &[Token<'_>]) -> Vec<Change> {
         S::Update(u) => {
             let everything = u.selection.is_none() && u.table.joins.is_empty();
             let table = table_name(&u.table.relation).filter(|_| everything);
-            Vec::from_iter(table.map(|table| Change::UpdateAll { table }))
+            let update = |table| Change::UpdateAll {
+                table,
+                columns: set_columns(toks),
+            };
+            Vec::from_iter(table.map(update))
         }
         S::RenameTable(renames) => {
             let rename = |r: &ast::RenameTable| Change::RenameTable {
@@ -587,7 +802,10 @@ fn from_tokens(toks: &[Token<'_>]) -> Vec<Change> {
         out.extend(c.name().filter(|_| !filtered).map(delete));
     } else if c.eat(&["UPDATE"]) {
         c.eat(&["ONLY"]);
-        let update = |table| Change::UpdateAll { table };
+        let update = |table| Change::UpdateAll {
+            table,
+            columns: set_columns(toks),
+        };
         out.extend(c.name().filter(|_| !filtered).map(update));
     } else if c.eat(&["RENAME", "TABLE"]) {
         while let Some(from) = c.name() {
@@ -611,18 +829,52 @@ fn from_tokens(toks: &[Token<'_>]) -> Vec<Change> {
         });
     } else if c.eat(&["VACUUM"]) {
         out.push(Change::OutsideTransaction { what: "VACUUM" });
+    } else if c.eat(&["ALTER", "SEQUENCE"]) {
+        c.eat(&["IF", "EXISTS"]);
+        let sequence = c.name();
+        let owner = owned_by(c.rest());
+        if let (Some(sequence), Some((table, column))) = (sequence, owner) {
+            out.push(Change::OwnedBy {
+                sequence,
+                table,
+                column,
+            });
+        }
     }
     out
+}
+
+/// A schema `CREATE SCHEMA` may find already there, which `down` need not drop: one made
+/// `IF NOT EXISTS` (a namespace several migrations share), or `public`.
+fn shared_schema(schema: &Name, if_not_exists: bool) -> bool {
+    if_not_exists || schema.parts == ["public"]
+}
+
+/// `CREATE SEQUENCE name ...`, owned by a column when its options say so.
+fn create_sequence(name: Name, temporary: bool, options: &[Token<'_>]) -> Change {
+    let (on, columns) = match owned_by(options) {
+        Some((table, column)) => (Some(table), vec![column]),
+        None => (None, Vec::new()),
+    };
+    Change::Create {
+        kind: Kind::Sequence,
+        name,
+        on,
+        columns,
+        concurrently: false,
+        lasting: !temporary,
+    }
 }
 
 fn create(c: &mut Cursor<'_, '_>) -> Option<Change> {
     let replaces = c.eat(&["OR", "REPLACE"]);
     let temporary = c.eat(&["TEMP"]) || c.eat(&["TEMPORARY"]);
+    c.eat(&["CONSTRAINT"]);
     c.eat(&["UNLOGGED"]);
     c.eat(&["UNIQUE"]);
     let kind = c.kind()?;
     let concurrently = c.eat(&["CONCURRENTLY"]);
-    c.eat(&["IF", "NOT", "EXISTS"]);
+    let if_not_exists = c.eat(&["IF", "NOT", "EXISTS"]);
     if kind == Kind::Index {
         let name = if words_are(c.rest(), &["ON"]) {
             None
@@ -633,9 +885,31 @@ fn create(c: &mut Cursor<'_, '_>) -> Option<Change> {
             return None;
         }
         c.eat(&["ONLY"]);
-        return Some(Change::create_index(name, c.name(), concurrently));
+        let on = c.name();
+        let columns = index_columns(c.rest());
+        return Some(Change::create_index(name, on, columns, concurrently));
     }
     let name = c.name()?;
+    if kind == Kind::Schema {
+        let passing = shared_schema(&name, if_not_exists);
+        return Some(Change::create(kind, name, Vec::new(), passing));
+    }
+    if kind == Kind::Sequence {
+        return Some(create_sequence(name, temporary, c.rest()));
+    }
+    if kind == Kind::Trigger {
+        // `ON table` follows the timing and events.
+        let at = c.rest().iter().position(|t| t.is_word("ON"))?;
+        let on = name_end(c.rest(), at + 1).map(|e| Name::from_tokens(&c.rest()[at + 1..e]));
+        return Some(Change::Create {
+            kind,
+            name,
+            on,
+            columns: Vec::new(),
+            concurrently: false,
+            lasting: !(temporary || replaces),
+        });
+    }
     let columns = match kind {
         Kind::Table => table_columns(c.rest()),
         _ => Vec::new(),
@@ -792,8 +1066,8 @@ mod tests {
         let table = r#"
             CREATE TABLE s.t (id INT PRIMARY KEY, "Name" TEXT, CONSTRAINT c UNIQUE (id)) => Create { kind: Table, name: s.t, columns: [id, "Name"] }
             CREATE TEMPORARY TABLE t (x INT) => Create { kind: Table, name: t, columns: [x], lasting: false }
-            CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON t (x) => Create { kind: Index, name: i, on: Some(t), concurrently: true }
-            CREATE INDEX ON t (x) => Create { kind: Index, name: _, on: Some(t) }
+            CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON t (x) => Create { kind: Index, name: i, on: Some(t), columns: [x], concurrently: true }
+            CREATE INDEX ON t USING btree (x, lower(y), z DESC) => Create { kind: Index, name: _, on: Some(t), columns: [x, z] }
             CREATE OR REPLACE VIEW v AS SELECT 1 => Create { kind: View, name: v, lasting: false }
             CREATE TEMP VIEW v AS SELECT 1 => Create { kind: View, name: v, lasting: false }
             CREATE MATERIALIZED VIEW v AS SELECT 1 => Create { kind: View, name: v }
@@ -811,7 +1085,8 @@ mod tests {
             DELETE FROM a => DeleteAll { table: a }
             DELETE FROM a WHERE x = 1 =>
             mysql: DELETE t FROM t JOIN u ON t.id = u.id =>
-            UPDATE a SET x = 1 => UpdateAll { table: a }
+            UPDATE a SET x = 1 => UpdateAll { table: a, columns: [x] }
+            UPDATE s.a SET a.x = 1, (y, "Z") = (2, 3) => UpdateAll { table: s.a, columns: [x, y, "Z"] }
             UPDATE a SET x = 1 WHERE y = 2 =>
             mysql: UPDATE a JOIN b ON a.id = b.id SET a.x = 1 =>
             mysql: RENAME TABLE a TO b, c TO d => RenameTable { from: a, to: b }; RenameTable { from: c, to: d }

@@ -9,8 +9,12 @@ use crate::rules::{Finding, Rule};
 pub(crate) fn not_undone(up: &Walk, down: &Walk) -> Vec<Finding> {
     let mut out = Vec::new();
     for c in &up.created {
+        // An index, trigger or owned sequence goes with its table; an index or owned
+        // sequence also with a column it is on.
         let dropped = down.drops(c.kind, &c.name)
-            || c.on.as_ref().is_some_and(|t| down.drops(Kind::Table, t));
+            || c.on.as_ref().is_some_and(|t| {
+                down.drops(Kind::Table, t) || c.columns.iter().any(|col| down.drops_column(t, col))
+            });
         if !c.lasting || dropped || c.name.is_unnamed() {
             continue;
         }
@@ -40,6 +44,11 @@ impl Walk {
         self.dropped
             .iter()
             .any(|(k, n)| *k == kind && n.same(name) || *k == Kind::Schema && name.in_schema(n))
+    }
+
+    /// True when the script drops this column of a table it did not create.
+    fn drops_column(&self, table: &Name, column: &Name) -> bool {
+        (self.dropped_columns.iter()).any(|d| d.table.same(table) && d.column.parts == column.parts)
     }
 
     /// True when the script adds the column back, or creates the table again with it
@@ -132,5 +141,58 @@ mod tests {
         // SQLite rebuilds tables to restore a column.
         let rebuild = "CREATE TABLE users_new (id INTEGER, email TEXT); INSERT INTO users_new SELECT id, NULL FROM users; DROP TABLE users; ALTER TABLE users_new RENAME TO users";
         assert_eq!(rule_names(&lint_both(up, rebuild)), ["drop-column"]);
+    }
+
+    /// What goes with its parent is not reported: indexes and owned sequences with a
+    /// dropped column, triggers with their table, shared schemas.
+    #[test]
+    fn what_goes_with_its_parent() {
+        let table = "
+            ALTER TABLE users ADD COLUMN email TEXT; CREATE INDEX users_email ON users (email) | ALTER TABLE users DROP COLUMN email =>
+            ALTER TABLE users ADD COLUMN email TEXT; CREATE INDEX users_email ON users (lower(email)) | ALTER TABLE users DROP COLUMN email => created-but-not-dropped
+            ALTER TABLE users ADD COLUMN n INT; CREATE SEQUENCE users_n_seq OWNED BY users.n | ALTER TABLE users DROP COLUMN n =>
+            CREATE SEQUENCE s; ALTER SEQUENCE s OWNED BY users.n; ALTER TABLE users ADD COLUMN n INT DEFAULT nextval('s') | ALTER TABLE users DROP COLUMN n =>
+            CREATE SEQUENCE s | ALTER TABLE users DROP COLUMN n => created-but-not-dropped
+            CREATE TABLE t (x INT); CREATE TRIGGER t_audit AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION audit() | DROP TABLE t =>
+            CREATE TRIGGER users_audit AFTER INSERT ON users FOR EACH ROW EXECUTE FUNCTION audit() | SELECT 1 => created-but-not-dropped
+            CREATE TRIGGER users_audit AFTER INSERT ON users FOR EACH ROW EXECUTE FUNCTION audit() | DROP TRIGGER IF EXISTS users_audit ON users =>
+            CREATE SCHEMA IF NOT EXISTS public; CREATE SCHEMA IF NOT EXISTS audit | SELECT 1 =>
+            CREATE SCHEMA public | SELECT 1 =>
+            CREATE SCHEMA audit | SELECT 1 => created-but-not-dropped
+        ";
+        for (_, sql, expected) in crate::cases(table) {
+            let (up, down) = sql.split_once(" | ").expect("up | down");
+            assert_eq!(rule_names(&lint_both(up, down)), expected, "{sql}");
+        }
+    }
+
+    /// An up that replaces an object that was there before (a view redefined, a table
+    /// rebuilt) leaves `down` to restore the old one, not to drop it.
+    #[test]
+    fn replacing_an_object_is_not_creating_one() {
+        let up =
+            "DROP VIEW active_users; CREATE VIEW active_users AS SELECT id FROM users WHERE active";
+        let down = "CREATE OR REPLACE VIEW active_users AS SELECT id FROM users";
+        assert_eq!(rule_names(&lint_both(up, down)), Vec::<&str>::new());
+        let rebuild = "CREATE TABLE users_new (id INTEGER PRIMARY KEY, email TEXT NOT NULL); INSERT INTO users_new (id, email) SELECT id, email FROM users; DROP TABLE users; ALTER TABLE users_new RENAME TO users; CREATE INDEX users_email ON users (email)";
+        let back = "CREATE TABLE users_old (id INTEGER PRIMARY KEY, email TEXT); INSERT INTO users_old SELECT id, email FROM users; DROP TABLE users; ALTER TABLE users_old RENAME TO users";
+        assert_eq!(rule_names(&lint_both(rebuild, back)), Vec::<&str>::new());
+    }
+
+    /// Columns a PL/pgSQL block adds back count, as written outside one.
+    #[test]
+    fn statements_inside_do_blocks_are_read() {
+        let up = "ALTER TABLE users DROP COLUMN legacy_id";
+        let down = "DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'legacy_id') THEN\n    ALTER TABLE users ADD COLUMN legacy_id BIGINT;\n  END IF;\nEND\n$$";
+        assert_eq!(rule_names(&lint_both(up, down)), ["drop-column"]);
+        let tagged = down.replace("$$", "$body$");
+        assert_eq!(rule_names(&lint_both(up, &tagged)), ["drop-column"]);
+        assert_eq!(
+            rule_names(&lint_both(
+                up,
+                "DO $$ BEGIN EXECUTE 'ALTER TABLE users ADD COLUMN legacy_id BIGINT'; END $$"
+            )),
+            ["drop-column", "dropped-column-not-restored"]
+        );
     }
 }
