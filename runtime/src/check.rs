@@ -1,7 +1,7 @@
 //! `check`: the static lint of every registered migration. It reads the SQL the macros
 //! recorded (SQL bodies, and the string literals of Rust bodies) and needs no database.
 
-use updown_sql::{Dialect, LintInput, Rule};
+use updown_sql::{Category, Dialect, LintInput, Rule};
 
 use crate::migration::Migration;
 use crate::registry::Registry;
@@ -31,14 +31,16 @@ pub struct CheckFinding {
 
 impl CheckFinding {
     /// An error: not declared by the migration, not allowed by it, not in a diesel
-    /// folder.
+    /// folder, not of a warning rule.
     pub fn is_error(&self) -> bool {
-        self.declared.is_none() && !self.in_diesel_folder
+        self.declared.is_none() && !self.is_warning()
     }
 
-    /// A warning: a finding in a diesel folder, reported without failing `check`.
+    /// A warning, reported without failing `check`: a finding in a diesel folder, or of
+    /// a rule that only warns ([`Rule::is_warning`]: SQL the MySQL grammar cannot
+    /// check).
     pub fn is_warning(&self) -> bool {
-        self.declared.is_none() && self.in_diesel_folder
+        self.declared.is_none() && (self.in_diesel_folder || self.rule.is_warning())
     }
 }
 
@@ -117,7 +119,7 @@ fn check_one(m: &Migration, postgres: bool) -> Vec<CheckFinding> {
         .into_iter()
         .filter(|f| !m.allowed_rules().contains(&f.rule))
         // The migration said its SQL is beyond the parser; the database judges it.
-        .filter(|f| !(f.rule == Rule::SyntaxError && m.unchecked_sql().is_some()))
+        .filter(|f| !(f.rule.category() == Category::Syntax && m.unchecked_sql().is_some()))
         .map(|f| CheckFinding {
             version: m.version(),
             name: m.name().to_owned(),

@@ -8,6 +8,7 @@
 pub mod checksum;
 mod destructive;
 pub mod diesel;
+mod grammar;
 pub mod lexer;
 mod lint;
 mod locks;

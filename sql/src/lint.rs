@@ -37,14 +37,17 @@ pub fn lint(migration: &LintInput<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (part, statements) in [("up", &up), ("down", &down)] {
         for statement in statements {
-            if let Parsed::Error(e) = &statement.parsed {
-                let args = [
-                    ("part", part),
-                    ("error", &e.to_string()),
-                    ("dialect", dialect.name()),
-                ];
-                findings.push(Rule::SyntaxError.finding(&At::of(statement), &args));
-            }
+            let (rule, e) = match &statement.parsed {
+                Parsed::Error(e) => (Rule::SyntaxError, e),
+                Parsed::Unverified(e) => (Rule::UnverifiedSyntax, e),
+                Parsed::Tree(_) | Parsed::Unsupported => continue,
+            };
+            let args = [
+                ("part", part),
+                ("error", &e.to_string()),
+                ("dialect", dialect.name()),
+            ];
+            findings.push(rule.finding(&At::of(statement), &args));
         }
     }
 

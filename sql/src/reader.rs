@@ -369,7 +369,7 @@ pub(crate) fn changes(statement: &ParsedStatement<'_>) -> Vec<Change> {
     } else {
         match &statement.parsed {
             Parsed::Tree(tree) => tree.iter().flat_map(|s| from_tree(s, toks)).collect(),
-            Parsed::Unsupported | Parsed::Error(_) => from_tokens(toks),
+            Parsed::Unsupported | Parsed::Unverified(_) | Parsed::Error(_) => from_tokens(toks),
         }
     };
     changes.extend(copied_rows(toks));

@@ -138,6 +138,9 @@ rules! {
     SyntaxError: "syntax-error", Syntax,
         "a statement that does not parse in the migration's dialect",
         "`{part}` statement does not parse ({error}); fix it or check the migration's dialect ({dialect})";
+    UnverifiedSyntax: "unverified-syntax", Syntax,
+        "a statement the MySQL grammar here cannot read but cannot prove wrong, left to the database (a warning)",
+        "`{part}` statement could not be checked: the MySQL grammar updown has stopped here ({error}); the database checks it when the migration runs, and a test that applies the migration finds out";
 }
 
 impl Rule {
@@ -175,6 +178,11 @@ impl Rule {
     /// True for the rules that `destructive = "why"` permits.
     pub fn is_destructive(self) -> bool {
         self.category() == Category::Destructive
+    }
+
+    /// True for the rules whose findings are warnings: reported, never failing `check`.
+    pub fn is_warning(self) -> bool {
+        self == Rule::UnverifiedSyntax
     }
 
     /// The rule's message, its `{word}`s filled from `args`.
@@ -302,8 +310,8 @@ mod tests {
             names(Category::Reversibility),
             "created-but-not-dropped dropped-column-not-restored missing-down"
         );
-        assert_eq!(names(Category::Syntax), "syntax-error");
-        assert_eq!(Rule::ALL.len(), 24);
+        assert_eq!(names(Category::Syntax), "syntax-error unverified-syntax");
+        assert_eq!(Rule::ALL.len(), 25);
         assert!(Rule::DropColumn.is_destructive() && !Rule::SetNotNull.is_destructive());
     }
 

@@ -159,11 +159,13 @@ def build_helper():
     write_if_changed(os.path.join(HELPER, "src", "split.rs"), SPLIT_RS)
     write_if_changed(os.path.join(HELPER, "src", "sqlite_exec.rs"), SQLITE_EXEC_RS)
     env = dict(os.environ, CARGO_TARGET_DIR=TARGET)
-    subprocess.run(
+    build = subprocess.run(
         ["cargo", "build", "--release", "--quiet", "--manifest-path",
          os.path.join(HELPER, "Cargo.toml")],
-        check=True, env=env,
+        env=env, capture_output=True, text=True,
     )
+    if build.returncode != 0:
+        sys.exit("building the helper failed:\n" + build.stderr)
     return os.path.join(TARGET, "release")
 
 
@@ -240,11 +242,16 @@ def pg_connect(dbname=None):
     return psycopg.connect(url, autocommit=True)
 
 
-def pg_exec(conn, sql):
-    """Runs `sql` with the simple query protocol (as psql -c does). Returns None on
-    success, else (sqlstate, message)."""
+def pg_exec(conn, sql, single=False):
+    """Runs `sql` with the simple query protocol (as psql -c does), or, with single=True,
+    the extended protocol, which refuses a string holding more than one statement (so a
+    statement the splitter failed to cut cannot pass unnoticed). Returns None on success,
+    else (sqlstate, message)."""
     from psycopg import pq
-    res = conn.pgconn.exec_(sql.encode())
+    if single:
+        res = conn.pgconn.exec_params(sql.encode(), [])
+    else:
+        res = conn.pgconn.exec_(sql.encode())
     status = res.status
     if status in (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK,
                   pq.ExecStatus.EMPTY_QUERY, pq.ExecStatus.COPY_OUT):
@@ -273,7 +280,7 @@ def validate_postgres(bindir, rep, write):
         conn = pg_connect(PG_DB)
         t = time.time()
         for n, (line, text) in enumerate(stmts, 1):
-            err = pg_exec(conn, text)
+            err = pg_exec(conn, text, single=True)
             if err:
                 rep.fail(f"postgres.sql #{n} (line {line}): {one_line(text)[:80]!r}: "
                          f"[{err[0]}] {one_line(err[1])}")
@@ -418,7 +425,9 @@ def validate_sqlite(bindir, rep, write):
         conn = sqlite3.connect(os.path.join(tmp, "corpus.db"), isolation_level=None)
         for n, (line, text) in enumerate(stmts, 1):
             try:
-                conn.execute(text).fetchall()
+                rows = conn.execute(text).fetchall()
+                if rows and re.match(r"(?i)PRAGMA\s+foreign_key_check", text):
+                    rep.fail(f"sqlite.sql #{n} (line {line}): foreign_key_check found {rows}")
             except sqlite3.Error as e:
                 rep.fail(f"sqlite.sql #{n} (line {line}) [python sqlite {sqlite3.sqlite_version}]: "
                          f"{one_line(text)[:80]!r}: {one_line(e)}")
