@@ -129,10 +129,16 @@ fn syntax(cx: &Ctxt, attrs: &Attrs, lit: &LitStr, text: &str, file: Option<&str>
             Some(path) => format!("`{path}`"),
             None => "this SQL".to_owned(),
         };
+        let way_out = match dialect {
+            updown_sql::Dialect::Generic => {
+                "declare the migration's `dialect` (`\"postgres\"`, `\"mysql\"` or `\"sqlite\"`) if your database accepts it"
+            }
+            _ => "if the database accepts it, declare `unchecked_sql = \"why\"`",
+        };
         cx.error_spanned_by(
             lit,
             format!(
-                "{what} does not parse as {} SQL at {e}; fix it, or if the database accepts it, declare `unchecked_sql = \"why\"`",
+                "{what} does not parse as {} SQL at {e}; fix it, or {way_out}",
                 dialect.name()
             ),
         );

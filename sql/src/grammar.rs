@@ -3,7 +3,9 @@
 //! grammar). `sqlparser` still gives the tree the statement reader reads; MySQL has no
 //! grammar of its own here (see `parse`).
 
-use sqlite3_parser::lexer::sql::{Error as SqliteError, Parser as SqliteParser, ParserError as SqliteParserError};
+use sqlite3_parser::lexer::sql::{
+    Error as SqliteError, Parser as SqliteParser, ParserError as SqliteParserError,
+};
 use sqlite3_parser::{Bump, FallibleIterator};
 
 /// Where and why a grammar rejects a statement.
@@ -43,22 +45,53 @@ pub(crate) fn sqlite(statement: &str) -> Result<(), GrammarError> {
 fn sqlite_error(statement: &str, e: &SqliteError) -> GrammarError {
     use SqliteError as E;
     let (message, at) = match e {
-        E::ParserError(SqliteParserError::SyntaxError(near), at) => {
-            (format!("syntax error near `{near}`"), at.as_ref().map(|p| (p.line, p.column)))
+        E::ParserError(SqliteParserError::SyntaxError(near), at) => (
+            format!("syntax error near `{near}`"),
+            at.as_ref().map(|p| (p.line, p.column)),
+        ),
+        E::ParserError(SqliteParserError::UnexpectedEof, at) => (
+            "unexpected end of the statement".to_owned(),
+            at.as_ref().map(|p| (p.line, p.column)),
+        ),
+        E::ParserError(SqliteParserError::Custom(m), at) => {
+            (lower_first(m), at.as_ref().map(|p| (p.line, p.column)))
         }
-        E::ParserError(SqliteParserError::UnexpectedEof, at) => {
-            ("unexpected end of the statement".to_owned(), at.as_ref().map(|p| (p.line, p.column)))
-        }
-        E::ParserError(SqliteParserError::Custom(m), at) => (lower_first(m), at.as_ref().map(|p| (p.line, p.column))),
-        E::UnterminatedLiteral(at) => ("unterminated string or quoted name".to_owned(), at.as_ref().map(|p| (p.line, p.column))),
-        E::UnterminatedBracket(at) => ("unterminated `[`".to_owned(), at.as_ref().map(|p| (p.line, p.column))),
-        E::UnterminatedBlockComment(at) => ("unterminated `/*` comment".to_owned(), at.as_ref().map(|p| (p.line, p.column))),
-        E::UnrecognizedToken(at) => ("unrecognised token".to_owned(), at.as_ref().map(|p| (p.line, p.column))),
-        E::BadVariableName(at) => ("bad parameter name".to_owned(), at.as_ref().map(|p| (p.line, p.column))),
-        E::BadNumber(at) => ("bad number".to_owned(), at.as_ref().map(|p| (p.line, p.column))),
-        E::ExpectedEqualsSign(at) => ("expected `=` after `!`".to_owned(), at.as_ref().map(|p| (p.line, p.column))),
-        E::MalformedBlobLiteral(at) => ("malformed blob literal".to_owned(), at.as_ref().map(|p| (p.line, p.column))),
-        E::MalformedHexInteger(at) => ("malformed hexadecimal integer".to_owned(), at.as_ref().map(|p| (p.line, p.column))),
+        E::UnterminatedLiteral(at) => (
+            "unterminated string or quoted name".to_owned(),
+            at.as_ref().map(|p| (p.line, p.column)),
+        ),
+        E::UnterminatedBracket(at) => (
+            "unterminated `[`".to_owned(),
+            at.as_ref().map(|p| (p.line, p.column)),
+        ),
+        E::UnterminatedBlockComment(at) => (
+            "unterminated `/*` comment".to_owned(),
+            at.as_ref().map(|p| (p.line, p.column)),
+        ),
+        E::UnrecognizedToken(at) => (
+            "unrecognised token".to_owned(),
+            at.as_ref().map(|p| (p.line, p.column)),
+        ),
+        E::BadVariableName(at) => (
+            "bad parameter name".to_owned(),
+            at.as_ref().map(|p| (p.line, p.column)),
+        ),
+        E::BadNumber(at) => (
+            "bad number".to_owned(),
+            at.as_ref().map(|p| (p.line, p.column)),
+        ),
+        E::ExpectedEqualsSign(at) => (
+            "expected `=` after `!`".to_owned(),
+            at.as_ref().map(|p| (p.line, p.column)),
+        ),
+        E::MalformedBlobLiteral(at) => (
+            "malformed blob literal".to_owned(),
+            at.as_ref().map(|p| (p.line, p.column)),
+        ),
+        E::MalformedHexInteger(at) => (
+            "malformed hexadecimal integer".to_owned(),
+            at.as_ref().map(|p| (p.line, p.column)),
+        ),
         other => (other.to_string(), None),
     };
     let offset = at.map_or(statement.len(), |(line, column)| {
@@ -113,15 +146,24 @@ mod tests {
 
     #[test]
     fn sqlite_errors_and_their_positions() {
-        assert_eq!(sqlite("CREATE TABLE t (id INTEGER PRIMARY KEY) STRICT"), Ok(()));
+        assert_eq!(
+            sqlite("CREATE TABLE t (id INTEGER PRIMARY KEY) STRICT"),
+            Ok(())
+        );
         assert_eq!(
             error(sqlite("CREATE TABLE a (x)\nCREATE TABLE b (y)")),
             ("syntax error near `CREATE`".into(), 19)
         );
         assert_eq!(
             error(sqlite("SELECT 'é', (1")),
-            ("unexpected end of the statement".into(), "SELECT 'é', (1".len())
+            (
+                "unexpected end of the statement".into(),
+                "SELECT 'é', (1".len()
+            )
         );
-        assert_eq!(error(sqlite("SELECT 'abc")).0, "unterminated string or quoted name");
+        assert_eq!(
+            error(sqlite("SELECT 'abc")).0,
+            "unterminated string or quoted name"
+        );
     }
 }

@@ -9,8 +9,9 @@
 //! approximation: a statement it cannot read is an error only when it is certainly
 //! wrong (see `certainly_wrong`), otherwise it is `Unverified`, a warning of `check`
 //! that the database judges when the migration runs. A statement without a dialect is
-//! valid when any of the three accepts it. `sqlparser` also gives the tree the
-//! statement reader reads, where it has one.
+//! valid when any of the three accepts it; when none does, it is an error, unless it
+//! looks like MySQL's (`looks_like_mysql`): then it is judged as MySQL's. `sqlparser`
+//! also gives the tree the statement reader reads, where it has one.
 
 use std::fmt;
 
@@ -276,9 +277,45 @@ fn parse_statement(text: &str, toks: &[Token<'_>], dialect: Dialect) -> Verdict 
             Err(_) if grammar::postgres(text).is_ok() || grammar::sqlite(text).is_ok() => {
                 Verdict::Valid
             }
-            Err(e) => approximated(e, text, toks, dialect),
+            // Only MySQL is left to accept it, and only the approximation can say.
+            Err(e) if looks_like_mysql(toks) => approximated(e, text, toks, dialect),
+            Err(e) => match certainly_wrong(text, toks, dialect) {
+                Some(wrong) => Verdict::Wrong(wrong),
+                None if e.cause == Cause::TooDeep || known_gap(toks, dialect) => Verdict::Valid,
+                None => Verdict::Wrong(e),
+            },
         },
     }
+}
+
+/// Words only MySQL and MariaDB use, at least in migrations.
+const MYSQL_WORDS: &[&str] = &[
+    "ALGORITHM",
+    "AUTO_INCREMENT",
+    "CHANGE",
+    "CHARSET",
+    "DEALLOCATE",
+    "DELIMITER",
+    "ENGINE",
+    "FULLTEXT",
+    "MODIFY",
+    "PREPARE",
+    "ROW_FORMAT",
+    "SPATIAL",
+    "STRAIGHT_JOIN",
+    "UNLOCK",
+    "UNSIGNED",
+    "ZEROFILL",
+];
+
+/// True when a statement without a dialect shows it is MySQL's: backquoted names, `@`
+/// variables, or a word only MySQL uses.
+fn looks_like_mysql(toks: &[Token<'_>]) -> bool {
+    toks.iter().any(|t| {
+        t.text.starts_with('`')
+            || t.is_punct("@")
+            || t.kind == TokenKind::Word && MYSQL_WORDS.iter().any(|w| t.is_word(w))
+    }) || words_are(toks, &["RENAME", "TABLE"])
 }
 
 /// The verdict on a statement only `sqlparser`'s approximation read, and failed to.
@@ -311,13 +348,66 @@ fn nesting(toks: &[Token<'_>]) -> usize {
 
 /// Words a MySQL or MariaDB statement can begin with.
 const STATEMENT_WORDS: &[&str] = &[
-    "ALTER", "ANALYZE", "BACKUP", "BEGIN", "BINLOG", "CACHE", "CALL", "CHANGE", "CHECK",
-    "CHECKSUM", "COMMIT", "CREATE", "DEALLOCATE", "DECLARE", "DELETE", "DESC", "DESCRIBE",
-    "DO", "DROP", "EXECUTE", "EXPLAIN", "FLUSH", "GET", "GRANT", "HANDLER", "HELP",
-    "IMPORT", "INSERT", "INSTALL", "KILL", "LOAD", "LOCK", "OPTIMIZE", "PREPARE", "PURGE",
-    "RELEASE", "RENAME", "REPAIR", "REPLACE", "RESET", "RESIGNAL", "REVOKE", "ROLLBACK",
-    "SAVEPOINT", "SELECT", "SET", "SHOW", "SHUTDOWN", "SIGNAL", "START", "STOP", "TABLE",
-    "TRUNCATE", "UNINSTALL", "UNLOCK", "UPDATE", "USE", "VALUES", "WITH", "XA",
+    "ALTER",
+    "ANALYZE",
+    "BACKUP",
+    "BEGIN",
+    "BINLOG",
+    "CACHE",
+    "CALL",
+    "CHANGE",
+    "CHECK",
+    "CHECKSUM",
+    "COMMIT",
+    "CREATE",
+    "DEALLOCATE",
+    "DECLARE",
+    "DELETE",
+    "DESC",
+    "DESCRIBE",
+    "DO",
+    "DROP",
+    "EXECUTE",
+    "EXPLAIN",
+    "FLUSH",
+    "GET",
+    "GRANT",
+    "HANDLER",
+    "HELP",
+    "IMPORT",
+    "INSERT",
+    "INSTALL",
+    "KILL",
+    "LOAD",
+    "LOCK",
+    "OPTIMIZE",
+    "PREPARE",
+    "PURGE",
+    "RELEASE",
+    "RENAME",
+    "REPAIR",
+    "REPLACE",
+    "RESET",
+    "RESIGNAL",
+    "REVOKE",
+    "ROLLBACK",
+    "SAVEPOINT",
+    "SELECT",
+    "SET",
+    "SHOW",
+    "SHUTDOWN",
+    "SIGNAL",
+    "START",
+    "STOP",
+    "TABLE",
+    "TRUNCATE",
+    "UNINSTALL",
+    "UNLOCK",
+    "UPDATE",
+    "USE",
+    "VALUES",
+    "WITH",
+    "XA",
 ];
 
 /// Words that begin a statement on a line of its own, for the missing `;` check.
@@ -364,14 +454,19 @@ fn certainly_wrong(text: &str, toks: &[Token<'_>], dialect: Dialect) -> Option<S
     let first = toks.first()?;
     let begins = |t: &Token<'_>, words: &[&str]| words.iter().any(|w| t.is_word(w));
     if first.kind == TokenKind::Word && !begins(first, STATEMENT_WORDS) {
-        return Some(error(first, format!("`{}` does not begin a statement", first.text)));
+        return Some(error(
+            first,
+            format!("`{}` does not begin a statement", first.text),
+        ));
     }
     if is_routine(toks) || toks.iter().any(|t| t.is_word("BEGIN")) {
         return None;
     }
     let base = toks[0].start;
     for (i, t) in top_level(toks).skip(1) {
-        let line_start = text[..t.start - base].trim_end_matches([' ', '\t']).ends_with('\n');
+        let line_start = text[..t.start - base]
+            .trim_end_matches([' ', '\t'])
+            .ends_with('\n');
         if !(line_start && begins(t, NEXT_STATEMENT_WORDS)) {
             continue;
         }
@@ -654,9 +749,18 @@ mod tests {
             found.iter().map(|f| f.rule.name()).collect::<Vec<_>>()
         };
         let certainly_wrong = [
-            ("CREAT TABLE t (x INT)", "`CREAT` does not begin a statement"),
-            ("CREATE TABLE a (x INT)\nCREATE TABLE b (y INT)", "missing `;` before `CREATE`"),
-            ("ALTER TABLE t ADD COLUMN x INT,,", "a list element is missing around this `,`"),
+            (
+                "CREAT TABLE t (x INT)",
+                "`CREAT` does not begin a statement",
+            ),
+            (
+                "CREATE TABLE a (x INT)\nCREATE TABLE b (y INT)",
+                "missing `;` before `CREATE`",
+            ),
+            (
+                "ALTER TABLE t ADD COLUMN x INT,,",
+                "a list element is missing around this `,`",
+            ),
             ("CREATE TABLE t (x INT, y INT", "this `(` is never closed"),
             ("SELECT 'abc", ""),
         ];
@@ -666,7 +770,11 @@ mod tests {
             assert_eq!(lint_up(sql), ["syntax-error"], "{sql}");
         }
         // sqlparser reads none of these; MySQL may.
-        for sql in ["ALTER TABLE t ADD COLUM x INT", "SELECT 1 +", "CREATE TABLE t (id INT PRIMARY KY)"] {
+        for sql in [
+            "ALTER TABLE t ADD COLUM x INT",
+            "SELECT 1 +",
+            "CREATE TABLE t (id INT PRIMARY KY)",
+        ] {
             assert_eq!(check_syntax(sql, Dialect::Mysql), Ok(()), "{sql}");
             assert_eq!(lint_up(sql), ["unverified-syntax"], "{sql}");
         }
@@ -714,7 +822,10 @@ mod tests {
                     irreversible: true,
                     missing_down: None,
                 });
-                let syntax: Vec<_> = found.iter().filter(|f| f.rule.category() == crate::Category::Syntax).collect();
+                let syntax: Vec<_> = found
+                    .iter()
+                    .filter(|f| f.rule.category() == crate::Category::Syntax)
+                    .collect();
                 assert!(syntax.is_empty(), "{sql} ({dialect:?}): {syntax:?}");
             }
         }
