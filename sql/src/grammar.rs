@@ -17,10 +17,23 @@ pub(crate) struct GrammarError {
     pub offset: usize,
 }
 
-/// Checks one statement against PostgreSQL's grammar.
+/// Checks one statement against PostgreSQL's grammar, PL/pgSQL bodies included (the
+/// server checks those when it creates the function).
 pub(crate) fn postgres(statement: &str) -> Result<(), GrammarError> {
+    use squawk_syntax::ast::{self, AstNode};
     let parse = squawk_syntax::SourceFile::parse(statement);
-    match parse.errors().first() {
+    let mut errors = parse.errors();
+    if errors.is_empty() {
+        let bodies = parse.tree().syntax().descendants().filter_map(|node| {
+            let function = ast::CreateFunction::cast(node.clone()).and_then(|f| f.plpgsql());
+            let procedure = || ast::CreateProcedure::cast(node.clone()).and_then(|p| p.plpgsql());
+            function
+                .or_else(procedure)
+                .or_else(|| ast::Do::cast(node).and_then(|d| d.plpgsql()))
+        });
+        errors = bodies.flat_map(|body| body.errors()).collect();
+    }
+    match errors.first() {
         None => Ok(()),
         Some(e) => Err(GrammarError {
             message: lower_first(e.message()),

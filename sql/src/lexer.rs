@@ -181,6 +181,27 @@ pub fn tokens(sql: &str) -> Vec<Token<'_>> {
     out
 }
 
+/// Byte offset of a `/*` comment after the last token that has no `*/` at all: it hides
+/// the rest of the script, and no database accepts it.
+pub(crate) fn unterminated_comment(sql: &str) -> Option<usize> {
+    let tail_start = tokens(sql).last().map_or(0, |t| t.start + t.text.len());
+    let tail = sql[tail_start..].as_bytes();
+    let mut i = 0;
+    while i < tail.len() {
+        if tail[i..].starts_with(b"--") {
+            i = line_end(tail, i);
+        } else if tail[i..].starts_with(b"/*") {
+            match tail[i + 2..].windows(2).position(|w| w == b"*/") {
+                Some(end) => i += 4 + end,
+                None => return Some(tail_start + i),
+            }
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
 fn is_word_start(c: u8) -> bool {
     c.is_ascii_alphabetic() || c == b'_' || c >= 0x80
 }

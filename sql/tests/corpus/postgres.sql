@@ -205,6 +205,7 @@ INSERT INTO public.ar_internal_metadata (key, value, created_at, updated_at) VAL
 
 -- The dump emptied search_path for its own session; put it back for what follows.
 SET search_path TO public;
+RESET check_function_bodies;
 
 -- migration: 20160502101500_create_issues
 CREATE TABLE issues (
@@ -264,6 +265,33 @@ CREATE TABLE issue_labels (
 
 CREATE UNIQUE INDEX labels_project_id_lower_name_key ON labels (project_id, lower(name));
 
+-- migration: 20160610100000_seed_demo_data
+INSERT INTO accounts (name, subdomain, created_at, updated_at) VALUES
+    ('Acme Corp', 'acme', now(), now()),
+    ('Initech', 'initech', '2016-06-10 10:00:00', '2016-06-10 10:00:00');
+
+INSERT INTO users (account_id, email, encrypted_password, role, admin, created_at, updated_at) VALUES
+    (1, 'ada@acme.test', '$2a$10$7EqJtq98hPqEX7fNZaFWoO', 'owner', true, now(), now()),
+    (2, 'Bill.Lumbergh@initech.test', '', 'member', false, '2017-01-01', '2017-01-01');
+
+INSERT INTO projects (account_id, name, description, position, created_at, updated_at) VALUES
+    (1, 'Website Redesign', 'Q3 relaunch', 1, now(), now()),
+    (1, 'Mobile App', NULL, 2, now(), now()),
+    (2, 'TPS Reports', 'Cover sheets!', 1, now(), now());
+
+INSERT INTO issues (project_id, author_id, title, body, state, priority, closed_at, created_at) VALUES
+    (1, 1, 'Homepage is slow', 'LCP is 6s on 3G', 'open', 2, NULL, '2016-06-01'),
+    (1, 1, 'Old logo still on invoices', NULL, 'closed', 4, '2016-06-15', '2016-06-02'),
+    (3, 2, 'Cover sheet missing', 'Did you get the memo?', 'open', 1, NULL, now());
+
+INSERT INTO comments (issue_id, user_id, body) VALUES
+    (1, 1, 'Profiling shows the hero image; 2.3 MB.'),
+    (3, 2, 'Yeah... I''m going to need you to come in on Saturday.');
+
+INSERT INTO labels (project_id, name, color) VALUES (1, 'bug', '#d73a4a'), (1, 'Performance', '#FBCA04');
+
+INSERT INTO issue_labels (issue_id, label_id) SELECT 1, id FROM labels WHERE project_id = 1;
+
 -- migration: 20160720110000_seed_plans
 CREATE TABLE plans (
     code varchar(32) PRIMARY KEY,
@@ -309,6 +337,8 @@ CREATE TABLE watchers (
 
 CREATE INDEX ON watchers (issue_id);
 
+INSERT INTO watchers (user_id, issue_id) VALUES (1, 1), (2, 3), (1, 3);
+
 -- migration: 20170315100000_projects_archived_not_null
 UPDATE projects SET archived = false WHERE archived IS NULL;
 ALTER TABLE projects ALTER COLUMN archived SET NOT NULL;
@@ -346,6 +376,10 @@ CREATE TABLE attachments (
 );
 
 CREATE INDEX index_attachments_on_attachable ON attachments (attachable_type, attachable_id);
+
+INSERT INTO attachments (attachable_type, attachable_id, filename, content_type, byte_size, checksum, metadata, created_at) VALUES
+    ('Issue', 1, 'lighthouse.json', 'application/json', 48213, 'q1w2e3', '{"width": 1200}', now()),
+    ('Comment', 1, 'hero.png', NULL, 2411724, 'a9s8d7', '{}', now());
 
 -- migration: 20171005170000_rename_position
 ALTER TABLE projects RENAME COLUMN position TO sort_order;
@@ -545,6 +579,11 @@ ALTER TABLE invoice_lines
 
 COMMENT ON CONSTRAINT invoices_due_after_issue ON invoices IS 'Net terms are never negative';
 
+INSERT INTO invoices (account_id, subtotal, tax, due_on) VALUES (1, 100.00, 19.00, CURRENT_DATE + 14);
+
+INSERT INTO invoice_lines (invoice_id, description, quantity, unit_price_cents)
+SELECT id, 'Team plan, monthly', 1, 10000 FROM invoices;
+
 -- migration: 20190520120000_invoices_fk_deferrable
 ALTER TABLE invoice_lines ALTER CONSTRAINT invoice_lines_invoice_id_fkey DEFERRABLE INITIALLY DEFERRED;
 
@@ -641,6 +680,11 @@ ALTER TABLE events ATTACH PARTITION events_2021
 
 ALTER TABLE events_2021 DROP CONSTRAINT events_2021_range;
 
+INSERT INTO events (account_id, kind, payload, occurred_at) VALUES
+    (1, 'api.call', '{}', '2020-03-01 10:00:00+00'),
+    (1, 'api.call', '{"path": "/v1/issues"}', '2021-05-01 10:00:00+00'),
+    (2, 'login', '{"ip": "10.0.0.1"}', '2019-07-01 08:00:00+00');
+
 -- migration: 20200415100000_region_partitions
 CREATE TABLE usage_records (
     account_id integer NOT NULL,
@@ -673,6 +717,13 @@ CREATE TABLE reservations (
     canceled boolean NOT NULL DEFAULT false,
     CONSTRAINT reservations_no_overlap EXCLUDE USING gist (room_id WITH =, during WITH &&) WHERE (NOT canceled)
 );
+
+INSERT INTO meeting_rooms (account_id, name) VALUES (1, 'Lovelace'), (1, 'Hopper');
+
+INSERT INTO reservations (room_id, reserved_by, during) VALUES
+    (1, 1, '[2020-06-01 09:00+00, 2020-06-01 10:00+00)'),
+    (1, 1, '[2020-06-01 10:00+00, 2020-06-01 11:00+00)'),
+    (2, NULL, tstzrange('2020-06-01 09:30+00', '2020-06-01 10:30+00', '[)'));
 
 ALTER TABLE reservations ADD COLUMN starts_at timestamptz GENERATED ALWAYS AS (lower(during)) STORED;
 
@@ -1138,6 +1189,16 @@ DROP TRIGGER invoices_lines_present ON invoices;
 
 ALTER TABLE issues DISABLE TRIGGER issues_bump_counters;
 ALTER TABLE issues ENABLE TRIGGER issues_bump_counters;
+
+-- migration: 20221020120000_exercise_triggers
+INSERT INTO issues (project_id, account_id, number, title, body, priority)
+SELECT p.id, p.account_id, coalesce(max(i.number), 0) + 1, 'Upgrade to PostgreSQL 15', 'MERGE!', 3
+FROM projects p
+LEFT JOIN issues i ON i.project_id = p.id
+WHERE p.slug = 'website-redesign'
+GROUP BY p.id, p.account_id;
+
+UPDATE issues SET state = 'closed' WHERE title = 'Upgrade to PostgreSQL 15';
 
 -- migration: 20221115100000_event_trigger
 CREATE TABLE ddl_history (

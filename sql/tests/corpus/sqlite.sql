@@ -1151,6 +1151,71 @@ PRAGMA legacy_alter_table = OFF;
 
 PRAGMA user_version = 65;
 
+-- migration: 2023-01-10-120000_diesel_setup
+-- This file was automatically created by Diesel CLI.
+-- Sets up a few helper tables the Rust rewrite expects.
+CREATE TABLE IF NOT EXISTS __diesel_schema_migrations (
+    version VARCHAR(50) PRIMARY KEY NOT NULL,
+    run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
+INSERT OR IGNORE INTO __diesel_schema_migrations (version) VALUES ('00000000000000'), ('20230110120000');
+
+-- migration: 20230301093000_sqlx_users
+-- Add migration script here
+CREATE TABLE IF NOT EXISTS users (
+    id BLOB PRIMARY KEY NOT NULL,
+    username TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    is_admin BOOLEAN NOT NULL DEFAULT FALSE,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    CHECK (length(username) BETWEEN 3 AND 32),
+    CHECK (username NOT GLOB '*[^a-z0-9_.-]*')
+);
+
+CREATE TRIGGER IF NOT EXISTS users_protect_last_admin
+BEFORE UPDATE OF is_admin ON users
+FOR EACH ROW
+WHEN OLD.is_admin AND NOT NEW.is_admin
+     AND (SELECT count(*) FROM users WHERE is_admin) = 1
+BEGIN
+    SELECT RAISE(ROLLBACK, 'cannot demote the last admin');
+END;
+
+INSERT INTO users (id, username, password_hash, is_admin)
+VALUES (randomblob(16), 'admin', '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA', TRUE);
+
+-- migration: 20230415110000_notes_owner
+ALTER TABLE notes ADD COLUMN owner_id BLOB REFERENCES users (id) ON DELETE SET NULL;
+UPDATE notes SET owner_id = (SELECT id FROM users WHERE username = 'admin');
+CREATE INDEX notes_owner ON notes (owner_id) WHERE owner_id IS NOT NULL;
+
+-- migration: 20230502140000_upsert_from_select
+CREATE TABLE tag_usage (
+    tag_id INTEGER PRIMARY KEY REFERENCES tags (id) ON DELETE CASCADE,
+    uses INTEGER NOT NULL DEFAULT 0
+);
+
+INSERT INTO tag_usage (tag_id, uses)
+SELECT tag_id, count(*) FROM note_tags WHERE 1 GROUP BY tag_id
+ON CONFLICT (tag_id) DO UPDATE SET uses = excluded.uses;
+
+INSERT INTO tag_usage (tag_id, uses)
+SELECT id, 0 FROM tags WHERE true
+ON CONFLICT (tag_id) DO NOTHING;
+
+DELETE FROM tag_usage WHERE nullif(uses, 0) IS NULL;
+
+-- migration: 20230610090000_feed_view
+CREATE VIEW activity_feed AS
+    SELECT 'note' AS kind, id, title AS label, updated_at AS at FROM notes
+    UNION ALL
+    SELECT 'link', id, coalesce(title, url), created_at FROM links
+    UNION ALL
+    SELECT 'order', id, 'Order #' || id, placed_at FROM orders;
+
+SELECT kind, count(*) FROM activity_feed GROUP BY kind HAVING count(*) > 0;
+
 -- migration: 0066_final_housekeeping
 INSERT INTO __migrations (version, name)
 SELECT value, 'backfilled' FROM json_each('[2,3,4,5,6,7,8,9,10]')

@@ -29,7 +29,8 @@ Environment (defaults are the local test servers):
 Needs: python3 with `psycopg` (3.x) and `PyMySQL`; cargo. Exits non-zero on any failure.
 
 PostgreSQL roles are cluster-wide, so roles named `corpus_%` (the only ones the corpus
-creates) are dropped before and after each run. MariaDB users named `corpus_%` likewise.
+creates) are dropped before and after each run; so are MariaDB users and roles named
+`corpus_%`.
 """
 
 import os
@@ -207,6 +208,8 @@ def recorded_server_message(case_text):
 
 
 def rewrite_server(path, messages):
+    """messages: {line of a case's `-- case`: message}. Puts `-- server: message` on the
+    line right after each `-- case`, replacing the one already there."""
     lines = open(path).read().split("\n")
     out = []
     i = 0
@@ -352,9 +355,12 @@ def my_exec(conn, sql):
 def my_reset(admin, create=True):
     my_exec(admin, f"DROP DATABASE IF EXISTS `{MY_DB}`")
     with admin.cursor() as cur:
-        cur.execute(r"SELECT user, host FROM mysql.user WHERE user LIKE 'corpus\_%'")
-        for user, host in cur.fetchall():
-            my_exec(admin, f"DROP USER '{user}'@'{host}'")
+        cur.execute(r"SELECT user, host, is_role FROM mysql.user WHERE user LIKE 'corpus\_%'")
+        for user, host, is_role in cur.fetchall():
+            if is_role == "Y":
+                my_exec(admin, f"DROP ROLE '{user}'")
+            else:
+                my_exec(admin, f"DROP USER '{user}'@'{host}'")
     if create:
         my_exec(admin, f"CREATE DATABASE `{MY_DB}`")
 
@@ -386,8 +392,10 @@ def validate_mysql(bindir, rep, write):
                 assert my_exec(conn, sql) is None
             err = my_exec(conn, text)
             conn.close()
+            # "... at line N" counts the case's comment lines too: leave it out.
             check_invalid(rep, "mysql-invalid.sql", start, text,
-                          None if err is None else (err[0] == 1064, err[1]), messages)
+                          None if err is None else
+                          (err[0] == 1064, re.sub(r"\s+at line \d+\s*$", "", err[1])), messages)
         rep.counts.append(f"mysql-invalid.sql: {len(cases)} cases")
         if write:
             rewrite_server(os.path.join(HERE, "mysql-invalid.sql"), messages)
