@@ -2,7 +2,6 @@
 //! tracks what the script created so far, so that dropping, emptying or renaming that
 //! again is not destructive, and what it dropped, for the reversibility rules.
 
-use crate::locks::Locks;
 use crate::parse::{Dialect, ParsedStatement, parse_script};
 use crate::reader::{self, Change, ColumnChange, Kind, Name};
 use crate::rules::{At, Finding, Rule};
@@ -20,7 +19,7 @@ use crate::rules::{At, Finding, Rule};
 /// assert!(destructive("CREATE TABLE t (x INT); DROP TABLE t", Dialect::Postgres).is_empty());
 /// ```
 pub fn destructive(up_sql: &str, dialect: Dialect) -> Vec<Finding> {
-    Walk::of(&parse_script(up_sql, dialect), None).findings
+    Walk::of(&parse_script(up_sql, dialect), |_, _, _, _| None).findings
 }
 
 /// An object the script created, while it still exists.
@@ -73,15 +72,17 @@ pub(crate) struct Walk {
 }
 
 impl Walk {
+    /// Walks the statements; `risk` may report a lock risk of each change (of statement
+    /// `i`), given what the script did before it.
     pub(crate) fn of<'s, 'a: 's>(
         statements: impl IntoIterator<Item = &'s ParsedStatement<'a>>,
-        locks: Option<Locks>,
+        mut risk: impl FnMut(usize, &Change, &Walk, &At) -> Option<Finding>,
     ) -> Walk {
         let mut up = Walk::default();
-        for statement in statements {
+        for (i, statement) in statements.into_iter().enumerate() {
             let at = At::of(statement);
             for change in reader::changes(statement) {
-                let risk = locks.as_ref().and_then(|l| l.risk(&change, &up, &at));
+                let risk = risk(i, &change, &up, &at);
                 up.findings.extend(risk);
                 up.apply(change, &at);
             }

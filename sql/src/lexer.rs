@@ -185,7 +185,7 @@ pub fn tokens(sql: &str) -> Vec<Token<'_>> {
 /// the rest of the script, and no database accepts it.
 pub(crate) fn unterminated_comment(sql: &str) -> Option<usize> {
     let tail_start = tokens(sql).last().map_or(0, |t| t.start + t.text.len());
-    let tail = sql[tail_start..].as_bytes();
+    let tail = &sql.as_bytes()[tail_start..];
     let mut i = 0;
     while i < tail.len() {
         if tail[i..].starts_with(b"--") {

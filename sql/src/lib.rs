@@ -4,16 +4,25 @@
 //!
 //! Lint rules are declared in [`rules`]; `destructive`, `locks` and `reversibility`
 //! check them on the changes the statement reader (`reader`) finds.
+//!
+//! Feature `lint` (on by default) adds [`lint`], everything `check` reports; the macros
+//! build without it.
+
+// Without `lint`, some of what the reader and the walk record has no reader.
+#![cfg_attr(not(feature = "lint"), allow(dead_code))]
 
 pub mod checksum;
 mod destructive;
 pub mod diesel;
 mod grammar;
 pub mod lexer;
+#[cfg(feature = "lint")]
 mod lint;
+#[cfg(feature = "lint")]
 mod locks;
 pub mod parse;
 mod reader;
+#[cfg(feature = "lint")]
 mod reversibility;
 pub mod rules;
 pub mod statements;
@@ -21,6 +30,7 @@ mod transaction;
 
 pub use checksum::Checksum;
 pub use destructive::destructive;
+#[cfg(feature = "lint")]
 pub use lint::{LintInput, lint};
 pub use parse::{Dialect, ParseError, check_syntax};
 pub use rules::{Category, Finding, Rule};

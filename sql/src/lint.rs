@@ -51,14 +51,16 @@ pub fn lint(migration: &LintInput<'_>) -> Vec<Finding> {
         }
     }
 
-    let locks = migration.postgres.then_some(Locks {
-        transactional: migration.transactional,
+    let mut locks = migration
+        .postgres
+        .then(|| Locks::new(&up, migration.transactional));
+    let mut walked = Walk::of(&up, |i, change, walk, at| {
+        locks.as_mut().and_then(|l| l.risk(i, change, walk, at))
     });
-    let mut walked = Walk::of(&up, locks);
     findings.append(&mut walked.findings);
 
     if !migration.irreversible && !migration.down.is_empty() {
-        findings.extend(not_undone(&walked, &Walk::of(&down, None)));
+        findings.extend(not_undone(&walked, &Walk::of(&down, |_, _, _, _| None)));
     }
     if let Some(reason) = migration.missing_down {
         let message = Rule::MissingDown.message(&[("reason", reason)]);

@@ -1,41 +1,114 @@
 //! PostgreSQL lock risks in `up`: statements that hold a lock blocking reads or writes
-//! while they work through a table, and CONCURRENTLY or VACUUM where PostgreSQL refuses them.
-//! Changes to tables the same `up` created are safe: nothing uses them yet.
+//! while they work through a table, and CONCURRENTLY or VACUUM where PostgreSQL refuses
+//! them. Changes to tables the same `up` created are safe: nothing uses them yet.
+//!
+//! Which statements hold such a lock is the squawk linter's judgement where it has the
+//! rule (`SQUAWK`); updown's walk adds what squawk does not track (the tables the same
+//! `up` created, in any transaction mode) and the names its messages give. Two rules
+//! stay updown's own: `volatile-default` (squawk's `adding-field-with-default` also flags
+//! immutable calls such as `lower('x')` and `CURRENT_DATE`, and misses serial columns)
+//! and `concurrently-in-transaction` (squawk's covers only CREATE INDEX).
+
+use squawk_linter::{Linter, Rule as Squawk};
+use squawk_syntax::SourceFile;
 
 use crate::destructive::Walk;
+use crate::parse::ParsedStatement;
 use crate::reader::{Change, ColumnChange, Constraint, Kind};
 use crate::rules::{At, Finding, Rule};
 use crate::transaction::refused_in_block;
 
+/// The squawk rules updown reports, under updown's names.
+const SQUAWK: &[(Squawk, Rule)] = &[
+    (
+        Squawk::RequireConcurrentIndexCreation,
+        Rule::CreateIndexWithoutConcurrently,
+    ),
+    (
+        Squawk::AddingForeignKeyConstraint,
+        Rule::ForeignKeyWithoutNotValid,
+    ),
+    (
+        Squawk::ConstraintMissingNotValid,
+        Rule::CheckWithoutNotValid,
+    ),
+    (Squawk::AddingNotNullableField, Rule::SetNotNull),
+];
+
 /// The lock-risk rules, for a migration that runs on PostgreSQL.
 pub(crate) struct Locks {
     /// The migration runs inside a transaction.
-    pub transactional: bool,
+    transactional: bool,
+    /// For each statement of `up`, the rules squawk found it breaks; each is reported
+    /// once, on the first change it can be about.
+    flagged: Vec<Vec<Rule>>,
 }
 
 impl Locks {
-    /// The lock risk of one change, given what `up` did before it.
-    pub(crate) fn risk(&self, change: &Change, up: &Walk, at: &At) -> Option<Finding> {
-        let existing = |table| !up.new_table(table);
+    /// Runs the squawk linter on `up`, one script of its statements. A script that does
+    /// not parse as PostgreSQL's is linted statement by statement, skipping those that
+    /// do not parse (squawk reads nothing reliable from them).
+    pub(crate) fn new(up: &[ParsedStatement<'_>], transactional: bool) -> Locks {
+        let mut script = String::new();
+        let mut starts = Vec::with_capacity(up.len());
+        for statement in up {
+            starts.push(script.len());
+            script.push_str(statement.text);
+            script.push_str(";\n");
+        }
+        let mut flagged = vec![Vec::new(); up.len()];
+        let parse = SourceFile::parse(&script);
+        if parse.errors().is_empty() {
+            for (offset, rule) in squawk_lint(&parse, &script) {
+                let i = starts
+                    .partition_point(|&start| start <= offset)
+                    .saturating_sub(1);
+                flagged[i].push(rule);
+            }
+        } else {
+            for (i, statement) in up.iter().enumerate() {
+                let parse = SourceFile::parse(statement.text);
+                if parse.errors().is_empty() {
+                    let rules = squawk_lint(&parse, statement.text).into_iter();
+                    flagged[i].extend(rules.map(|(_, rule)| rule));
+                }
+            }
+        }
+        Locks {
+            transactional,
+            flagged,
+        }
+    }
+
+    /// The lock risk of one change of statement `i`, given what `up` did before it.
+    pub(crate) fn risk(
+        &mut self,
+        i: usize,
+        change: &Change,
+        up: &Walk,
+        at: &At,
+    ) -> Option<Finding> {
         if let Some(what) = refused_in_block(change) {
             return self.concurrently(what, at);
         }
+        let existing = |table| !up.new_table(table);
+        let mut flagged = |rule: Rule| {
+            let rules = &mut self.flagged[i];
+            let found = rules.iter().position(|r| *r == rule);
+            found.map(|at| rules.remove(at)).is_some()
+        };
         match change {
             Change::Create {
                 kind: Kind::Index,
                 name,
-                on,
+                on: Some(table),
                 ..
-            } => {
-                if on.as_ref().is_some_and(|t| !existing(t)) {
-                    return None;
-                }
+            } if existing(table) && flagged(Rule::CreateIndexWithoutConcurrently) => {
                 let index = match name.is_unnamed() {
                     true => String::from("an index"),
                     false => format!("index `{}`", name.shown),
                 };
-                let table = on.as_ref().map_or("", |t| &t.shown);
-                let args = [("index", index.as_str()), ("table", table)];
+                let args = [("index", index.as_str()), ("table", &table.shown)];
                 Some(Rule::CreateIndexWithoutConcurrently.finding(at, &args))
             }
             Change::AddColumn {
@@ -50,35 +123,58 @@ impl Locks {
                 ];
                 Some(Rule::VolatileDefault.finding(at, &args))
             }
+            // `ADD COLUMN ... REFERENCES`: the foreign key comes with the column.
+            Change::AddColumn { table, .. }
+            | Change::AddConstraint {
+                table,
+                constraint: Constraint::ForeignKey,
+                ..
+            } if existing(table) && flagged(Rule::ForeignKeyWithoutNotValid) => {
+                Some(Rule::ForeignKeyWithoutNotValid.finding(at, &[("table", &table.shown)]))
+            }
+            Change::AddConstraint {
+                table,
+                constraint: Constraint::Check,
+                ..
+            } if existing(table) && flagged(Rule::CheckWithoutNotValid) => {
+                Some(Rule::CheckWithoutNotValid.finding(at, &[("table", &table.shown)]))
+            }
             Change::AlterColumn {
                 table,
                 column,
                 change: ColumnChange::SetNotNull,
-            } if existing(table) => {
+            } if existing(table) && flagged(Rule::SetNotNull) => {
                 let args = [("column", column.shown.as_str()), ("table", &table.shown)];
                 Some(Rule::SetNotNull.finding(at, &args))
-            }
-            Change::AddConstraint {
-                table,
-                constraint,
-                not_valid: false,
-            } if existing(table) => {
-                let rule = match constraint {
-                    Constraint::ForeignKey => Rule::ForeignKeyWithoutNotValid,
-                    Constraint::Check => Rule::CheckWithoutNotValid,
-                };
-                Some(rule.finding(at, &[("table", &table.shown)]))
             }
             _ => None,
         }
     }
 
-    /// CONCURRENTLY is refused inside a transaction.
+    /// CONCURRENTLY and VACUUM are refused inside a transaction.
     fn concurrently(&self, what: &str, at: &At) -> Option<Finding> {
         let rule = Rule::ConcurrentlyInTransaction;
         self.transactional
             .then(|| rule.finding(at, &[("what", what)]))
     }
+}
+
+/// What squawk finds in a parsed script: the offset of each violation and updown's rule
+/// for it. Tables the script creates are squawk's to skip as well as updown's.
+fn squawk_lint(parse: &squawk_syntax::Parse<SourceFile>, text: &str) -> Vec<(usize, Rule)> {
+    let mut linter = Linter::from(SQUAWK.iter().map(|(squawk, _)| *squawk));
+    linter.settings.assume_in_transaction = true;
+    let violations = linter.lint(parse, text);
+    let ours = |code| {
+        SQUAWK
+            .iter()
+            .find(|(s, _)| *s == code)
+            .map(|(_, rule)| *rule)
+    };
+    violations
+        .into_iter()
+        .filter_map(|v| Some((usize::from(v.text_range.start()), ours(v.code)?)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -201,6 +297,26 @@ mod tests {
             CREATE TABLE t (id uuid DEFAULT gen_random_uuid()) =>
             CREATE TABLE t (id INT); ALTER TABLE t ADD COLUMN u uuid DEFAULT gen_random_uuid() =>
             ",
+        );
+    }
+
+    /// What squawk's rules know that a hand-written copy did not.
+    #[test]
+    fn squawk_judges_where_it_has_the_rule() {
+        check(
+            "
+            ALTER TABLE orders ADD COLUMN user_id BIGINT REFERENCES users (id) => foreign-key-without-not-valid
+            ALTER TABLE orders ADD COLUMN user_id BIGINT =>
+            CREATE TABLE orders (id INT); ALTER TABLE orders ADD COLUMN user_id BIGINT REFERENCES users (id) =>
+            ALTER TABLE users ADD CONSTRAINT users_email_unique UNIQUE (email) =>
+            ALTER TABLE users ADD CONSTRAINT email_set CHECK (email IS NOT NULL) NOT VALID; ALTER TABLE users VALIDATE CONSTRAINT email_set; ALTER TABLE users ALTER COLUMN email SET NOT NULL =>
+            ALTER TABLE users ADD COLUMN a INT, ADD CONSTRAINT a_positive CHECK (a > 0) => check-without-not-valid
+            ",
+        );
+        // Statements that do not parse as PostgreSQL's are left out, not misread.
+        assert_eq!(
+            pg("ALTER TABLE users ALTER COLUMN email SET NOT NULL; CREATE TABEL x (y INT)"),
+            ["syntax-error", "set-not-null"]
         );
     }
 

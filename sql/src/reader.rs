@@ -236,7 +236,6 @@ pub(crate) enum Change {
     AddConstraint {
         table: Name,
         constraint: Constraint,
-        not_valid: bool,
     },
     /// A statement PostgreSQL refuses inside a transaction block, known only from its
     /// tokens (`REINDEX ... CONCURRENTLY`, `DETACH PARTITION ... CONCURRENTLY`,
@@ -1001,12 +1000,7 @@ fn alter_table_action(table: &Name, action: &[Token<'_>]) -> Option<Change> {
             .iter()
             .any(|w| words_are(c.rest(), &[w]));
         if let Some(constraint) = constraint.filter(|_| names_constraint) {
-            let not_valid = action.windows(2).any(|w| words_are(w, &["NOT", "VALID"]));
-            return Some(Change::AddConstraint {
-                table,
-                constraint,
-                not_valid,
-            });
+            return Some(Change::AddConstraint { table, constraint });
         }
         let column = c.column()?;
         let volatile_default = volatile_default(c.rest());
@@ -1037,7 +1031,6 @@ mod tests {
             ", columns: []",
             ", concurrently: false",
             ", lasting: true",
-            ", not_valid: false",
             ", volatile_default: None",
         ] {
             text = text.replace(usual, "");
@@ -1108,7 +1101,7 @@ mod tests {
             mysql: ALTER TABLE a CHANGE x x INT => AlterColumn { table: a, column: x, change: Type }
             mysql: ALTER TABLE a CHANGE COLUMN x y INT => RenameColumn { table: a, from: x, to: y }
             mysql: ALTER TABLE a DROP INDEX i => Drop { kind: Index, name: i, on: Some(a) }
-            ALTER TABLE a ADD CONSTRAINT f FOREIGN KEY (x) REFERENCES b (id) NOT VALID => AddConstraint { table: a, constraint: ForeignKey, not_valid: true }
+            ALTER TABLE a ADD CONSTRAINT f FOREIGN KEY (x) REFERENCES b (id) NOT VALID => AddConstraint { table: a, constraint: ForeignKey }
             ALTER TABLE a ADD CONSTRAINT c CHECK (x > 0) => AddConstraint { table: a, constraint: Check }
             ALTER TABLE a ADD PRIMARY KEY (x) =>
             sqlite: ALTER TABLE [t] DROP COLUMN [my col] => DropColumn { table: [t], column: [my col] }
