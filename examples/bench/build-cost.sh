@@ -8,6 +8,7 @@
 #
 # Usage: examples/bench/build-cost.sh CHECKOUT [CHECKOUT...]
 #        DIALECT=postgres examples/bench/build-cost.sh ...   (default: no `dialect` key)
+#        SKIP_QUICKSTART=1 ...   (only the generated crate)
 # Each checkout builds with its own Cargo.lock, in its own fresh target directory.
 set -euo pipefail
 
@@ -68,12 +69,14 @@ for checkout in "$@"; do
     checkout=$(cd "$checkout" && pwd)
     label=$(git -C "$checkout" rev-parse --short HEAD)
 
-    start=$(now)
-    CARGO_TARGET_DIR="$out/$label-quickstart" cargo build -q -p quickstart \
-        --manifest-path "$checkout/Cargo.toml"
-    printf '%-12s %-12s %10s\n' "$label" quickstart "$(since "$start")"
+    if [ -z "${SKIP_QUICKSTART:-}" ]; then
+        start=$(now)
+        CARGO_TARGET_DIR="$out/$label-quickstart" cargo build -q -p quickstart \
+            --manifest-path "$checkout/Cargo.toml"
+        printf '%-12s %-12s %10s\n' "$label" quickstart "$(since "$start")"
+    fi
 
-    crate="$out/$label-crate"
+    crate="$out/$label-crate${dialect:+-$dialect}"
     generate "$crate" "$checkout"
     start=$(now)
     CARGO_TARGET_DIR="$crate/target" cargo build -q --manifest-path "$crate/Cargo.toml"

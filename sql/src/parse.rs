@@ -30,7 +30,7 @@ use crate::statements::{is_routine, split};
 /// The SQL dialect a migration is written in.
 ///
 /// `Generic` accepts what any of the three databases accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Dialect {
     /// What any of the three databases accepts.
     #[default]
@@ -184,7 +184,7 @@ fn parse_statements(sql: &str, dialect: Dialect) -> Vec<ParsedStatement<'_>> {
             let offset = statement.text.as_ptr() as usize - sql.as_ptr() as usize;
             let toks = tokens(statement.text);
             let in_script = |e: StatementError| e.in_script(sql, offset, statement.text.len());
-            let parsed = match parse_statement(statement.text, &toks, dialect) {
+            let parsed = match remembered_verdict(statement.text, &toks, dialect) {
                 Verdict::Tree(tree) => Parsed::Tree(tree),
                 Verdict::Valid => Parsed::Unsupported,
                 Verdict::Unverified(e) => Parsed::Unverified(in_script(e)),
@@ -202,6 +202,7 @@ fn parse_statements(sql: &str, dialect: Dialect) -> Vec<ParsedStatement<'_>> {
 
 /// An error as `sqlparser` reports it: position relative to the statement, `None` at
 /// the end of the statement.
+#[derive(Clone)]
 struct StatementError {
     message: String,
     at: Option<(usize, usize)>,
@@ -262,6 +263,7 @@ fn position(sql: &str, offset: usize) -> (usize, usize) {
 }
 
 /// What parsing made of a statement.
+#[derive(Clone)]
 enum Verdict {
     /// Valid, with `sqlparser`'s tree.
     Tree(Vec<ast::Statement>),
@@ -270,6 +272,31 @@ enum Verdict {
     /// Not read by the MySQL approximation, not certainly wrong either.
     Unverified(StatementError),
     Wrong(StatementError),
+}
+
+/// The verdict on a statement, parsed once per process: the macros check the same SQL
+/// for syntax, for what cannot run in a transaction and for destructive statements.
+fn remembered_verdict(text: &str, toks: &[Token<'_>], dialect: Dialect) -> Verdict {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    /// Enough for the statements of one crate's migrations; a full memory starts over.
+    const REMEMBERED: usize = 20_000;
+    thread_local! {
+        static VERDICTS: RefCell<HashMap<(Dialect, String), Verdict>> = RefCell::default();
+    }
+    let key = (dialect, text.to_owned());
+    if let Some(known) = VERDICTS.with(|v| v.borrow().get(&key).cloned()) {
+        return known;
+    }
+    let verdict = parse_statement(text, toks, dialect);
+    VERDICTS.with(|v| {
+        let mut verdicts = v.borrow_mut();
+        if verdicts.len() >= REMEMBERED {
+            verdicts.clear();
+        }
+        verdicts.insert(key, verdict.clone());
+    });
+    verdict
 }
 
 /// Parentheses nested deeper than this are not parsed: `sqlparser` stops at 50, and
