@@ -517,6 +517,9 @@ mod tests {
             ALTER TABLE users ADD COLUMN active BOOLEAN; UPDATE users SET active = true, email = NULL => update-without-where
             ALTER TABLE users ADD COLUMN active BOOLEAN; UPDATE accounts SET active = true => update-without-where
             mysql: ALTER TABLE users ADD COLUMN full_name VARCHAR(255); UPDATE users SET full_name = CONCAT(first, ' ', last) =>
+            SELECT id, name INTO TEMP TABLE names FROM accounts; DROP TABLE names =>
+            SELECT id, name INTO UNLOGGED names FROM accounts; DROP TABLE names =>
+            SELECT id INTO names FROM accounts; DROP TABLE names => drop-table
         ";
         for (dialect, sql, expected) in cases(table) {
             assert_eq!(destructive_in(sql, dialect), expected, "{sql}");

@@ -372,7 +372,26 @@ pub(crate) fn changes(statement: &ParsedStatement<'_>) -> Vec<Change> {
         }
     };
     changes.extend(copied_rows(toks));
+    changes.extend(select_into_table(toks));
     changes
+}
+
+/// PostgreSQL's `SELECT ... INTO TEMP|TEMPORARY|UNLOGGED|TABLE name FROM ...` creates a
+/// table (MySQL's `SELECT ... INTO @var` does not, nor a plain `INTO name`, which in a
+/// routine is a variable).
+fn select_into_table(toks: &[Token<'_>]) -> Option<Change> {
+    if !words_are(toks, &["SELECT"]) {
+        return None;
+    }
+    let (into, _) = top_level(toks).find(|(_, t)| t.is_word("INTO"))?;
+    let mut c = Cursor::new(&toks[into + 1..]);
+    let temporary = c.eat(&["TEMP"]) || c.eat(&["TEMPORARY"]);
+    let marked = c.eat(&["UNLOGGED"]) | c.eat(&["TABLE"]);
+    if !(temporary || marked) {
+        return None;
+    }
+    let name = c.name()?;
+    Some(Change::create(Kind::Table, name, Vec::new(), temporary))
 }
 
 /// `CREATE [OR REPLACE] [CONSTRAINT] TRIGGER` or `DROP TRIGGER`.
