@@ -520,6 +520,8 @@ mod tests {
             SELECT id, name INTO TEMP TABLE names FROM accounts; DROP TABLE names =>
             SELECT id, name INTO UNLOGGED names FROM accounts; DROP TABLE names =>
             SELECT id INTO names FROM accounts; DROP TABLE names => drop-table
+            mysql: ALTER TABLE tasks ADD COLUMN position INT NOT NULL DEFAULT 0; UPDATE tasks SET position = id, updated_at = updated_at =>
+            mysql: UPDATE tasks SET updated_at = updated_at, title = 'x' => update-without-where
         ";
         for (dialect, sql, expected) in cases(table) {
             assert_eq!(destructive_in(sql, dialect), expected, "{sql}");

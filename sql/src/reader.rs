@@ -515,7 +515,8 @@ fn parenthesized<'t, 'a>(toks: &'t [Token<'a>]) -> &'t [Token<'a>] {
     &toks[1.min(toks.len())..end.unwrap_or(toks.len())]
 }
 
-/// The columns an `UPDATE ... SET a = ..., (b, c) = ...` sets (last name parts).
+/// The columns an `UPDATE ... SET a = ..., (b, c) = ...` sets (last name parts). `a =
+/// a` changes nothing (MySQL migrations write it to keep `ON UPDATE` columns as they are).
 fn set_columns(toks: &[Token<'_>]) -> Vec<Name> {
     const ENDS: &[&str] = &["WHERE", "FROM", "RETURNING", "ORDER", "LIMIT"];
     let Some((set, _)) = top_level(toks).find(|(_, t)| t.is_word("SET")) else {
@@ -527,6 +528,17 @@ fn set_columns(toks: &[Token<'_>]) -> Vec<Name> {
         .map_or(rest.len(), |(i, _)| i);
     let mut columns = Vec::new();
     for assignment in split_commas(&rest[..end]) {
+        let unchanged = match assignment {
+            [a, eq, b] => {
+                eq.is_punct("=")
+                    && a.is_name_part()
+                    && Name::from_tokens(&[*a]).parts == Name::from_tokens(&[*b]).parts
+            }
+            _ => false,
+        };
+        if unchanged {
+            continue;
+        }
         let target = match assignment.first() {
             Some(t) if t.is_punct("(") => split_commas(parenthesized(assignment)),
             _ => vec![assignment],
