@@ -9,6 +9,7 @@
 # Usage: examples/bench/build-cost.sh CHECKOUT [CHECKOUT...]
 #        DIALECT=postgres examples/bench/build-cost.sh ...   (default: no `dialect` key)
 #        SKIP_QUICKSTART=1 ...   (only the generated crate)
+#        OPTIMISED_CHECKS=1 ...  (the generated crate compiles the SQL checks optimised)
 # Each checkout builds with its own Cargo.lock, in its own fresh target directory.
 set -euo pipefail
 
@@ -36,6 +37,11 @@ publish = false
 [dependencies]
 updown = { path = "$checkout/runtime" }
 EOF
+    if [ -n "${OPTIMISED_CHECKS:-}" ]; then
+        for package in updown-sql sqlparser squawk-parser squawk-syntax squawk-lexer rowan sqlite3-parser; do
+            printf '\n[profile.dev.package.%s]\nopt-level = 3\n' "$package" >>"$dir/Cargo.toml"
+        done
+    fi
     cp "$checkout/Cargo.lock" "$dir/Cargo.lock"
     local files=$((migrations / per_file)) f i v
     : >"$dir/src/main.rs"
@@ -76,7 +82,7 @@ for checkout in "$@"; do
         printf '%-12s %-12s %10s\n' "$label" quickstart "$(since "$start")"
     fi
 
-    crate="$out/$label-crate${dialect:+-$dialect}"
+    crate="$out/$label-crate${dialect:+-$dialect}${OPTIMISED_CHECKS:+-optimised}"
     generate "$crate" "$checkout"
     start=$(now)
     CARGO_TARGET_DIR="$crate/target" cargo build -q --manifest-path "$crate/Cargo.toml"
