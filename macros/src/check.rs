@@ -155,10 +155,12 @@ fn in_transaction(
     text: &str,
     file: Option<&str>,
 ) {
-    if attrs.transaction.as_ref().is_some_and(|t| !t.value) {
+    let dialect = attrs.dialect.as_ref().map(|(d, _)| *d).unwrap_or_default();
+    // On MySQL updown runs no migration in a transaction (DDL commits implicitly there).
+    if attrs.transaction.as_ref().is_some_and(|t| !t.value) || dialect == updown_sql::Dialect::Mysql
+    {
         return;
     }
-    let dialect = attrs.dialect.as_ref().map(|(d, _)| *d).unwrap_or_default();
     let place = |line: usize| match file {
         Some(path) => format!(" (`{path}`, line {line})"),
         None if text.lines().nth(1).is_some() => format!(" (line {line})"),

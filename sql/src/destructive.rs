@@ -41,13 +41,31 @@ pub(crate) struct DroppedColumn {
     pub at: At,
 }
 
-/// A finding that holds unless the script creates the object again.
-struct Recreated {
-    finding: usize,
-    kind: Kind,
-    name: Name,
-    /// For a table renamed away: its new name, whose rows the new table must take.
-    rows_from: Option<Name>,
+/// A finding the end of the script may take back (see [`Walk::settle`]). Names compare
+/// exactly here: a withdrawal must not rest on `users` being `legacy.users`.
+enum Provisional {
+    /// A view or index dropped: taken back when the script creates one of the same kind
+    /// and name again.
+    Recreated {
+        finding: usize,
+        kind: Kind,
+        name: Name,
+    },
+    /// A table renamed away (now `renamed_to`): taken back when a new table takes its
+    /// name and its rows.
+    NameTaken {
+        finding: usize,
+        name: Name,
+        renamed_to: Name,
+    },
+    /// A table dropped after its rows were copied: taken back when the rows reach, by
+    /// copies (the first of them made before the drop: `copied` of them were), a lasting
+    /// table the script created and still has.
+    RowsCopied {
+        finding: usize,
+        table: Name,
+        copied: usize,
+    },
 }
 
 /// What walking the statements of a script in order found.
@@ -61,14 +79,13 @@ pub(crate) struct Walk {
     pub dropped_columns: Vec<DroppedColumn>,
     /// Destructive changes and, with `locks`, lock risks.
     pub findings: Vec<Finding>,
-    /// Rows of a table copied into one the script created: `(from, into)`.
+    /// All rows of a table copied into one the script created: `(from, into)`, names
+    /// following later renames of the created table.
     copies: Vec<(Name, Name)>,
     /// Existing tables the script renamed away.
     renamed_away: Vec<Name>,
-    /// Findings the end of the script may take back: dropping a view or index is not
-    /// destructive when the script creates one of the same kind and name again, nor is
-    /// renaming a table away when a new table takes its name and its rows.
-    until_recreated: Vec<Recreated>,
+    /// Findings the end of the script may take back.
+    provisional: Vec<Provisional>,
 }
 
 impl Walk {
@@ -95,30 +112,43 @@ impl Walk {
     /// are taken back, and what it created in place of an object that existed before
     /// is not `down`'s to drop.
     fn settle(&mut self) {
-        let recreated = |r: &Recreated| {
-            self.created.iter().any(|c| {
-                let rows_taken = |from: &Name| {
-                    (self.copies.iter()).any(|(f, into)| f.same(from) && into.same(&c.name))
-                };
-                c.kind == r.kind
-                    && c.name.same(&r.name)
-                    && r.rows_from.as_ref().is_none_or(rows_taken)
-            })
+        let exists = |kind: Kind, name: &Name| {
+            (self.created.iter()).find(|c| c.kind == kind && c.name.parts == name.parts)
         };
-        let until_recreated = std::mem::take(&mut self.until_recreated);
-        let mut taken_back: Vec<usize> = (until_recreated.iter())
-            .filter(|r| recreated(r))
-            .map(|r| r.finding)
-            .collect();
+        let taken_back = |p: &Provisional| match p {
+            Provisional::Recreated {
+                finding,
+                kind,
+                name,
+            } => exists(*kind, name).map(|_| *finding),
+            Provisional::NameTaken {
+                finding,
+                name,
+                renamed_to,
+            } => {
+                let new = exists(Kind::Table, name)?;
+                let new_table = |into: &Name| into.parts == new.name.parts;
+                (self.rows_reach(renamed_to, self.copies.len(), new_table)).then_some(*finding)
+            }
+            Provisional::RowsCopied {
+                finding,
+                table,
+                copied,
+            } => {
+                let lasting = |into: &Name| exists(Kind::Table, into).is_some_and(|c| c.lasting);
+                self.rows_reach(table, *copied, lasting).then_some(*finding)
+            }
+        };
+        let mut taken_back: Vec<usize> = self.provisional.iter().filter_map(taken_back).collect();
+        self.provisional.clear();
         taken_back.sort_unstable();
         for finding in taken_back.into_iter().rev() {
             self.findings.remove(finding);
         }
         let existed = |c: &Created| {
-            self.dropped
-                .iter()
-                .any(|(k, n)| *k == c.kind && n.same(&c.name))
-                || c.kind == Kind::Table && self.renamed_away.iter().any(|n| n.same(&c.name))
+            let same = |n: &Name| n.parts == c.name.parts;
+            self.dropped.iter().any(|(k, n)| *k == c.kind && same(n))
+                || c.kind == Kind::Table && self.renamed_away.iter().any(same)
         };
         let replacing: Vec<bool> = self.created.iter().map(existed).collect();
         for (c, replacing) in self.created.iter_mut().zip(replacing) {
@@ -126,12 +156,29 @@ impl Walk {
         }
     }
 
-    /// True when rows of `table` were copied into a table the script created and still
-    /// has: dropping `table` then loses nothing (the rebuild pattern).
-    fn rows_kept(&self, table: &Name) -> bool {
-        self.copies
-            .iter()
-            .any(|(from, into)| from.same(table) && self.new_table(into))
+    /// True when all rows of `table` were copied, directly (by one of the first `first`
+    /// copies) or through other tables, into a table `wanted` accepts.
+    fn rows_reach(&self, table: &Name, first: usize, wanted: impl Fn(&Name) -> bool) -> bool {
+        let mut reached = vec![table.clone()];
+        let mut i = 0;
+        while let Some(from) = reached.get(i).cloned() {
+            let copies = if i == 0 {
+                &self.copies[..first]
+            } else {
+                &self.copies[..]
+            };
+            // A rebuilt table may copy into its own name (`t` into `t_new`, renamed `t`).
+            for (f, into) in copies.iter().filter(|(f, _)| f.parts == from.parts) {
+                if wanted(into) {
+                    return true;
+                }
+                if !reached.iter().any(|r| r.parts == into.parts) {
+                    reached.push(into.clone());
+                }
+            }
+            i += 1;
+        }
+        false
     }
 
     fn created_index(&self, kind: Kind, name: &Name) -> Option<usize> {
@@ -186,7 +233,6 @@ impl Walk {
                 }
                 self.dropped.push((kind, name.clone()));
                 let rule = match kind {
-                    Kind::Table if self.rows_kept(&name) => return,
                     Kind::Table => Rule::DropTable,
                     Kind::Schema => Rule::DropSchema,
                     Kind::Database => Rule::DropDatabase,
@@ -195,14 +241,19 @@ impl Walk {
                     Kind::Type | Kind::Sequence | Kind::Trigger => return,
                 };
                 let of = on.map_or(String::new(), |t| format!(" of `{}`", t.shown));
-                if matches!(kind, Kind::View | Kind::Index) {
-                    self.until_recreated.push(Recreated {
-                        finding: self.findings.len(),
+                let finding = self.findings.len();
+                self.provisional.push(match kind {
+                    Kind::Table => Provisional::RowsCopied {
+                        finding,
+                        table: name.clone(),
+                        copied: self.copies.len(),
+                    },
+                    _ => Provisional::Recreated {
+                        finding,
                         kind,
                         name: name.clone(),
-                        rows_from: None,
-                    });
-                }
+                    },
+                });
                 Some(rule.finding(at, &[("name", &name.shown), ("of", &of)]))
             }
             Change::Truncate { table } => self.unless_new(&table, Rule::Truncate, at),
@@ -241,13 +292,19 @@ impl Walk {
                             c.on = Some(to.clone());
                         }
                     }
+                    for (f, into) in &mut self.copies {
+                        for name in [f, into] {
+                            if name.parts == old.parts {
+                                *name = to.clone();
+                            }
+                        }
+                    }
                     return;
                 }
-                self.until_recreated.push(Recreated {
+                self.provisional.push(Provisional::NameTaken {
                     finding: self.findings.len(),
-                    kind: Kind::Table,
                     name: from.clone(),
-                    rows_from: Some(to.clone()),
+                    renamed_to: to.clone(),
                 });
                 self.renamed_away.push(from.clone());
                 Some(Rule::RenameTable.finding(at, &[("table", &from.shown), ("to", &to.shown)]))
@@ -522,6 +579,16 @@ mod tests {
             SELECT id INTO names FROM accounts; DROP TABLE names => drop-table
             mysql: ALTER TABLE tasks ADD COLUMN position INT NOT NULL DEFAULT 0; UPDATE tasks SET position = id, updated_at = updated_at =>
             mysql: UPDATE tasks SET updated_at = updated_at, title = 'x' => update-without-where
+            ALTER TABLE t ADD COLUMN n INT; UPDATE t SET n = 0, status = 'status' => update-without-where
+            mysql: ALTER TABLE t ADD COLUMN n INT; UPDATE t SET n = 0, name = \"name\" => update-without-where
+            CREATE TABLE b AS SELECT * FROM a; DROP TABLE a; DROP TABLE b => drop-table
+            CREATE TEMP TABLE keep AS SELECT * FROM users; DROP TABLE users => drop-table
+            CREATE TABLE users_new AS SELECT * FROM users WITH NO DATA; DROP TABLE users; ALTER TABLE users_new RENAME TO users => drop-table
+            CREATE TABLE users_new (id INT); INSERT INTO users_new SELECT id FROM users WHERE active; DROP TABLE users; ALTER TABLE users_new RENAME TO users => drop-table
+            CREATE TABLE settings (k TEXT, v INT); INSERT INTO settings VALUES ('n', (SELECT count(*) FROM legacy)); DROP TABLE legacy => drop-table
+            CREATE TABLE users_new AS SELECT * FROM legacy.users; DROP TABLE users => drop-table
+            DROP VIEW reporting.v; CREATE VIEW v AS SELECT 1 => drop-view
+            DROP TABLE users; CREATE TABLE users (id INT); INSERT INTO users SELECT * FROM users => drop-table
         ";
         for (dialect, sql, expected) in cases(table) {
             assert_eq!(destructive_in(sql, dialect), expected, "{sql}");

@@ -182,7 +182,7 @@ pub fn tokens(sql: &str) -> Vec<Token<'_>> {
 }
 
 /// Byte offset of a `/*` comment after the last token that has no `*/` at all: it hides
-/// the rest of the script, and no database accepts it.
+/// the rest of the script (PostgreSQL and MySQL refuse it; SQLite reads it to the end).
 pub(crate) fn unterminated_comment(sql: &str) -> Option<usize> {
     let tail_start = tokens(sql).last().map_or(0, |t| t.start + t.text.len());
     let tail = &sql.as_bytes()[tail_start..];

@@ -446,8 +446,9 @@ fn body_statements<'a>(body: &'a str) -> impl Iterator<Item = Vec<Token<'a>>> {
     pieces.into_iter()
 }
 
-/// Rows copied from one table into another: `INSERT [OR ...] INTO into [(...)] SELECT ...
-/// FROM from` or `CREATE [TEMP] TABLE into AS SELECT ... FROM from`.
+/// All rows of one table copied into another: `INSERT [OR ...] INTO into [(...)] SELECT
+/// ... FROM from` or `CREATE [TEMP] TABLE into AS SELECT ... FROM from`, the `FROM` at the
+/// top level, without a filter.
 fn copied_rows(toks: &[Token<'_>]) -> Option<Change> {
     let mut c = Cursor::new(toks);
     let into = if c.eat(&["INSERT"]) || c.eat(&["REPLACE"]) {
@@ -468,15 +469,33 @@ fn copied_rows(toks: &[Token<'_>]) -> Option<Change> {
     } else {
         return None;
     };
+    // Every row, from one table: no filter, grouping, join or `WITH NO DATA`.
+    const SOME_ROWS: &[&str] = &[
+        "WHERE",
+        "LIMIT",
+        "GROUP",
+        "HAVING",
+        "DISTINCT",
+        "JOIN",
+        "UNION",
+        "EXCEPT",
+        "INTERSECT",
+        "OFFSET",
+        "FETCH",
+    ];
     let rest = c.rest();
-    let from_at =
-        |word_at: Option<usize>| word_at.and_then(|i| name_end(rest, i + 1).map(|e| (i + 1, e)));
-    let top = top_level(rest)
-        .find(|(_, t)| t.is_word("FROM"))
-        .map(|(i, _)| i);
-    let any = rest.iter().position(|t| t.is_word("FROM"));
-    let (start, end) = from_at(top).or_else(|| from_at(any))?;
-    let from = Name::from_tokens(&rest[start..end]);
+    let top: Vec<(usize, &Token<'_>)> = top_level(rest).collect();
+    let some_rows = (top.iter()).any(|(_, t)| SOME_ROWS.iter().any(|w| t.is_word(w)))
+        || rest
+            .windows(3)
+            .any(|w| words_are(w, &["WITH", "NO", "DATA"]));
+    let (from, _) = top.iter().find(|(_, t)| t.is_word("FROM"))?;
+    let end = name_end(rest, from + 1)?;
+    let one_table = rest.get(end).is_none_or(|t| !t.is_punct(","));
+    if some_rows || !one_table {
+        return None;
+    }
+    let from = Name::from_tokens(&rest[from + 1..end]);
     Some(Change::CopyRows { from, into })
 }
 
@@ -492,7 +511,16 @@ fn index_columns(after_table: &[Token<'_>]) -> Vec<Name> {
         return Vec::new();
     }
     let inner = parenthesized(rest);
+    // `c`, `c DESC`, and MySQL's prefix `c(10)`; not `lower(c)`.
     let plain = |e: &[Token<'_>]| match e {
+        [t, open, n, close, ..]
+            if t.is_name_part()
+                && open.is_punct("(")
+                && n.kind == TokenKind::Number
+                && close.is_punct(")") =>
+        {
+            Some(Name::from_tokens(&e[..1]))
+        }
         [t, ..] if t.is_name_part() && e.get(1).is_none_or(|n| !n.is_punct("(")) => {
             Some(Name::from_tokens(&e[..1]))
         }
@@ -528,10 +556,15 @@ fn set_columns(toks: &[Token<'_>]) -> Vec<Name> {
         .map_or(rest.len(), |(i, _)| i);
     let mut columns = Vec::new();
     for assignment in split_commas(&rest[..end]) {
+        // A word or a backquoted name on both sides: `"x"` is a string in MySQL.
+        let column = |t: &Token<'_>| {
+            t.kind == TokenKind::Word || t.kind == TokenKind::QuotedIdent && t.text.starts_with('`')
+        };
         let unchanged = match assignment {
             [a, eq, b] => {
                 eq.is_punct("=")
-                    && a.is_name_part()
+                    && column(a)
+                    && column(b)
                     && Name::from_tokens(&[*a]).parts == Name::from_tokens(&[*b]).parts
             }
             _ => false,
@@ -597,7 +630,8 @@ fn from_tree(statement: &ast::Statement, toks: &[Token<'_>]) -> Vec<Change> {
             let on = Some(Name::of(&i.table_name));
             let columns = match toks.iter().position(|t| t.is_word("ON")) {
                 Some(at) => {
-                    name_end(toks, at + 1).map_or(Vec::new(), |e| index_columns(&toks[e..]))
+                    let table = at + 1 + usize::from(words_are(&toks[at + 1..], &["ONLY"]));
+                    name_end(toks, table).map_or(Vec::new(), |e| index_columns(&toks[e..]))
                 }
                 None => Vec::new(),
             };

@@ -153,6 +153,8 @@ mod tests {
             ALTER TABLE users ADD COLUMN n INT; CREATE SEQUENCE users_n_seq OWNED BY users.n | ALTER TABLE users DROP COLUMN n =>
             CREATE SEQUENCE s; ALTER SEQUENCE s OWNED BY users.n; ALTER TABLE users ADD COLUMN n INT DEFAULT nextval('s') | ALTER TABLE users DROP COLUMN n =>
             CREATE SEQUENCE s | ALTER TABLE users DROP COLUMN n => created-but-not-dropped
+            ALTER TABLE users ADD COLUMN bio TEXT; CREATE INDEX users_bio ON users (bio(32)) | ALTER TABLE users DROP COLUMN bio =>
+            ALTER TABLE m ADD COLUMN x INT; CREATE INDEX m_x ON ONLY m (x) | ALTER TABLE m DROP COLUMN x =>
             CREATE TABLE t (x INT); CREATE TRIGGER t_audit AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION audit() | DROP TABLE t =>
             CREATE TRIGGER users_audit AFTER INSERT ON users FOR EACH ROW EXECUTE FUNCTION audit() | SELECT 1 => created-but-not-dropped
             CREATE TRIGGER users_audit AFTER INSERT ON users FOR EACH ROW EXECUTE FUNCTION audit() | DROP TRIGGER IF EXISTS users_audit ON users =>

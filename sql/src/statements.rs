@@ -72,7 +72,11 @@ pub(crate) fn transaction_control(toks: &[Token<'_>]) -> Option<&'static str> {
         .filter(|t| t.kind == TokenKind::Word)
         .map(|t| t.text.to_ascii_uppercase());
     let first = words.next()?;
-    let second = words.next();
+    let mut second = words.next();
+    // `ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] a` stays inside the transaction.
+    if first == "ROLLBACK" && matches!(second.as_deref(), Some("WORK" | "TRANSACTION")) {
+        second = words.next();
+    }
     match (first.as_str(), second.as_deref()) {
         ("BEGIN", Some("NOT")) => None,
         ("BEGIN", _) => Some("BEGIN"),
@@ -211,5 +215,9 @@ mod tests {
         assert!(!controls_transaction("DO $$ BEGIN PERFORM 1; END $$"));
         assert!(!controls_transaction("BEGIN NOT ATOMIC SELECT 1; END"));
         assert!(controls_transaction("begin work; select 1; commit work"));
+        assert!(!controls_transaction(
+            "ROLLBACK TRANSACTION TO SAVEPOINT a; ROLLBACK WORK TO a"
+        ));
+        assert!(controls_transaction("ROLLBACK WORK"));
     }
 }

@@ -22,4 +22,15 @@ struct IndexUserEmail;
 )]
 struct LowercaseEmails;
 
+// On MySQL no migration runs in a transaction (DDL commits implicitly there): the SQL may
+// hold its own.
+#[derive(Migration)]
+#[migration(
+    version = 20250105_090000,
+    dialect = "mysql",
+    up = "START TRANSACTION;\nUPDATE users SET email = LOWER(email) WHERE email <> LOWER(email);\nCOMMIT",
+    down = "SELECT 1"
+)]
+struct LowercaseEmailsOnMysql;
+
 fn main() {}

@@ -1,6 +1,6 @@
 use updown::prelude::*;
 
-#[migration(version = 20250101_120000, dialect = "mysql")]
+#[migration(version = 20250101_120000)]
 mod create_users {
     use super::*;
 
