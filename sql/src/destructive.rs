@@ -168,7 +168,7 @@ impl Walk {
                 &self.copies[..]
             };
             // A rebuilt table may copy into its own name (`t` into `t_new`, renamed `t`).
-            for (f, into) in copies.iter().filter(|(f, _)| f.parts == from.parts) {
+            for (_, into) in copies.iter().filter(|(f, _)| f.parts == from.parts) {
                 if wanted(into) {
                     return true;
                 }
