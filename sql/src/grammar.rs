@@ -24,7 +24,9 @@ pub(crate) fn postgres(statement: &str) -> Result<(), GrammarError> {
     let parse = squawk_syntax::SourceFile::parse(statement);
     let mut errors = parse.errors();
     if errors.is_empty() {
-        let bodies = parse.tree().syntax().descendants().filter_map(|node| {
+        // Bodies belong to statements of their own: only the top level holds them.
+        let bodies = parse.tree().stmts().filter_map(|statement| {
+            let node = statement.syntax().clone();
             let function = ast::CreateFunction::cast(node.clone()).and_then(|f| f.plpgsql());
             let procedure = || ast::CreateProcedure::cast(node.clone()).and_then(|p| p.plpgsql());
             function
