@@ -786,6 +786,23 @@ pub(crate) fn alter_table<'t, 'a>(
 mod tests {
     use super::*;
 
+    /// The syntax rules `lint` reports for `sql` as an `up`.
+    fn syntax_rules(sql: &str, dialect: Dialect) -> Vec<&'static str> {
+        let found = crate::lint(&crate::LintInput {
+            up: &[sql],
+            down: &[],
+            dialect,
+            postgres: false,
+            transactional: false,
+            irreversible: true,
+            missing_down: None,
+        });
+        let syntax = found
+            .iter()
+            .filter(|f| f.rule.category() == crate::Category::Syntax);
+        syntax.map(|f| f.rule.name()).collect()
+    }
+
     fn error(sql: &str, dialect: Dialect) -> ParseError {
         check_syntax(sql, dialect).expect_err(sql)
     }
@@ -860,18 +877,7 @@ mod tests {
     /// wrong; otherwise `check` warns and the database judges it.
     #[test]
     fn mysql_errors_and_warnings() {
-        let lint_up = |sql: &str| {
-            let found = crate::lint(&crate::LintInput {
-                up: &[sql],
-                down: &[],
-                dialect: Dialect::Mysql,
-                postgres: false,
-                transactional: false,
-                irreversible: true,
-                missing_down: None,
-            });
-            found.iter().map(|f| f.rule.name()).collect::<Vec<_>>()
-        };
+        let lint_up = |sql| syntax_rules(sql, Dialect::Mysql);
         let certainly_wrong = [
             (
                 "CREAT TABLE t (x INT)",
@@ -940,20 +946,8 @@ mod tests {
         for (dialect, sql, expected) in crate::cases(table) {
             assert!(expected.is_empty());
             for dialect in [dialect, Dialect::Generic] {
-                let found = crate::lint(&crate::LintInput {
-                    up: &[sql],
-                    down: &[],
-                    dialect,
-                    postgres: false,
-                    transactional: false,
-                    irreversible: true,
-                    missing_down: None,
-                });
-                let syntax: Vec<_> = found
-                    .iter()
-                    .filter(|f| f.rule.category() == crate::Category::Syntax)
-                    .collect();
-                assert!(syntax.is_empty(), "{sql} ({dialect:?}): {syntax:?}");
+                let found = syntax_rules(sql, dialect);
+                assert!(found.is_empty(), "{sql} ({dialect:?}): {found:?}");
             }
         }
     }

@@ -987,17 +987,7 @@ fn table_columns(toks: &[Token<'_>]) -> Vec<Name> {
     if toks.first().is_none_or(|t| !t.is_punct("(")) {
         return Vec::new();
     }
-    // The elements end where the first parenthesis closes.
-    let mut depth = 0usize;
-    let end = toks.iter().position(|t| {
-        if t.is_punct("(") {
-            depth += 1;
-        } else if t.is_punct(")") {
-            depth -= 1;
-        }
-        depth == 0
-    });
-    let elements = split_commas(&toks[1..end.unwrap_or(toks.len())]);
+    let elements = split_commas(parenthesized(toks));
     let columns = elements.into_iter().filter(|e| !not_a_column(e));
     let column = |e: &[Token<'_>]| name_end(e, 0).map(|end| Name::from_tokens(&e[..end]));
     columns.filter_map(column).collect()
