@@ -54,18 +54,21 @@ use crate::ctxt::{Ctxt, with_original};
 /// - `name = "create_users"`: the name in messages and in updown's tables; by default the
 ///   module's name (the struct's in snake_case for `#[derive(Migration)]`).
 /// - `transaction = false`: run the body outside a transaction, for statements that
-///   cannot run in one (`CREATE INDEX CONCURRENTLY`). The migration is marked dirty
-///   before its body and clean after, so a failure half-way is seen and refused.
+///   cannot run in one (`CREATE INDEX CONCURRENTLY`, `VACUUM`) and SQL that begins and
+///   ends its own transactions: in a transactional migration both are compile errors.
+///   The migration is marked dirty before its body and clean after, so a failure
+///   half-way is seen and refused.
 /// - `destructive = "why"`: permits destructive statements in `up` (DROP of what existed
 ///   before, TRUNCATE, DELETE or UPDATE without WHERE, type changes, renames...). The
 ///   reason is kept in the history.
 /// - `irreversible = "why"`: the migration has no `down`; a rollback that would pass it
 ///   is refused before anything is undone, quoting the reason.
-/// - `dialect = "postgres" | "mysql" | "sqlite"`: the parser for its SQL. Without it a
-///   statement passes if any of them reads it. With `postgres`, `check` applies its
-///   PostgreSQL lock-risk rules.
-/// - `unchecked_sql = "why"`: SQL the parser cannot read but the database accepts; its
-///   syntax is not checked.
+/// - `dialect = "postgres" | "mysql" | "sqlite"`: the grammar for its SQL: PostgreSQL's
+///   and SQLite's own, and for MySQL an approximation whose doubts are `check` warnings
+///   rather than compile errors. Without it a statement passes if any of them reads it.
+///   With `postgres`, `check` applies its PostgreSQL lock-risk rules.
+/// - `unchecked_sql = "why"`: SQL a grammar here wrongly rejects; its syntax is not
+///   checked.
 /// - `allow = ["rule-name", ...]`: rules of `check` not reported for this migration,
 ///   such as `create-index-without-concurrently`.
 ///
@@ -174,7 +177,6 @@ pub fn embed_diesel_migrations(input: TokenStream) -> TokenStream {
 /// #[migration(
 ///     version = 20250113_090000,
 ///     dialect = "postgres",
-///     unchecked_sql = "the parser does not read LIKE ... INCLUDING",
 ///     up = "CREATE TABLE users_copy (LIKE users INCLUDING ALL)",
 ///     down = "DROP TABLE users_copy"
 /// )]
