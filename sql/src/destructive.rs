@@ -19,7 +19,7 @@ use crate::rules::{At, Finding, Rule};
 /// assert!(destructive("CREATE TABLE t (x INT); DROP TABLE t", Dialect::Postgres).is_empty());
 /// ```
 pub fn destructive(up_sql: &str, dialect: Dialect) -> Vec<Finding> {
-    Walk::of(&parse_script(up_sql, dialect), |_, _, _, _| None).findings
+    Walk::of(&parse_script(up_sql, dialect), |_, _, _, _| Vec::new()).findings
 }
 
 /// An object the script created, while it still exists.
@@ -89,11 +89,11 @@ pub(crate) struct Walk {
 }
 
 impl Walk {
-    /// Walks the statements; `risk` may report a lock risk of each change (of statement
+    /// Walks the statements; `risk` may report lock risks of each change (of statement
     /// `i`), given what the script did before it.
     pub(crate) fn of<'s, 'a: 's>(
         statements: impl IntoIterator<Item = &'s ParsedStatement<'a>>,
-        mut risk: impl FnMut(usize, &Change, &Walk, &At) -> Option<Finding>,
+        mut risk: impl FnMut(usize, &Change, &Walk, &At) -> Vec<Finding>,
     ) -> Walk {
         let mut up = Walk::default();
         for (i, statement) in statements.into_iter().enumerate() {

@@ -55,12 +55,15 @@ pub fn lint(migration: &LintInput<'_>) -> Vec<Finding> {
         .postgres
         .then(|| Locks::new(&up, migration.transactional));
     let mut walked = Walk::of(&up, |i, change, walk, at| {
-        locks.as_mut().and_then(|l| l.risk(i, change, walk, at))
+        (locks.as_mut()).map_or_else(Vec::new, |l| l.risks(i, change, walk, at))
     });
     findings.append(&mut walked.findings);
 
     if !migration.irreversible && !migration.down.is_empty() {
-        findings.extend(not_undone(&walked, &Walk::of(&down, |_, _, _, _| None)));
+        findings.extend(not_undone(
+            &walked,
+            &Walk::of(&down, |_, _, _, _| Vec::new()),
+        ));
     }
     if let Some(reason) = migration.missing_down {
         let message = Rule::MissingDown.message(&[("reason", reason)]);

@@ -80,17 +80,33 @@ impl Locks {
         }
     }
 
-    /// The lock risk of one change of statement `i`, given what `up` did before it.
-    pub(crate) fn risk(
-        &mut self,
-        i: usize,
-        change: &Change,
-        up: &Walk,
-        at: &At,
-    ) -> Option<Finding> {
+    /// The lock risks of one change of statement `i`, given what `up` did before it.
+    pub(crate) fn risks(&mut self, i: usize, change: &Change, up: &Walk, at: &At) -> Vec<Finding> {
         if let Some(what) = refused_in_block(change) {
-            return self.concurrently(what, at);
+            return Vec::from_iter(self.concurrently(what, at));
         }
+        // A new column may bring a volatile default and a foreign key at once.
+        let mut found = Vec::new();
+        if let Change::AddColumn {
+            table,
+            column,
+            volatile_default: Some(function),
+        } = change
+            && !up.new_table(table)
+        {
+            let args: [(&str, &str); 3] = [
+                ("column", &column.shown),
+                ("table", &table.shown),
+                ("function", function),
+            ];
+            found.push(Rule::VolatileDefault.finding(at, &args));
+        }
+        found.extend(self.squawk_risk(i, change, up, at));
+        found
+    }
+
+    /// The lock risk squawk found in statement `i`, if this change is what it is about.
+    fn squawk_risk(&mut self, i: usize, change: &Change, up: &Walk, at: &At) -> Option<Finding> {
         let existing = |table| !up.new_table(table);
         let mut flagged = |rule: Rule| {
             let rules = &mut self.flagged[i];
@@ -110,18 +126,6 @@ impl Locks {
                 };
                 let args = [("index", index.as_str()), ("table", &table.shown)];
                 Some(Rule::CreateIndexWithoutConcurrently.finding(at, &args))
-            }
-            Change::AddColumn {
-                table,
-                column,
-                volatile_default: Some(function),
-            } if existing(table) => {
-                let args: [(&str, &str); 3] = [
-                    ("column", &column.shown),
-                    ("table", &table.shown),
-                    ("function", function),
-                ];
-                Some(Rule::VolatileDefault.finding(at, &args))
             }
             // `ADD COLUMN ... REFERENCES`: the foreign key comes with the column.
             Change::AddColumn { table, .. }
@@ -311,6 +315,7 @@ mod tests {
             ALTER TABLE users ADD CONSTRAINT users_email_unique UNIQUE (email) =>
             ALTER TABLE users ADD CONSTRAINT email_set CHECK (email IS NOT NULL) NOT VALID; ALTER TABLE users VALIDATE CONSTRAINT email_set; ALTER TABLE users ALTER COLUMN email SET NOT NULL =>
             ALTER TABLE users ADD COLUMN a INT, ADD CONSTRAINT a_positive CHECK (a > 0) => check-without-not-valid
+            ALTER TABLE orders ADD COLUMN ref uuid DEFAULT gen_random_uuid() REFERENCES refs (id) => volatile-default; foreign-key-without-not-valid
             ",
         );
         // Statements that do not parse as PostgreSQL's are left out, not misread.
