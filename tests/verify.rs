@@ -28,6 +28,18 @@ fn good_migrations_verify_on_a_scratch_database_and_the_target_is_untouched() {
     }
 }
 
+/// A SQLite target that does not exist yet is not created by verifying beside it.
+#[test]
+fn verify_does_not_create_a_sqlite_target() {
+    let db = updown_tests::sqlite();
+    db.run(bin!("app"), &["verify"]).expect(0);
+    let path = db.url.strip_prefix("sqlite://").unwrap();
+    assert!(
+        !std::path::Path::new(path).exists(),
+        "verify created {path}"
+    );
+}
+
 /// Runs verify on a fixture with one planted mistake and returns its stderr.
 fn caught(db: &TestDb, bin: &str, version: &str) -> String {
     let run = db.run(bin, &["verify"]);

@@ -87,12 +87,8 @@ pub(crate) trait Driver {
 
     /// A fresh, empty database `name` beside `target`: by default a new database on
     /// the same server, dropped with the returned guard.
-    fn create_scratch(
-        &self,
-        conn: &mut AnyConnection,
-        target: &DatabaseUrl,
-        name: &str,
-    ) -> Result<Scratch, Error> {
+    fn create_scratch(&self, target: &DatabaseUrl, name: &str) -> Result<Scratch, Error> {
+        let (mut conn, _) = connect(target)?;
         conn.batch_execute(&format!("CREATE DATABASE {name}"))
             .map_err(|e| Error::Scratch {
                 name: name.to_owned(),
@@ -109,6 +105,23 @@ pub(crate) trait Driver {
     /// Drops a database `create_scratch` made.
     fn drop_database(&self, conn: &mut AnyConnection, name: &str) -> QueryResult<()> {
         conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+    }
+}
+
+/// The driver of a backend, without a connection.
+fn driver(backend: Backend) -> Result<Box<dyn Driver>, Error> {
+    match backend {
+        #[cfg(feature = "sqlite")]
+        Backend::Sqlite => Ok(Box::new(sqlite::Sqlite)),
+        #[cfg(feature = "postgres")]
+        Backend::Postgres => Ok(Box::new(postgres::Postgres)),
+        #[cfg(feature = "mysql")]
+        Backend::Mysql => Ok(Box::new(mysql::Mysql)),
+        #[allow(unreachable_patterns)]
+        other => Err(Error::BackendNotCompiled {
+            backend: other.name(),
+            feature: other.feature(),
+        }),
     }
 }
 
@@ -165,8 +178,8 @@ pub(crate) fn scratch(target: &DatabaseUrl, purpose: &str) -> Result<Scratch, Er
         .collect();
     purpose.truncate(63 - "updown__".len() - unique.len());
     let name = format!("updown_{purpose}_{unique}");
-    let (mut conn, driver) = connect(target)?;
-    driver.create_scratch(&mut conn, target, &name)
+    // Only a server backend connects: a scratch file needs nothing of the target.
+    driver(target.backend())?.create_scratch(target, &name)
 }
 
 impl Drop for Scratch {

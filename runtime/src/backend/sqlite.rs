@@ -95,12 +95,7 @@ impl Driver for Sqlite {
         snapshot(inner(conn))
     }
 
-    fn create_scratch(
-        &self,
-        _conn: &mut AnyConnection,
-        _target: &DatabaseUrl,
-        name: &str,
-    ) -> Result<Scratch, Error> {
+    fn create_scratch(&self, _target: &DatabaseUrl, name: &str) -> Result<Scratch, Error> {
         let dir = tempfile::tempdir().map_err(|source| Error::Io {
             context: "creating a scratch directory".into(),
             source,
