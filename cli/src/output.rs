@@ -470,6 +470,7 @@ pub fn check_table(report: &CheckReport) -> String {
                 "warning",
                 " (a diesel folder cannot declare it: reported, not enforced)".to_owned(),
             ),
+            None if f.is_warning() => ("warning", String::new()),
             None => ("error", String::new()),
         };
         out.push_str(&format!(
@@ -486,7 +487,7 @@ pub fn check_table(report: &CheckReport) -> String {
     ));
     if warnings > 0 {
         out.push_str(&format!(
-            ", {warnings} warning{} in diesel folders",
+            ", {warnings} warning{}",
             if warnings == 1 { "" } else { "s" }
         ));
     }
@@ -548,4 +549,38 @@ pub fn check_json(report: &CheckReport) -> String {
         },
     };
     serde_json::to_string_pretty(&doc).expect("serialisable")
+}
+
+#[cfg(test)]
+mod tests {
+    use updown::Rule;
+    use updown::check::{CheckFinding, CheckReport};
+
+    /// SQL the MySQL grammar cannot check is a warning in any migration, not only in a
+    /// diesel folder: labelled and counted as one.
+    #[test]
+    fn unverified_syntax_is_a_warning_in_a_rust_migration() {
+        let report = CheckReport {
+            migrations: 1,
+            findings: vec![CheckFinding {
+                version: 7,
+                name: "add_nickname".into(),
+                rule: Rule::UnverifiedSyntax,
+                message: "`up` statement could not be checked".into(),
+                statement: "ALTER TABLE t ADD COLUM x INT".into(),
+                line: 1,
+                declared: None,
+                in_diesel_folder: false,
+            }],
+        };
+        let table = super::check_table(&report);
+        assert!(
+            table.starts_with("warning: 7 add_nickname: unverified-syntax at line 1\n"),
+            "{table}"
+        );
+        assert!(
+            table.ends_with("checked 1 migrations: 0 errors, 0 declared, 1 warning"),
+            "{table}"
+        );
+    }
 }
