@@ -60,55 +60,25 @@ pub(crate) fn sqlite(statement: &str) -> Result<(), GrammarError> {
 fn sqlite_error(statement: &str, e: &SqliteError) -> GrammarError {
     use SqliteError as E;
     let (message, at) = match e {
-        E::ParserError(SqliteParserError::SyntaxError(near), at) => (
-            format!("syntax error near `{near}`"),
-            at.as_ref().map(|p| (p.line, p.column)),
-        ),
-        E::ParserError(SqliteParserError::UnexpectedEof, at) => (
-            "unexpected end of the statement".to_owned(),
-            at.as_ref().map(|p| (p.line, p.column)),
-        ),
-        E::ParserError(SqliteParserError::Custom(m), at) => {
-            (lower_first(m), at.as_ref().map(|p| (p.line, p.column)))
+        E::ParserError(SqliteParserError::SyntaxError(near), at) => {
+            (format!("syntax error near `{near}`"), at)
         }
-        E::UnterminatedLiteral(at) => (
-            "unterminated string or quoted name".to_owned(),
-            at.as_ref().map(|p| (p.line, p.column)),
-        ),
-        E::UnterminatedBracket(at) => (
-            "unterminated `[`".to_owned(),
-            at.as_ref().map(|p| (p.line, p.column)),
-        ),
-        E::UnterminatedBlockComment(at) => (
-            "unterminated `/*` comment".to_owned(),
-            at.as_ref().map(|p| (p.line, p.column)),
-        ),
-        E::UnrecognizedToken(at) => (
-            "unrecognised token".to_owned(),
-            at.as_ref().map(|p| (p.line, p.column)),
-        ),
-        E::BadVariableName(at) => (
-            "bad parameter name".to_owned(),
-            at.as_ref().map(|p| (p.line, p.column)),
-        ),
-        E::BadNumber(at) => (
-            "bad number".to_owned(),
-            at.as_ref().map(|p| (p.line, p.column)),
-        ),
-        E::ExpectedEqualsSign(at) => (
-            "expected `=` after `!`".to_owned(),
-            at.as_ref().map(|p| (p.line, p.column)),
-        ),
-        E::MalformedBlobLiteral(at) => (
-            "malformed blob literal".to_owned(),
-            at.as_ref().map(|p| (p.line, p.column)),
-        ),
-        E::MalformedHexInteger(at) => (
-            "malformed hexadecimal integer".to_owned(),
-            at.as_ref().map(|p| (p.line, p.column)),
-        ),
-        other => (other.to_string(), None),
+        E::ParserError(SqliteParserError::UnexpectedEof, at) => {
+            ("unexpected end of the statement".to_owned(), at)
+        }
+        E::ParserError(SqliteParserError::Custom(m), at) => (lower_first(m), at),
+        E::UnterminatedLiteral(at) => ("unterminated string or quoted name".to_owned(), at),
+        E::UnterminatedBracket(at) => ("unterminated `[`".to_owned(), at),
+        E::UnterminatedBlockComment(at) => ("unterminated `/*` comment".to_owned(), at),
+        E::UnrecognizedToken(at) => ("unrecognised token".to_owned(), at),
+        E::BadVariableName(at) => ("bad parameter name".to_owned(), at),
+        E::BadNumber(at) => ("bad number".to_owned(), at),
+        E::ExpectedEqualsSign(at) => ("expected `=` after `!`".to_owned(), at),
+        E::MalformedBlobLiteral(at) => ("malformed blob literal".to_owned(), at),
+        E::MalformedHexInteger(at) => ("malformed hexadecimal integer".to_owned(), at),
+        other => (other.to_string(), &None),
     };
+    let at = at.as_ref().map(|p| (p.line, p.column));
     let offset = at.map_or(statement.len(), |(line, column)| {
         let line_start: usize = statement
             .split_inclusive('\n')
@@ -125,7 +95,8 @@ fn sqlite_error(statement: &str, e: &SqliteError) -> GrammarError {
     GrammarError { message, offset }
 }
 
-fn lower_first(message: &str) -> String {
+/// The message with its first letter in lower case, as updown's messages are.
+pub(crate) fn lower_first(message: &str) -> String {
     let mut chars = message.chars();
     match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),

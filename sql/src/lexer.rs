@@ -48,9 +48,10 @@ impl Token<'_> {
     }
 }
 
-/// True when `toks` start with these words.
+/// True when `toks` start with these words (or punctuation, such as `(`).
 pub(crate) fn words_are(toks: &[Token<'_>], words: &[&str]) -> bool {
-    toks.len() >= words.len() && toks.iter().zip(words).all(|(t, w)| t.is_word(w))
+    toks.len() >= words.len()
+        && (toks.iter().zip(words)).all(|(t, w)| t.is_word(w) || t.is_punct(w))
 }
 
 /// Index just past a possibly qualified name (`a`, `s.a`, `"S".a`, SQLite's `[a b]`)
@@ -269,7 +270,7 @@ fn quoted_end(bytes: &[u8], mut i: usize, quote: u8, backslash: bool) -> usize {
 }
 
 /// Length of a dollar-quote tag (`$$` or `$name$`) starting at `i`, if there is one.
-fn dollar_tag(bytes: &[u8], i: usize) -> Option<usize> {
+pub(crate) fn dollar_tag(bytes: &[u8], i: usize) -> Option<usize> {
     let mut j = i + 1;
     if j < bytes.len() && bytes[j].is_ascii_digit() {
         return None;

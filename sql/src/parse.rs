@@ -21,7 +21,7 @@ use sqlparser::dialect::{
 };
 use sqlparser::parser::{Parser, ParserError};
 
-use crate::grammar::{self, GrammarError};
+use crate::grammar::{self, GrammarError, lower_first};
 use crate::lexer::{
     Token, TokenKind, name_end, split_commas, tokens, top_level, unterminated_comment, words_are,
 };
@@ -231,12 +231,7 @@ enum Cause {
 impl StatementError {
     /// An error at byte `offset` of the statement.
     fn at_offset(text: &str, offset: usize, message: String) -> Self {
-        let at = (offset < text.len()).then(|| {
-            let before = &text[..offset];
-            let line = 1 + before.matches('\n').count();
-            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-            (line, 1 + before[line_start..].chars().count())
-        });
+        let at = (offset < text.len()).then(|| position(text, offset));
         StatementError {
             message,
             at,
@@ -321,7 +316,9 @@ fn parse_statement(text: &str, toks: &[Token<'_>], dialect: Dialect) -> Verdict 
     let by_grammar = |result: Result<(), GrammarError>, tree| match (result, tree) {
         (Ok(()), Ok(tree)) => Verdict::Tree(tree),
         (Ok(()), Err(_)) => Verdict::Valid,
-        (Err(_), _) if gap_matches(GRAMMAR_GAPS, toks, dialect) => Verdict::Valid,
+        (Err(_), _) if dialect == Dialect::Postgres && gap_matches(GRAMMAR_GAPS, toks) => {
+            Verdict::Valid
+        }
         (Err(e), _) => Verdict::Wrong(StatementError::at_offset(text, e.offset, e.message)),
     };
     match dialect {
@@ -336,7 +333,7 @@ fn parse_statement(text: &str, toks: &[Token<'_>], dialect: Dialect) -> Verdict 
             Err(_)
                 if grammar::postgres(text).is_ok()
                     || grammar::sqlite(text).is_ok()
-                    || gap_matches(GRAMMAR_GAPS, toks, dialect) =>
+                    || gap_matches(GRAMMAR_GAPS, toks) =>
             {
                 Verdict::Valid
             }
@@ -344,7 +341,7 @@ fn parse_statement(text: &str, toks: &[Token<'_>], dialect: Dialect) -> Verdict 
             Err(e) if looks_like_mysql(toks) => approximated(e, text, toks, dialect),
             Err(e) => match certainly_wrong(text, toks, dialect) {
                 Some(wrong) => Verdict::Wrong(wrong),
-                None if e.cause == Cause::TooDeep || known_gap(toks, dialect) => Verdict::Valid,
+                None if e.cause == Cause::TooDeep || known_gap(toks) => Verdict::Valid,
                 None => Verdict::Wrong(e),
             },
         },
@@ -378,7 +375,7 @@ fn approximated(e: StatementError, text: &str, toks: &[Token<'_>], dialect: Dial
     match e.cause {
         Cause::TooDeep => Verdict::Valid,
         Cause::Tokenizer => Verdict::Wrong(e),
-        Cause::Parser if known_gap(toks, dialect) => Verdict::Valid,
+        Cause::Parser if known_gap(toks) => Verdict::Valid,
         Cause::Parser => match certainly_wrong(text, toks, dialect) {
             Some(wrong) => Verdict::Wrong(wrong),
             None => Verdict::Unverified(e),
@@ -506,22 +503,15 @@ const NEXT_STATEMENT_WORDS: &[&str] = &[
 /// begins no statement, or two statements without a `;` between them (each part parses
 /// alone). `None` when that cannot be told.
 fn certainly_wrong(text: &str, toks: &[Token<'_>], dialect: Dialect) -> Option<StatementError> {
-    let error = |t: &Token<'_>, message: String| {
-        let offset = t.start - toks[0].start;
-        StatementError::at_offset(text, offset, message)
-    };
-    let mut depth = 0usize;
+    let base = toks.first()?.start;
+    let error =
+        |t: &Token<'_>, message: String| StatementError::at_offset(text, t.start - base, message);
     let mut opened = Vec::new();
     for t in toks {
         if t.is_punct("(") {
-            depth += 1;
             opened.push(t);
-        } else if t.is_punct(")") {
-            if depth == 0 {
-                return Some(error(t, "`)` closes no `(`".into()));
-            }
-            depth -= 1;
-            opened.pop();
+        } else if t.is_punct(")") && opened.pop().is_none() {
+            return Some(error(t, "`)` closes no `(`".into()));
         }
     }
     if let Some(open) = opened.first() {
@@ -548,7 +538,6 @@ fn certainly_wrong(text: &str, toks: &[Token<'_>], dialect: Dialect) -> Option<S
     if is_routine(toks) || toks.iter().any(|t| t.is_word("BEGIN")) {
         return None;
     }
-    let base = toks[0].start;
     for (i, t) in top_level(toks).skip(1) {
         let line_start = text[..t.start - base]
             .trim_end_matches([' ', '\t'])
@@ -659,108 +648,99 @@ fn error_from(raw: &str, cause: Cause) -> StatementError {
             message.push_str(&format!(", found `{found}`"));
         }
     }
-    if let Some(first) = message.get(..1) {
-        let lower = first.to_ascii_lowercase();
-        message.replace_range(..1, &lower);
+    StatementError {
+        message: lower_first(&message),
+        at,
+        cause,
     }
-    StatementError { message, at, cause }
 }
 
 /// Statements PostgreSQL accepts that its grammar here (squawk 2.68) rejects, found by
 /// trying about 580 statements on a PostgreSQL 15 server.
-const GRAMMAR_GAPS: &[(&[Dialect], &[&str])] = &[
-    (PG, &["CREATE", "TRUSTED"]),
-    (PG, &["CREATE", "PROCEDURAL"]),
-    (PG, &["CREATE", "OR", "REPLACE", "TRUSTED"]),
-    (PG, &["CREATE", "OR", "REPLACE", "PROCEDURAL"]),
-    (PG, &["SET", "NAMES"]),
+const GRAMMAR_GAPS: &[&[&str]] = &[
+    &["CREATE", "TRUSTED"],
+    &["CREATE", "PROCEDURAL"],
+    &["CREATE", "OR", "REPLACE", "TRUSTED"],
+    &["CREATE", "OR", "REPLACE", "PROCEDURAL"],
+    &["SET", "NAMES"],
 ];
 
 /// MySQL statements that `sqlparser` 0.63 cannot parse, found by trying the statements
 /// real migrations use on MariaDB 10.11 (`tests/corpus/mysql.sql`). Each entry: the
 /// dialects it is valid in and its leading words (or punctuation).
-const GAPS: &[(&[Dialect], &[&str])] = &[
-    (MYSQL, &["CREATE", "FULLTEXT", "INDEX"]),
-    (MYSQL, &["CREATE", "SPATIAL", "INDEX"]),
-    (MYSQL, &["CREATE", "SEQUENCE"]),
-    (MYSQL, &["ALTER", "SEQUENCE"]),
-    (MYSQL, &["CREATE", "USER"]),
-    (MYSQL, &["ALTER", "USER"]),
-    (MYSQL, &["DROP", "USER"]),
-    (MYSQL, &["GRANT"]),
-    (MYSQL, &["REVOKE"]),
-    (MYSQL, &["SET", "DEFAULT", "ROLE"]),
-    (MYSQL, &["SET", "CHARACTER", "SET"]),
-    (MYSQL, &["SET", "@"]),
-    (MYSQL, &["PREPARE"]),
-    (MYSQL, &["DROP", "PREPARE"]),
-    (MYSQL, &["DO"]),
-    (MYSQL, &["ALTER", "ALGORITHM"]),
-    (MYSQL, &["ALTER", "DATABASE"]),
-    (MYSQL, &["ALTER", "EVENT"]),
-    (MYSQL, &["DROP", "EVENT"]),
-    (MYSQL, &["ANALYZE", "TABLE"]),
-    (MYSQL, &["CHECK", "TABLE"]),
-    (MYSQL, &["CHECKSUM", "TABLE"]),
-    (MYSQL, &["OPTIMIZE", "TABLE"]),
-    (MYSQL, &["REPAIR", "TABLE"]),
+const GAPS: &[&[&str]] = &[
+    &["CREATE", "FULLTEXT", "INDEX"],
+    &["CREATE", "SPATIAL", "INDEX"],
+    &["CREATE", "SEQUENCE"],
+    &["ALTER", "SEQUENCE"],
+    &["CREATE", "USER"],
+    &["ALTER", "USER"],
+    &["DROP", "USER"],
+    &["GRANT"],
+    &["REVOKE"],
+    &["SET", "DEFAULT", "ROLE"],
+    &["SET", "CHARACTER", "SET"],
+    &["SET", "@"],
+    &["PREPARE"],
+    &["DROP", "PREPARE"],
+    &["DO"],
+    &["ALTER", "ALGORITHM"],
+    &["ALTER", "DATABASE"],
+    &["ALTER", "EVENT"],
+    &["DROP", "EVENT"],
+    &["ANALYZE", "TABLE"],
+    &["CHECK", "TABLE"],
+    &["CHECKSUM", "TABLE"],
+    &["OPTIMIZE", "TABLE"],
+    &["REPAIR", "TABLE"],
 ];
 
 /// MySQL `ALTER TABLE name <action>` actions `sqlparser` 0.63 cannot parse.
-const ALTER_TABLE_GAPS: &[(&[Dialect], &[&str])] = &[
-    (MYSQL, &["ADD", "("]),
-    (MYSQL, &["ADD", "COLUMN", "("]),
-    (MYSQL, &["ADD", "COLUMN", "IF", "NOT", "EXISTS"]),
-    (MYSQL, &["ADD", "INDEX", "IF", "NOT", "EXISTS"]),
-    (MYSQL, &["ADD", "KEY", "IF", "NOT", "EXISTS"]),
-    (MYSQL, &["DROP", "INDEX", "IF", "EXISTS"]),
-    (MYSQL, &["DROP", "FOREIGN", "KEY", "IF", "EXISTS"]),
-    (MYSQL, &["DROP", "KEY"]),
-    (MYSQL, &["ADD", "PARTITION"]),
-    (MYSQL, &["DROP", "PARTITION"]),
-    (MYSQL, &["TRUNCATE", "PARTITION"]),
-    (MYSQL, &["COALESCE", "PARTITION"]),
-    (MYSQL, &["REORGANIZE", "PARTITION"]),
-    (MYSQL, &["STATS_PERSISTENT"]),
-    (MYSQL, &["STATS_AUTO_RECALC"]),
-    (MYSQL, &["DISABLE", "KEYS"]),
-    (MYSQL, &["ENABLE", "KEYS"]),
-    (MYSQL, &["CONVERT", "TO"]),
-    (MYSQL, &["ENGINE"]),
-    (MYSQL, &["COMMENT"]),
-    (MYSQL, &["ROW_FORMAT"]),
-    (MYSQL, &["FORCE"]),
-    (MYSQL, &["CHARACTER", "SET"]),
-    (MYSQL, &["DEFAULT", "CHARACTER", "SET"]),
-    (MYSQL, &["DEFAULT", "CHARSET"]),
-    (MYSQL, &["RENAME", "INDEX"]),
-    (MYSQL, &["RENAME", "KEY"]),
-    (MYSQL, &["ALTER", "INDEX"]),
+const ALTER_TABLE_GAPS: &[&[&str]] = &[
+    &["ADD", "("],
+    &["ADD", "COLUMN", "("],
+    &["ADD", "COLUMN", "IF", "NOT", "EXISTS"],
+    &["ADD", "INDEX", "IF", "NOT", "EXISTS"],
+    &["ADD", "KEY", "IF", "NOT", "EXISTS"],
+    &["DROP", "INDEX", "IF", "EXISTS"],
+    &["DROP", "FOREIGN", "KEY", "IF", "EXISTS"],
+    &["DROP", "KEY"],
+    &["ADD", "PARTITION"],
+    &["DROP", "PARTITION"],
+    &["TRUNCATE", "PARTITION"],
+    &["COALESCE", "PARTITION"],
+    &["REORGANIZE", "PARTITION"],
+    &["STATS_PERSISTENT"],
+    &["STATS_AUTO_RECALC"],
+    &["DISABLE", "KEYS"],
+    &["ENABLE", "KEYS"],
+    &["CONVERT", "TO"],
+    &["ENGINE"],
+    &["COMMENT"],
+    &["ROW_FORMAT"],
+    &["FORCE"],
+    &["CHARACTER", "SET"],
+    &["DEFAULT", "CHARACTER", "SET"],
+    &["DEFAULT", "CHARSET"],
+    &["RENAME", "INDEX"],
+    &["RENAME", "KEY"],
+    &["ALTER", "INDEX"],
 ];
 
-const PG: &[Dialect] = &[Dialect::Postgres];
-const MYSQL: &[Dialect] = &[Dialect::Mysql];
-
-/// True when `toks` begin with one of the gaps of `dialect` (punctuation in a gap
-/// stands for itself).
-fn gap_matches(gaps: &[(&[Dialect], &[&str])], toks: &[Token<'_>], dialect: Dialect) -> bool {
-    let word = |w: &str| w.starts_with(|c: char| c.is_ascii_alphabetic());
-    let begins = |words: &[&str]| {
-        toks.len() >= words.len()
-            && (toks.iter().zip(words)).all(|(t, w)| t.is_word(w) || !word(w) && t.is_punct(w))
-    };
-    (gaps.iter()).any(|(dbs, words)| dbs.iter().any(|db| dialect.covers(*db)) && begins(words))
+/// True when `toks` begin with one of the gaps.
+fn gap_matches(gaps: &[&[&str]], toks: &[Token<'_>]) -> bool {
+    gaps.iter().any(|words| words_are(toks, words))
 }
 
-/// True when the statement is one `sqlparser` is known not to support.
-fn known_gap(toks: &[Token<'_>], dialect: Dialect) -> bool {
-    if gap_matches(GAPS, toks, dialect) || is_routine(toks) {
+/// True when the statement is a MySQL one `sqlparser` is known not to support.
+fn known_gap(toks: &[Token<'_>]) -> bool {
+    if gap_matches(GAPS, toks) || is_routine(toks) {
         return true;
     }
     let Some((_, actions)) = alter_table(toks) else {
         return false;
     };
-    (actions.iter()).any(|action| gap_matches(ALTER_TABLE_GAPS, action, dialect))
+    (actions.iter()).any(|action| gap_matches(ALTER_TABLE_GAPS, action))
 }
 
 /// For `ALTER TABLE [IF EXISTS] [ONLY] name action, action...`, the tokens of the

@@ -10,7 +10,9 @@ use std::fmt;
 
 use sqlparser::ast::{self, AlterTableOperation as Op, SchemaName, TableFactor};
 
-use crate::lexer::{Token, TokenKind, name_end, split_commas, tokens, top_level, words_are};
+use crate::lexer::{
+    Token, TokenKind, dollar_tag, name_end, split_commas, tokens, top_level, words_are,
+};
 use crate::parse::{Parsed, ParsedStatement, alter_table};
 
 /// Kinds of named objects the rules track.
@@ -337,14 +339,12 @@ fn volatile_default(definition: &[Token<'_>]) -> Option<String> {
         return Some(format!("{data_type} (nextval)"));
     }
     let (default, _) = top_level(definition).find(|(_, t)| t.is_word("DEFAULT"))?;
-    let expr: Vec<&str> = definition[default + 1..].iter().map(|t| t.text).collect();
-    volatile_call(&expr.join(" "))
+    volatile_call(&definition[default + 1..])
 }
 
-/// The first call of a volatile function in an expression's text.
-fn volatile_call(expr: &str) -> Option<String> {
-    let toks = tokens(expr);
-    toks.windows(2).find_map(|w| {
+/// The first call of a volatile function in an expression.
+fn volatile_call(expr: &[Token<'_>]) -> Option<String> {
+    expr.windows(2).find_map(|w| {
         let name = w[0].text.to_lowercase();
         (w[0].kind == TokenKind::Word
             && w[1].is_punct("(")
@@ -357,9 +357,8 @@ fn volatile_call(expr: &str) -> Option<String> {
 pub(crate) fn changes(statement: &ParsedStatement<'_>) -> Vec<Change> {
     let toks = &statement.tokens;
     if let Some(body) = do_block_body(toks) {
-        return body_statements(body)
-            .flat_map(|statement| from_tokens(&statement))
-            .collect();
+        let statements = body_statements(body);
+        return statements.iter().flat_map(|s| from_tokens(s)).collect();
     }
     // Read from tokens whatever the tree: VACUUM (sqlparser's SQLite tree says nothing
     // of it) and triggers (its tree differs by dialect).
@@ -416,9 +415,9 @@ fn do_block_body<'a>(toks: &[Token<'a>]) -> Option<&'a str> {
         return None;
     }
     let body = toks.iter().find(|t| t.kind == TokenKind::String)?.text;
-    let quote = match body.strip_prefix('$') {
-        Some(rest) => &body[..rest.find('$')? + 2],
-        None => body.get(..1)?,
+    let quote = match body.starts_with('$') {
+        true => &body[..dollar_tag(body.as_bytes(), 0)?],
+        false => body.get(..1)?,
     };
     body.strip_prefix(quote)?.strip_suffix(quote)
 }
@@ -427,14 +426,13 @@ fn do_block_body<'a>(toks: &[Token<'a>]) -> Option<&'a str> {
 /// words from an `ALTER`, `CREATE`, `DROP`, `INSERT`, `UPDATE`, `DELETE` or `TRUNCATE`
 /// that opens a statement (after `BEGIN`, `THEN`, `ELSE`, `LOOP` or a `;`) to its `;`.
 /// Dynamic SQL (`EXECUTE '...'`) is a string, not read.
-fn body_statements<'a>(body: &'a str) -> impl Iterator<Item = Vec<Token<'a>>> {
+fn body_statements(body: &str) -> Vec<Vec<Token<'_>>> {
     const OPENS: &[&str] = &["BEGIN", "THEN", "ELSE", "LOOP", "DECLARE"];
     const STATEMENTS: &[&str] = &[
         "ALTER", "CREATE", "DROP", "INSERT", "UPDATE", "DELETE", "TRUNCATE",
     ];
     let toks = tokens(body);
-    let pieces: Vec<Vec<Token<'a>>> = toks
-        .split(|t| t.kind == TokenKind::Semicolon)
+    toks.split(|t| t.kind == TokenKind::Semicolon)
         .filter_map(|piece| {
             let start = piece.iter().enumerate().position(|(i, t)| {
                 STATEMENTS.iter().any(|w| t.is_word(w))
@@ -442,8 +440,7 @@ fn body_statements<'a>(body: &'a str) -> impl Iterator<Item = Vec<Token<'a>>> {
             })?;
             Some(piece[start..].to_vec())
         })
-        .collect();
-    pieces.into_iter()
+        .collect()
 }
 
 /// All rows of one table copied into another: `INSERT [OR ...] INTO into [(...)] SELECT
@@ -578,12 +575,11 @@ fn set_columns(toks: &[Token<'_>]) -> Vec<Name> {
         };
         for t in target {
             let Some(end) = name_end(t, 0) else { continue };
-            let name = Name::from_tokens(&t[..end]);
-            let last = name.parts.last().cloned();
-            columns.extend(last.map(|part| Name {
-                parts: vec![part],
-                shown: name.shown.rsplit('.').next().unwrap_or_default().to_owned(),
-            }));
+            let last = t[..end]
+                .rsplit(|t| t.is_punct("."))
+                .next()
+                .unwrap_or_default();
+            columns.push(Name::from_tokens(last));
         }
     }
     columns
@@ -594,19 +590,12 @@ fn owned_by(toks: &[Token<'_>]) -> Option<(Name, Name)> {
     let at = toks
         .windows(2)
         .position(|w| words_are(w, &["OWNED", "BY"]))?;
-    let end = name_end(toks, at + 2)?;
-    let mut name = Name::from_tokens(&toks[at + 2..end]);
-    if name.parts.len() < 2 {
-        return None;
-    }
-    let column = name.parts.pop()?;
-    let (table_shown, column_shown) = name.shown.rsplit_once('.')?;
-    let column = Name {
-        parts: vec![column],
-        shown: column_shown.to_owned(),
-    };
-    name.shown = table_shown.to_owned();
-    Some((name, column))
+    let owner = &toks[at + 2..name_end(toks, at + 2)?];
+    let dot = owner.iter().rposition(|t| t.is_punct("."))?;
+    Some((
+        Name::from_tokens(&owner[..dot]),
+        Name::from_tokens(&owner[dot + 1..]),
+    ))
 }
 
 // ---------------------------------------------------------------------------------
@@ -1224,12 +1213,12 @@ mod tests {
     #[test]
     fn volatile_calls_in_defaults() {
         assert_eq!(
-            volatile_call("(gen_random_uuid())"),
+            volatile_call(&tokens("(gen_random_uuid())")),
             Some("gen_random_uuid()".into())
         );
-        assert_eq!(volatile_call("'random()'"), None);
-        assert_eq!(volatile_call("now()"), None);
-        assert_eq!(volatile_call("random"), None);
+        assert_eq!(volatile_call(&tokens("'random()'")), None);
+        assert_eq!(volatile_call(&tokens("now()")), None);
+        assert_eq!(volatile_call(&tokens("random")), None);
     }
 
     #[test]
