@@ -64,6 +64,16 @@ pub struct Attrs {
 }
 
 impl Attrs {
+    /// The dialect the SQL is checked in (`Generic` without the key).
+    pub fn dialect(&self) -> updown_sql::Dialect {
+        self.dialect.as_ref().map(|(d, _)| *d).unwrap_or_default()
+    }
+
+    /// False when the migration declares `transaction = false`.
+    pub fn transactional(&self) -> bool {
+        self.transaction.as_ref().is_none_or(|t| t.value)
+    }
+
     /// Whether `key` was written, or probably meant by a misspelled key (already reported).
     pub fn has(&self, key: &str) -> bool {
         self.written.iter().any(|k| k == key) || self.misspelled.contains(&key)
@@ -372,7 +382,8 @@ fn allow(cx: &Ctxt, value: &Expr) -> Vec<LitStr> {
 }
 
 fn unknown_rule_message(name: &str) -> String {
-    if Rule::from_name(name) == Some(Rule::SyntaxError) {
+    // The syntax rules are turned off with `unchecked_sql`, not `allow`.
+    if Rule::from_name(name).is_some_and(|rule| !allowable(&rule)) {
         return format!(
             "`{name}` cannot be allowed; declare `unchecked_sql = \"why\"` for SQL the parser cannot read"
         );
@@ -418,6 +429,10 @@ mod tests {
         );
         // The syntax check is turned off with its own key, not `allow`.
         assert!(unknown_rule_message("syntax-error").contains("`unchecked_sql = \"why\"`"));
+        assert!(
+            unknown_rule_message("unverified-syntax")
+                .starts_with("`unverified-syntax` cannot be allowed")
+        );
         assert!(!unknown_rule_message("syntax-eror").contains("did you mean"));
     }
 }

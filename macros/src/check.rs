@@ -93,8 +93,7 @@ pub fn module(cx: &Ctxt, m: &ModuleMigration) -> RustSql {
                 "this SQL is empty or only comments; write the statement to run",
             );
         } else {
-            syntax(cx, &m.attrs, lit, &text, None);
-            in_transaction(cx, &m.attrs, &m.name, lit, &text, None);
+            statement_checks(cx, &m.attrs, &m.name, lit, &text, None);
         }
     }
     let up = literals_of(m.function("up"));
@@ -117,13 +116,26 @@ fn literals_of(f: Option<&ItemFn>) -> Vec<LitStr> {
     literals.found
 }
 
-/// A syntax error in SQL, spanned on its literal (for a file: the `*_file` value, with the
-/// file's line in the message).
+/// What is checked of each SQL literal or file: its syntax, and what cannot run in the
+/// migration's transaction. Errors are spanned on the literal (for a file: the `*_file`
+/// value, with the file's line in the message).
+fn statement_checks(
+    cx: &Ctxt,
+    attrs: &Attrs,
+    name: &str,
+    lit: &LitStr,
+    text: &str,
+    file: Option<&str>,
+) {
+    syntax(cx, attrs, lit, text, file);
+    in_transaction(cx, attrs, name, lit, text, file);
+}
+
 fn syntax(cx: &Ctxt, attrs: &Attrs, lit: &LitStr, text: &str, file: Option<&str>) {
     if attrs.unchecked_sql.is_some() {
         return;
     }
-    let dialect = attrs.dialect.as_ref().map(|(d, _)| *d).unwrap_or_default();
+    let dialect = attrs.dialect();
     if let Err(e) = updown_sql::check_syntax(text, dialect) {
         let what = match file {
             Some(path) => format!("`{path}`"),
@@ -155,10 +167,9 @@ fn in_transaction(
     text: &str,
     file: Option<&str>,
 ) {
-    let dialect = attrs.dialect.as_ref().map(|(d, _)| *d).unwrap_or_default();
+    let dialect = attrs.dialect();
     // On MySQL updown runs no migration in a transaction (DDL commits implicitly there).
-    if attrs.transaction.as_ref().is_some_and(|t| !t.value) || dialect == updown_sql::Dialect::Mysql
-    {
+    if !attrs.transactional() || dialect == updown_sql::Dialect::Mysql {
         return;
     }
     let place = |line: usize| match file {
@@ -188,7 +199,7 @@ fn destructive(cx: &Ctxt, attrs: &Attrs, name: &str, parts: &[(&LitStr, String)]
     if attrs.destructive.is_some() || parts.is_empty() {
         return;
     }
-    let dialect = attrs.dialect.as_ref().map(|(d, _)| *d).unwrap_or_default();
+    let dialect = attrs.dialect();
     let mut script = String::new();
     let mut first_lines = Vec::with_capacity(parts.len());
     for (_, text) in parts {
@@ -238,8 +249,7 @@ pub fn sql(cx: &Ctxt, m: &SqlMigration) -> SqlTexts {
             && !updown_sql::is_empty(text)
         {
             let file = matches!(source, SqlSource::File(_)).then(|| source.lit().value());
-            syntax(cx, &m.attrs, source.lit(), text, file.as_deref());
-            in_transaction(cx, &m.attrs, &m.name, source.lit(), text, file.as_deref());
+            statement_checks(cx, &m.attrs, &m.name, source.lit(), text, file.as_deref());
         }
     }
     if let (Some(source), Some(text)) = (&m.attrs.up, &up) {

@@ -116,7 +116,7 @@ fn registration(
     if let Some(down) = down {
         options.push(quote!(.with_down(#down)));
     }
-    if attrs.transaction.as_ref().is_some_and(|b| !b.value) {
+    if !attrs.transactional() {
         options.push(quote!(.with_transaction(false)));
     }
     if let Some(reason) = &attrs.destructive {
