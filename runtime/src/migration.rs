@@ -98,14 +98,10 @@ impl Migration {
         let up: Cow<'static, str> = up.into();
         let down: Option<Cow<'static, str>> = down.map(Into::into);
         let checksum = updown_sql::checksum::sql_migration(&up, down.as_deref());
-        let own_transaction = updown_sql::controls_transaction(&up)
-            || down
-                .as_deref()
-                .is_some_and(updown_sql::controls_transaction);
         Migration {
             name: name.into(),
             checksum: checksum.into(),
-            transaction: !own_transaction,
+            transaction: !updown_sql::own_transaction(&up, down.as_deref()),
             irreversible: down.is_none().then_some(Cow::Borrowed("it has no `down`")),
             down: down.map(Body::Sql),
             origin: Origin::Program,

@@ -10,7 +10,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::statements::{controls_transaction, is_empty};
+use crate::statements::{is_empty, own_transaction};
 
 /// One diesel migration folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,9 +38,7 @@ impl Folder {
     /// Whether the migration runs in a transaction: as its metadata says, and never
     /// when its own SQL begins or ends one.
     pub fn transactional(&self) -> bool {
-        self.run_in_transaction
-            && !controls_transaction(&self.up)
-            && !self.down.as_deref().is_some_and(controls_transaction)
+        self.run_in_transaction && !own_transaction(&self.up, self.down.as_deref())
     }
 
     /// Why the folder cannot be rolled back, if it cannot: no `down.sql`, or one that

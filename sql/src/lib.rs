@@ -34,7 +34,7 @@ pub use destructive::destructive;
 pub use lint::{LintInput, lint};
 pub use parse::{Dialect, ParseError, check_syntax};
 pub use rules::{Category, Finding, Rule};
-pub use statements::{Statement, controls_transaction, is_empty, split};
+pub use statements::{Statement, controls_transaction, is_empty, own_transaction, split};
 pub use transaction::{NotInTransaction, not_in_transaction};
 
 /// Test tables, one case a line: `[dialect:] sql => expected; expected`, in PostgreSQL

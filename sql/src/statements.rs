@@ -63,6 +63,12 @@ pub fn controls_transaction(sql: &str) -> bool {
         .any(|statement| transaction_control(&tokens(statement.text)).is_some())
 }
 
+/// Whether a migration's `up` or `down` controls its own transaction
+/// ([`controls_transaction`]): then it cannot run inside updown's.
+pub fn own_transaction(up: &str, down: Option<&str>) -> bool {
+    controls_transaction(up) || down.is_some_and(controls_transaction)
+}
+
 /// The transaction-control statement these tokens are, if any: `BEGIN`, `START
 /// TRANSACTION`, `COMMIT`, `END`, `ROLLBACK` (not `ROLLBACK TO` a savepoint), `ABORT`.
 /// MariaDB's `BEGIN NOT ATOMIC` opens a compound statement, not a transaction.
