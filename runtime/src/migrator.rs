@@ -140,7 +140,7 @@ impl Migrator {
         session: &mut Session,
         status: &Status,
     ) -> Result<Option<Problem>, Error> {
-        let unadopted = session.unadopted(status)?;
+        let unadopted = session.unadopted(status)?.unwrap_or_default();
         Ok(unadopted.first().map(|first| Problem::NotAdopted {
             count: unadopted.len(),
             first: match self.registry.diesel_migration(first) {
@@ -389,23 +389,20 @@ impl Migrator {
             problems,
         };
         Session::locked_with(&self.connect(), false, |session| {
-            if session.diesel_applied()?.is_none() {
-                return Err(refuse(vec![Problem::NoDieselTable]));
-            }
             let status = session.status(&self.registry)?;
-            let versions = session.unadopted(&status)?;
-            let unknown: Vec<Problem> = versions
-                .iter()
-                .filter(|v| self.registry.diesel_migration(v).is_none())
-                .map(|v| Problem::UnknownDieselVersion { version: v.clone() })
-                .collect();
+            let Some(versions) = session.unadopted(&status)? else {
+                return Err(refuse(vec![Problem::NoDieselTable]));
+            };
+            let (mut adopted, mut unknown) = (Vec::new(), Vec::new());
+            for version in versions {
+                match self.registry.diesel_migration(&version) {
+                    Some(m) => adopted.push(m),
+                    None => unknown.push(Problem::UnknownDieselVersion { version }),
+                }
+            }
             if !unknown.is_empty() {
                 return Err(refuse(unknown));
             }
-            let mut adopted: Vec<&crate::Migration> = versions
-                .iter()
-                .filter_map(|v| self.registry.diesel_migration(v))
-                .collect();
             adopted.sort_by_key(|m| self.registry.position(m.version));
             if adopted.is_empty() {
                 return Ok(Report::default());

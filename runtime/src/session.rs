@@ -185,7 +185,7 @@ impl Session {
 
     /// The versions diesel recorded as applied, or `None` when the database has no
     /// `__diesel_schema_migrations` (diesel never migrated it).
-    pub(crate) fn diesel_applied(&mut self) -> Result<Option<Vec<String>>, Error> {
+    fn diesel_applied(&mut self) -> Result<Option<Vec<String>>, Error> {
         #[derive(QueryableByName)]
         struct Version {
             #[diesel(sql_type = diesel::sql_types::Text)]
@@ -207,12 +207,12 @@ impl Session {
     }
 
     /// The versions diesel applied that updown never knew of: in neither of its tables
-    /// (a version updown rolled back since, or whose code is gone, it knows). Empty when
-    /// diesel never migrated the database.
+    /// (a version updown rolled back since, or whose code is gone, it knows). `None` when
+    /// the database has no diesel table.
     /// `status` is what this session read of updown's tables.
-    pub(crate) fn unadopted(&mut self, status: &Status) -> Result<Vec<String>, Error> {
+    pub(crate) fn unadopted(&mut self, status: &Status) -> Result<Option<Vec<String>>, Error> {
         let Some(versions) = self.diesel_applied()? else {
-            return Ok(Vec::new());
+            return Ok(None);
         };
         let mut known: std::collections::HashSet<i64> = status
             .migrations
@@ -221,10 +221,12 @@ impl Session {
             .map(|m| m.version)
             .collect();
         known.extend(self.read_tracked("updown_history", |t| t.versions_in_history())?);
-        Ok(versions
-            .into_iter()
-            .filter(|v| v.parse::<i64>().map_or(true, |n| !known.contains(&n)))
-            .collect())
+        Ok(Some(
+            versions
+                .into_iter()
+                .filter(|v| v.parse::<i64>().map_or(true, |n| !known.contains(&n)))
+                .collect(),
+        ))
     }
 
     /// Runs `f` in a transaction of its own: all of its writes or none.
