@@ -115,9 +115,6 @@ pub fn new_migration(
     let version: i64 = format!("{date}{time}").parse().expect("digits");
     let module = format!("m{date}_{time}_{name}");
     let file = dir.join(format!("{module}.rs"));
-    if file.exists() {
-        return Err(ScaffoldError::Exists { path: file });
-    }
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |error| ScaffoldError::Io { path, error }
@@ -127,7 +124,20 @@ pub fn new_migration(
         Kind::Rust => rust_template(&date, &time, &name),
         Kind::Sql => sql_template(&date, &time, &name),
     };
-    fs::write(&file, text).map_err(io(&file))?;
+    // The version is free; a file of that name can still appear meanwhile (another
+    // `updown new`): never overwritten.
+    let created = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&file);
+    let mut out = created.map_err(|error| match error.kind() {
+        std::io::ErrorKind::AlreadyExists => ScaffoldError::Exists { path: file.clone() },
+        _ => ScaffoldError::Io {
+            path: file.clone(),
+            error,
+        },
+    })?;
+    std::io::Write::write_all(&mut out, text.as_bytes()).map_err(io(&file))?;
 
     let sibling = dir.with_extension("rs");
     let module_file = if sibling.is_file() {
