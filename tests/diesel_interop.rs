@@ -110,7 +110,7 @@ fn folders_run_in_diesels_order_whatever_their_version_format() {
     fs::write(dir.path().join(".keep"), "").unwrap();
     fs::create_dir(dir.path().join(".old")).unwrap();
     fs::write(dir.path().join(".old/up.sql"), "THIS IS NOT SQL").unwrap();
-    let expected: Vec<(i64, String)> = [
+    let expected = states(&[
         (0, "diesel_initial_setup"),
         (20170318181441, "create_users"),
         (20170821, "add users name"),
@@ -118,10 +118,7 @@ fn folders_run_in_diesels_order_whatever_their_version_format() {
         (20180725165754, "create_posts"),
         (201807251657540000, "seed"),
         (20190101000000, "placeholder"),
-    ]
-    .iter()
-    .map(|(v, n)| (*v, (*n).to_owned()))
-    .collect();
+    ]);
     for db in databases() {
         let with = ["--diesel-dir", folders.as_str()];
         assert_eq!(listed(&db, bin!("app_empty"), &with), expected);
@@ -152,7 +149,7 @@ fn embedded_folders_interleave_with_rust_migrations_as_diesel_compares_versions(
         (20240103000000, "create_order_notes"),
         (202401030000000000, "seed_widgets"),
     ];
-    let order: Vec<(i64, String)> = order.iter().map(|(v, n)| (*v, (*n).to_owned())).collect();
+    let order = states(&order);
     // Beside a history of 8- to 18-digit versions, a Rust migration of 2024 comes after
     // every folder of 2023.
     let sqlite_set = arg(&diesel_set(updown::Backend::Sqlite));

@@ -366,7 +366,8 @@ pub fn diesel_set(backend: updown::Backend) -> std::path::PathBuf {
         .join(name)
 }
 
-/// `[(1001, "applied"), ...]` from literals, for comparing with [`TestDb::states`].
+/// `[(1001, "applied"), ...]` (or names) from literals, for comparing with
+/// [`TestDb::states`] and other `(version, text)` lists.
 pub fn states(list: &[(i64, &str)]) -> Vec<(i64, String)> {
     list.iter().map(|(v, s)| (*v, (*s).to_owned())).collect()
 }
