@@ -65,19 +65,14 @@ fn migration(folder: &Folder, manifest: &Path) -> TokenStream {
     let down_file = file("down.sql");
     let relative = folder.path.strip_prefix(manifest).unwrap_or(&folder.path);
     let shown = relative.to_string_lossy();
-    // Messages name the folder as the crate sees it, not by where it was built.
-    let irreversible = Folder {
-        path: relative.to_path_buf(),
-        ..folder.clone()
-    }
-    .irreversible();
-    let (down, watch) = match (folder.reversible_down(), irreversible) {
-        (Some(_), _) => (
+    let (down, watch) = match folder.reversible_down() {
+        Some(_) => (
             quote! { .with_down(::updown::__private::Body::sql(::core::include_str!(#down_file))) },
             None,
         ),
-        (None, reason) => {
-            let reason = reason.unwrap_or_default();
+        None => {
+            // Messages name the folder as the crate sees it, not by where it was built.
+            let reason = folder.irreversible(relative).unwrap_or_default();
             // A `down.sql` that does nothing is still included, so that writing it
             // rebuilds the crate.
             let watch = folder

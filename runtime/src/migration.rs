@@ -121,7 +121,7 @@ impl Migration {
             down: folder
                 .reversible_down()
                 .map(|sql| Body::Sql(sql.to_owned().into())),
-            irreversible: folder.irreversible().map(Into::into),
+            irreversible: folder.irreversible(&folder.path).map(Into::into),
             transaction: folder.transactional(),
             origin: Origin::Folder(folder.path.display().to_string().into()),
             diesel_version: Some(folder.version_text.clone().into()),

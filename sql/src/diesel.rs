@@ -42,9 +42,10 @@ impl Folder {
     }
 
     /// Why the folder cannot be rolled back, if it cannot: no `down.sql`, or one that
-    /// does nothing.
-    pub fn irreversible(&self) -> Option<String> {
-        let down = self.path.join("down.sql");
+    /// does nothing. The folder is named `shown` (its path, or the path relative to
+    /// where it is embedded from).
+    pub fn irreversible(&self, shown: &Path) -> Option<String> {
+        let down = shown.join("down.sql");
         match &self.down {
             None => Some(format!("`{}` does not exist", down.display())),
             Some(sql) if is_empty(sql) => {
@@ -254,8 +255,8 @@ mod tests {
                 ("201807251657540000", 201807251657540000, "more"),
             ]
         );
-        assert_eq!(folders[1].irreversible(), None);
-        let reason = folders[2].irreversible().unwrap();
+        assert_eq!(folders[1].irreversible(&folders[1].path), None);
+        let reason = folders[2].irreversible(&folders[2].path).unwrap();
         assert!(
             reason.contains("20170821_add name/down.sql` does not exist"),
             "{reason}"
@@ -306,11 +307,11 @@ mod tests {
         let folders = read_dir(dir.path()).unwrap();
         assert!(
             folders[0]
-                .irreversible()
+                .irreversible(&folders[0].path)
                 .unwrap()
                 .contains("is empty or only comments")
         );
-        assert!(folders[1].irreversible().is_some());
+        assert!(folders[1].irreversible(&folders[1].path).is_some());
         assert_eq!(folders[0].reversible_down(), None);
         assert_eq!(
             folders[0].checksum(),
