@@ -483,7 +483,7 @@ pub fn check_table(report: &CheckReport) -> String {
         "checked {} migrations: {errors} error{}, {} declared",
         report.migrations,
         if errors == 1 { "" } else { "s" },
-        report.findings.len() - errors - warnings
+        report.declared()
     ));
     if warnings > 0 {
         out.push_str(&format!(
@@ -531,11 +531,7 @@ pub fn check_json(report: &CheckReport) -> String {
                 version: f.version,
                 name: &f.name,
                 rule: f.rule.name(),
-                severity: match (f.is_error(), f.is_warning()) {
-                    (true, _) => "error",
-                    (_, true) => "warning",
-                    _ => "declared",
-                },
+                severity: f.severity().name(),
                 message: &f.message,
                 statement: &f.statement,
                 line: f.line,
@@ -544,7 +540,7 @@ pub fn check_json(report: &CheckReport) -> String {
             .collect(),
         summary: CheckSummaryJson {
             errors,
-            declared: report.findings.len() - errors - warnings,
+            declared: report.declared(),
             warnings,
         },
     };

@@ -29,18 +29,50 @@ pub struct CheckFinding {
     pub in_diesel_folder: bool,
 }
 
+/// How `check` counts a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// Fails `check`.
+    Error,
+    /// Reported without failing `check`: a finding in a diesel folder, or of a rule that
+    /// only warns ([`Rule::is_warning`]: SQL the MySQL grammar cannot check).
+    Warning,
+    /// Declared by the migration (`destructive = "..."`).
+    Declared,
+}
+
+impl Severity {
+    /// `error`, `warning` or `declared`, as `check --format json` gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Declared => "declared",
+        }
+    }
+}
+
 impl CheckFinding {
+    /// How `check` counts this finding.
+    pub fn severity(&self) -> Severity {
+        if self.declared.is_some() {
+            Severity::Declared
+        } else if self.in_diesel_folder || self.rule.is_warning() {
+            Severity::Warning
+        } else {
+            Severity::Error
+        }
+    }
+
     /// An error: not declared by the migration, not allowed by it, not in a diesel
     /// folder, not of a warning rule.
     pub fn is_error(&self) -> bool {
-        self.declared.is_none() && !self.is_warning()
+        self.severity() == Severity::Error
     }
 
-    /// A warning, reported without failing `check`: a finding in a diesel folder, or of
-    /// a rule that only warns ([`Rule::is_warning`]: SQL the MySQL grammar cannot
-    /// check).
+    /// A warning (see [`Severity::Warning`]).
     pub fn is_warning(&self) -> bool {
-        self.declared.is_none() && (self.in_diesel_folder || self.rule.is_warning())
+        self.severity() == Severity::Warning
     }
 }
 
@@ -63,6 +95,12 @@ impl CheckReport {
     /// How many findings are warnings (see [`CheckFinding::is_warning`]).
     pub fn warnings(&self) -> usize {
         self.findings.iter().filter(|f| f.is_warning()).count()
+    }
+
+    /// How many findings the migrations declared.
+    pub fn declared(&self) -> usize {
+        let declared = |f: &&CheckFinding| f.severity() == Severity::Declared;
+        self.findings.iter().filter(declared).count()
     }
 }
 
