@@ -103,7 +103,7 @@ pub enum HistoryAction {
     Baseline,
     /// `repair` accepted its checksum or cleared its dirty mark.
     Repair,
-    /// Read from the history when present; this version of updown does not write it.
+    /// `adopt diesel` recorded it as applied by diesel, without running it.
     Adopt,
 }
 
