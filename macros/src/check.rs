@@ -93,7 +93,8 @@ pub fn module(cx: &Ctxt, m: &ModuleMigration) -> RustSql {
                 "this SQL is empty or only comments; write the statement to run",
             );
         } else {
-            statement_checks(cx, &m.attrs, &m.name, lit, &text, None);
+            syntax(cx, &m.attrs, lit, &text, None);
+            in_transaction(cx, &m.attrs, &m.name, lit, &text, None);
         }
     }
     let up = literals_of(m.function("up"));
@@ -116,21 +117,8 @@ fn literals_of(f: Option<&ItemFn>) -> Vec<LitStr> {
     literals.found
 }
 
-/// What is checked of each SQL literal or file: its syntax, and what cannot run in the
-/// migration's transaction. Errors are spanned on the literal (for a file: the `*_file`
-/// value, with the file's line in the message).
-fn statement_checks(
-    cx: &Ctxt,
-    attrs: &Attrs,
-    name: &str,
-    lit: &LitStr,
-    text: &str,
-    file: Option<&str>,
-) {
-    syntax(cx, attrs, lit, text, file);
-    in_transaction(cx, attrs, name, lit, text, file);
-}
-
+/// A syntax error in SQL, spanned on its literal (for a file: the `*_file` value, with the
+/// file's line in the message).
 fn syntax(cx: &Ctxt, attrs: &Attrs, lit: &LitStr, text: &str, file: Option<&str>) {
     if attrs.unchecked_sql.is_some() {
         return;
@@ -249,7 +237,8 @@ pub fn sql(cx: &Ctxt, m: &SqlMigration) -> SqlTexts {
             && !updown_sql::is_empty(text)
         {
             let file = matches!(source, SqlSource::File(_)).then(|| source.lit().value());
-            statement_checks(cx, &m.attrs, &m.name, source.lit(), text, file.as_deref());
+            syntax(cx, &m.attrs, source.lit(), text, file.as_deref());
+            in_transaction(cx, &m.attrs, &m.name, source.lit(), text, file.as_deref());
         }
     }
     if let (Some(source), Some(text)) = (&m.attrs.up, &up) {
