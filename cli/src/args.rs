@@ -138,11 +138,20 @@ pub enum Command {
         #[arg(long, value_name = "VERSION")]
         to: Option<i64>,
         /// Run on the target database itself (its pending migrations stay applied) instead of a scratch database
-        #[arg(long)]
+        #[arg(long, conflicts_with = "keep_going")]
         in_place: bool,
-        /// A change of column order is a failure
+        /// Every note is a failure: a change of column order, of an extension's version, a renamed key under --ignore-names
         #[arg(long)]
         strict: bool,
+        /// After a failing migration, go on from a fresh scratch database, to list every failing migration in one run
+        #[arg(long)]
+        keep_going: bool,
+        /// A constraint or index that only changed its name is a note, not a failure
+        #[arg(long)]
+        ignore_names: bool,
+        /// SQL run on each scratch database before any migration (repeatable), e.g. `CREATE EXTENSION postgis`
+        #[arg(long, value_name = "SQL")]
+        scratch_setup: Vec<String>,
         /// Output for people (table) or programs (json)
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,

@@ -24,6 +24,7 @@
 mod args;
 mod config;
 mod exit;
+mod interrupt;
 mod messages;
 mod output;
 mod package;
@@ -288,6 +289,9 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
             to,
             in_place,
             strict,
+            keep_going,
+            ignore_names,
+            scratch_setup,
             format,
         } => {
             let options = VerifyOptions {
@@ -295,9 +299,20 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
                 to,
                 in_place,
                 strict,
+                keep_going,
+                ignore_names,
+                scratch_setup,
             };
-            // Verify's own steps are its business: only its verdicts are shown.
-            let report = migrator.verify(&options, &mut |_| {})?;
+            if !in_place {
+                // Ctrl-C or SIGTERM: the scratch database goes with the process.
+                interrupt::drop_scratch_on_signal();
+            }
+            let mut progress = output::VerifyProgressLines::new(config.quiet);
+            let report = migrator.verify(&options, &mut |p| progress.show(p))?;
+            progress.finish();
+            for warning in &report.warnings {
+                eprintln!("warning: {warning}");
+            }
             match format {
                 Format::Table => println!("{}", output::verify_table(&report)),
                 Format::Json => println!("{}", output::verify_json(&report)),

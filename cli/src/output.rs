@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 use updown::check::CheckReport;
-use updown::{Action, Event, HistoryEntry, Phase, Report, Status, VerifyReport};
+use updown::{Action, Event, HistoryEntry, Phase, Report, Status, VerifyProgress, VerifyReport};
 
 use crate::args::LogFormat;
 
@@ -355,6 +355,61 @@ impl Progress {
     }
 }
 
+/// Verify's progress on stderr: one line per migration verified (n/N, version and name,
+/// verdict, time), under a bar when stderr is a terminal.
+pub struct VerifyProgressLines {
+    quiet: bool,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl VerifyProgressLines {
+    pub fn new(quiet: bool) -> Self {
+        use std::io::IsTerminal;
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            let style = indicatif::ProgressStyle::with_template(
+                "verifying {pos}/{len} [{bar:30}] {elapsed} {msg}",
+            )
+            .expect("a valid template")
+            .progress_chars("=> ");
+            bar.set_style(style);
+            bar
+        });
+        VerifyProgressLines { quiet, bar }
+    }
+
+    pub fn show(&mut self, p: VerifyProgress<'_>) {
+        if self.quiet {
+            return;
+        }
+        let s = p.step;
+        let line = format!(
+            "verified {}/{} {} {}: {} ({} ms)",
+            p.done,
+            p.total,
+            s.version,
+            s.name,
+            s.verdict.as_str(),
+            s.duration.as_millis()
+        );
+        match &self.bar {
+            Some(bar) => {
+                bar.set_length(p.total as u64);
+                bar.set_position(p.done as u64);
+                bar.set_message(format!("{} {}", s.version, s.name));
+                bar.println(line);
+            }
+            None => eprintln!("{line}"),
+        }
+    }
+
+    pub fn finish(self) {
+        if let Some(bar) = self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 pub fn verify_table(report: &VerifyReport) -> String {
     let rows: Vec<Vec<String>> = report
         .steps
@@ -378,7 +433,12 @@ pub fn verify_table(report: &VerifyReport) -> String {
                 .map(move |d| format!("note: {} {}: {d}", s.version, s.name))
         })
         .collect();
-    let verdict = if report.passed() { "passed" } else { "FAILED" };
+    let failed = report.failures().count();
+    let verdict = match failed {
+        0 => "passed".to_owned(),
+        1 => "FAILED".to_owned(),
+        n => format!("FAILED ({n} migrations)"),
+    };
     let mut out = format!(
         "verified on {}{}\n{}",
         report.database,
@@ -406,6 +466,9 @@ struct VerifyJson<'a> {
     in_place: bool,
     verdict: &'static str,
     duration_ms: u64,
+    /// The versions of the failing migrations, in order.
+    failed: Vec<i64>,
+    warnings: &'a [String],
     migrations: Vec<VerifyStepJson<'a>>,
 }
 
@@ -424,7 +487,7 @@ struct DifferenceJson<'a> {
     object: &'a str,
     expected: Option<&'a str>,
     found: Option<&'a str>,
-    order_only: bool,
+    note: bool,
 }
 
 pub fn verify_json(report: &VerifyReport) -> String {
@@ -433,6 +496,8 @@ pub fn verify_json(report: &VerifyReport) -> String {
         in_place: report.in_place,
         verdict: if report.passed() { "passed" } else { "failed" },
         duration_ms: report.duration.as_millis() as u64,
+        failed: report.failures().map(|s| s.version).collect(),
+        warnings: &report.warnings,
         migrations: report
             .steps
             .iter()
@@ -452,7 +517,7 @@ pub fn verify_json(report: &VerifyReport) -> String {
                         object: &d.object,
                         expected: d.expected.as_deref(),
                         found: d.found.as_deref(),
-                        order_only: d.order_only,
+                        note: d.note,
                     })
                     .collect(),
             })

@@ -112,6 +112,15 @@ pub enum Error {
         version: i64,
     },
 
+    /// Options that cannot be used together; nothing was done.
+    #[error("{problem}; {fix}")]
+    InvalidOptions {
+        /// What is wrong with them.
+        problem: String,
+        /// What to do instead.
+        fix: String,
+    },
+
     /// A command did not start because of the problems listed; nothing was changed.
     #[error("{command} refused, nothing was changed:\n{}", bullets(.problems))]
     Refused {

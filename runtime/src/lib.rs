@@ -269,6 +269,7 @@ mod tracking;
 mod url;
 mod verify;
 
+pub use backend::drop_scratch_databases;
 pub use connection::AnyConnection;
 pub use db::{Db, MigrationError, Result};
 /// The diesel updown runs on, for the query builder in migration bodies
@@ -290,7 +291,7 @@ pub use tracking::{AppliedRow, HistoryAction, HistoryEntry, Outcome, RowState};
 pub use updown_macros::{Migration, embed_diesel_migrations, migration, test};
 pub use updown_sql::{Dialect, Rule};
 pub use url::{Backend, DatabaseUrl};
-pub use verify::{Verdict, VerifyOptions, VerifyReport, VerifyStep};
+pub use verify::{Verdict, VerifyOptions, VerifyProgress, VerifyReport, VerifyStep};
 
 /// Schema snapshots: what `verify` compares, object by object.
 ///
@@ -305,7 +306,7 @@ pub use verify::{Verdict, VerifyOptions, VerifyReport, VerifyStep};
 /// # Ok(()) }
 /// ```
 pub mod snapshot {
-    pub use crate::schema::{Column, Difference, Index, Snapshot, Table};
+    pub use crate::schema::{Column, Comparison, Difference, Extension, Index, Snapshot, Table};
 
     /// Reads the schema of the database at `database_url`, without updown's own tables.
     pub fn read(database_url: &str) -> Result<Snapshot, crate::Error> {
@@ -315,7 +316,7 @@ pub mod snapshot {
             session_sql: &[],
             lock_timeout: std::time::Duration::ZERO,
         })?
-        .snapshot()
+        .snapshot(crate::schema::Scope::Everything)
     }
 }
 

@@ -16,7 +16,7 @@ use crate::session::{Connect, Session};
 use crate::status::{State, Status};
 use crate::tracking::{HistoryAction, HistoryEntry, NewHistory, RowState};
 use crate::url::DatabaseUrl;
-use crate::verify::{self, VerifyOptions, VerifyReport};
+use crate::verify::{self, VerifyOptions, VerifyProgress, VerifyReport};
 
 /// Runs the registered migrations against one database.
 ///
@@ -446,15 +446,34 @@ impl Migrator {
 
     /// Proves every `down`: for each migration, snapshot, `up`, snapshot, `down`, compare
     /// with the first snapshot, `up` again, compare with the second. Stops at the first
-    /// failure. Runs on a scratch database unless `options.in_place`.
+    /// failure, or with `options.keep_going` goes on from a fresh scratch database brought
+    /// up to the failing migration. Runs on a scratch database unless `options.in_place`;
+    /// `on_step` hears of each verdict as it is reached.
     pub fn verify(
         &self,
         options: &VerifyOptions,
-        progress: Progress<'_>,
+        on_step: &mut dyn FnMut(VerifyProgress<'_>),
     ) -> Result<VerifyReport, Error> {
         for bound in [options.from, options.to].into_iter().flatten() {
             self.known_version(bound)?;
         }
+        if options.in_place && options.keep_going {
+            return Err(Error::InvalidOptions {
+                problem: "`--keep-going` needs a scratch database to go on from, and \
+                          `--in-place` verifies on the target"
+                    .into(),
+                fix: "drop one of the two options".into(),
+            });
+        }
+        let started = Instant::now();
+        let mut verifying = verify::Verifying {
+            options,
+            registry: &self.registry,
+            done: 0,
+            total: 0,
+            on_step,
+        };
+        verifying.total = verifying.migrations().len();
         if options.in_place {
             // `down` would run on what diesel applied and updown does not know of.
             let mut session = Session::open(&self.connect())?;
@@ -465,22 +484,63 @@ impl Migrator {
                     problems: vec![problem],
                 });
             }
+            let pass = Session::locked(&self.connect(), |session| {
+                verify::run(session, &mut verifying, None)
+            })?;
+            return Ok(VerifyReport {
+                database: self.url.redacted().to_owned(),
+                in_place: true,
+                steps: pass.steps,
+                duration: started.elapsed(),
+                warnings: Vec::new(),
+            });
         }
-        let started = Instant::now();
-        let scratch = match options.in_place {
-            true => None,
-            false => Some(backend::scratch(&self.url, "verify")?),
+        let extensions = self.extensions_to_install()?;
+        let mut report = VerifyReport {
+            database: String::new(),
+            in_place: false,
+            steps: Vec::new(),
+            duration: Duration::ZERO,
+            warnings: Vec::new(),
         };
-        let url = scratch.as_ref().map_or(&self.url, |s| &s.url);
-        let steps = Session::locked(&self.connect_to(url), |session| {
-            verify::run(session, &self.registry, options, progress)
-        })?;
-        Ok(VerifyReport {
-            database: url.redacted().to_owned(),
-            in_place: options.in_place,
-            steps,
-            duration: started.elapsed(),
-        })
+        let mut resume_after = None;
+        loop {
+            let scratch = backend::scratch(&self.url, "verify")?;
+            if report.database.is_empty() {
+                report.database = scratch.url.redacted().to_owned();
+            }
+            let pass = Session::locked(&self.connect_to(&scratch.url), |session| {
+                let warnings = session.prepare_scratch(&extensions, &options.scratch_setup)?;
+                if resume_after.is_none() {
+                    report.warnings.extend(warnings);
+                }
+                verify::run(session, &mut verifying, resume_after)
+            })?;
+            report.steps.extend(pass.steps);
+            match pass.resume_after {
+                Some(version) => resume_after = Some(version),
+                None => break,
+            }
+        }
+        report.duration = started.elapsed();
+        Ok(report)
+    }
+
+    /// The target's extensions that a scratch database should have, where the target
+    /// can be read; those some migration creates itself are left to it.
+    fn extensions_to_install(&self) -> Result<Vec<(String, String)>, Error> {
+        if self.url.backend() != crate::url::Backend::Postgres {
+            return Ok(Vec::new());
+        }
+        let Ok(mut session) = Session::open(&self.connect()) else {
+            return Ok(Vec::new());
+        };
+        let created = self.registry.created_extensions();
+        Ok(session
+            .extensions()?
+            .into_iter()
+            .filter(|(name, _)| !created.contains(&name.to_lowercase()))
+            .collect())
     }
 
     fn known_version(&self, version: i64) -> Result<(), Error> {

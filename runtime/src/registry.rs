@@ -156,6 +156,31 @@ impl Registry {
         &self.migrations
     }
 
+    /// Lower-case names of the extensions some migration's `up` creates
+    /// (`CREATE EXTENSION [IF NOT EXISTS] name`).
+    pub(crate) fn created_extensions(&self) -> std::collections::BTreeSet<String> {
+        use updown_sql::lexer::tokens;
+        let mut names = std::collections::BTreeSet::new();
+        for m in &self.migrations {
+            for sql in m.scripts(crate::run::Action::Apply) {
+                let toks = tokens(sql);
+                for (i, t) in toks.iter().enumerate() {
+                    let word = |k: usize, w: &str| {
+                        toks.get(k).is_some_and(|t| t.text.eq_ignore_ascii_case(w))
+                    };
+                    if !(t.text.eq_ignore_ascii_case("create") && word(i + 1, "extension")) {
+                        continue;
+                    }
+                    let at = if word(i + 2, "if") { i + 5 } else { i + 2 };
+                    if let Some(name) = toks.get(at) {
+                        names.insert(name.text.trim_matches('"').to_lowercase());
+                    }
+                }
+            }
+        }
+        names
+    }
+
     /// The migration with this version.
     pub fn get(&self, version: i64) -> Option<&Migration> {
         self.position(version).map(|i| &self.migrations[i])

@@ -17,7 +17,7 @@ use crate::migration::{Body, Migration};
 use crate::plan::Planned;
 use crate::registry::Registry;
 use crate::run::{Action, Event, Phase, Progress, Report, Step};
-use crate::schema::Snapshot;
+use crate::schema::{Scope, Snapshot};
 use crate::statement_log::StatementLog;
 use crate::status::Status;
 use crate::tracking::{AppliedRow, HistoryAction, HistoryEntry, NewHistory, RowState, Tracking};
@@ -278,10 +278,51 @@ impl Session {
     }
 
     /// The schema, normalised, without updown's own tables.
-    pub(crate) fn snapshot(&mut self) -> Result<Snapshot, Error> {
+    pub(crate) fn snapshot(&mut self, scope: Scope<'_>) -> Result<Snapshot, Error> {
         self.driver
-            .snapshot(&mut self.conn)
+            .snapshot(&mut self.conn, scope)
             .map_err(|e| Error::database("reading the schema", e))
+    }
+
+    /// The extensions installed here, with their schema (PostgreSQL; empty elsewhere).
+    pub(crate) fn extensions(&mut self) -> Result<Vec<(String, String)>, Error> {
+        self.driver
+            .extensions(&mut self.conn)
+            .map_err(|e| Error::database("listing the target's extensions", e))
+    }
+
+    /// Readies a scratch database: the target's `extensions` installed where the server
+    /// allows (those it refuses come back as warnings), then `setup` run in order.
+    pub(crate) fn prepare_scratch(
+        &mut self,
+        extensions: &[(String, String)],
+        setup: &[String],
+    ) -> Result<Vec<String>, Error> {
+        self.driver
+            .tune_scratch(&mut self.conn)
+            .map_err(|e| Error::database("setting up the scratch database's session", e))?;
+        let mut warnings = Vec::new();
+        for (name, schema) in extensions {
+            let (q_name, q_schema) = (self.driver.quote(name), self.driver.quote(schema));
+            let sql = format!(
+                "CREATE SCHEMA IF NOT EXISTS {q_schema}; CREATE EXTENSION IF NOT EXISTS {q_name} WITH SCHEMA {q_schema}"
+            );
+            if let Err(e) = self.conn.batch_execute(&sql) {
+                warnings.push(format!(
+                    "the target's extension `{name}` could not be installed in the scratch database ({e}); \
+                     migrations that need it will fail there: install it with `--scratch-setup`, or verify `--in-place`"
+                ));
+            }
+        }
+        for sql in setup {
+            self.conn
+                .batch_execute(sql)
+                .map_err(|e| Error::DatabaseText {
+                    context: format!("running the scratch setup SQL `{sql}`"),
+                    cause: e.to_string(),
+                })?;
+        }
+        Ok(warnings)
     }
 
     /// The row count of each table, in one query per 200 tables (SQLite allows 500

@@ -8,7 +8,7 @@ use diesel::connection::SimpleConnection;
 
 use crate::connection::AnyConnection;
 use crate::error::Error;
-use crate::schema::Snapshot;
+use crate::schema::{Scope, Snapshot};
 use crate::url::{Backend, DatabaseUrl};
 
 #[cfg(feature = "mysql")]
@@ -58,8 +58,19 @@ pub(crate) trait Driver {
     /// Releases the lock; called on every path once `lock` succeeded.
     fn unlock(&self, conn: &mut AnyConnection) -> QueryResult<()>;
 
-    /// The schema, normalised, without updown's own tables.
-    fn snapshot(&self, conn: &mut AnyConnection) -> QueryResult<Snapshot>;
+    /// The schema, normalised, without updown's own tables: the objects in `scope`,
+    /// each catalog read once.
+    fn snapshot(&self, conn: &mut AnyConnection, scope: Scope<'_>) -> QueryResult<Snapshot>;
+
+    /// The extensions installed, with their schema; none where the database has none.
+    fn extensions(&self, _conn: &mut AnyConnection) -> QueryResult<Vec<(String, String)>> {
+        Ok(Vec::new())
+    }
+
+    /// Settings for a session on a scratch database, whose contents are thrown away.
+    fn tune_scratch(&self, _conn: &mut AnyConnection) -> QueryResult<()> {
+        Ok(())
+    }
 
     /// Quotes an identifier.
     fn quote(&self, ident: &str) -> String {
@@ -179,15 +190,81 @@ pub(crate) fn scratch(target: &DatabaseUrl, purpose: &str) -> Result<Scratch, Er
     purpose.truncate(63 - "updown__".len() - unique.len());
     let name = format!("updown_{purpose}_{unique}");
     // Only a server backend connects: a scratch file needs nothing of the target.
-    driver(target.backend())?.create_scratch(target, &name)
+    let scratch = driver(target.backend())?.create_scratch(target, &name)?;
+    live().push(scratch.leftover());
+    Ok(scratch)
+}
+
+/// What a scratch database leaves if it is not dropped: a database on a server, or a
+/// folder.
+#[derive(Clone)]
+enum Leftover {
+    Database(DatabaseUrl, String),
+    Folder(std::path::PathBuf),
+}
+
+impl Leftover {
+    fn is(&self, other: &Leftover) -> bool {
+        match (self, other) {
+            (Leftover::Database(_, a), Leftover::Database(_, b)) => a == b,
+            (Leftover::Folder(a), Leftover::Folder(b)) => a == b,
+            _ => false,
+        }
+    }
+
+    fn remove(&self) {
+        match self {
+            Leftover::Database(server, name) => {
+                if let Ok((mut conn, driver)) = connect(server) {
+                    let _ = driver.drop_database(&mut conn, name);
+                }
+            }
+            Leftover::Folder(path) => {
+                let _ = std::fs::remove_dir_all(path);
+            }
+        }
+    }
+}
+
+/// The scratch databases this process holds, for [`drop_scratch_databases`].
+fn live() -> std::sync::MutexGuard<'static, Vec<Leftover>> {
+    static LIVE: std::sync::Mutex<Vec<Leftover>> = std::sync::Mutex::new(Vec::new());
+    LIVE.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Drops every scratch database this process created and has not dropped yet, such as
+/// the one a running `verify` works on: for a signal handler, before the process exits.
+/// Returns how many there were.
+pub fn drop_scratch_databases() -> usize {
+    let leftovers = std::mem::take(&mut *live());
+    for leftover in &leftovers {
+        leftover.remove();
+    }
+    leftovers.len()
+}
+
+impl Scratch {
+    fn leftover(&self) -> Leftover {
+        match (&self.server, &self._dir) {
+            (Some((server, name)), _) => Leftover::Database(server.clone(), name.clone()),
+            (None, Some(dir)) => Leftover::Folder(dir.path().to_owned()),
+            (None, None) => Leftover::Folder(std::path::PathBuf::new()),
+        }
+    }
 }
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        if let Some((target, name)) = &self.server
-            && let Ok((mut conn, driver)) = connect(target)
-        {
-            let _ = driver.drop_database(&mut conn, name);
+        let leftover = self.leftover();
+        let mut live = live();
+        let Some(i) = live.iter().position(|l| l.is(&leftover)) else {
+            // A signal handler dropped it already.
+            return;
+        };
+        live.remove(i);
+        drop(live);
+        if let Leftover::Database(..) = leftover {
+            leftover.remove();
         }
     }
 }

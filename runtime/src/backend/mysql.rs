@@ -10,7 +10,7 @@ use diesel::{Connection, MysqlConnection, QueryResult, QueryableByName, RunQuery
 use super::{Driver, LockError};
 use crate::connection::AnyConnection;
 use crate::error::Error;
-use crate::schema::{Column, Index, Snapshot, Table, fold};
+use crate::schema::{Column, Index, Scope, Snapshot, Table, fold, normalise_sql};
 use crate::tracking::{ColumnTypes, create_tables_sql};
 use crate::url::DatabaseUrl;
 
@@ -82,8 +82,27 @@ impl Driver for Mysql {
         }
     }
 
-    fn snapshot(&self, conn: &mut AnyConnection) -> QueryResult<Snapshot> {
-        snapshot(inner(conn))
+    fn drop_database(&self, conn: &mut AnyConnection, name: &str) -> QueryResult<()> {
+        // A session still working in it (an interrupted verify) would hold the drop back.
+        #[derive(QueryableByName)]
+        struct Session {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            id: i64,
+        }
+        let conn = inner(conn);
+        let sessions: Vec<Session> = diesel::sql_query(format!(
+            "SELECT CAST(ID AS SIGNED) AS id FROM information_schema.PROCESSLIST
+             WHERE DB = '{name}' AND ID <> CONNECTION_ID()"
+        ))
+        .load(conn)?;
+        for s in sessions {
+            let _ = conn.batch_execute(&format!("KILL {}", s.id));
+        }
+        conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+    }
+
+    fn snapshot(&self, conn: &mut AnyConnection, scope: Scope<'_>) -> QueryResult<Snapshot> {
+        snapshot(inner(conn), scope)
     }
 
     fn unlock(&self, conn: &mut AnyConnection) -> QueryResult<()> {
@@ -135,8 +154,48 @@ fn rows(conn: &mut MysqlConnection, sql: &str) -> QueryResult<Vec<Row>> {
     diesel::sql_query(sql).load(conn)
 }
 
-pub(super) fn snapshot(conn: &mut MysqlConnection) -> QueryResult<Snapshot> {
+pub(super) fn snapshot(conn: &mut MysqlConnection, scope: Scope<'_>) -> QueryResult<Snapshot> {
     let mut snap = Snapshot::default();
+    let names = scope.sql_list();
+    let named = |column: &str| match &names {
+        Some(list) => format!("{column} IN ({list})"),
+        None => "TRUE".to_owned(),
+    };
+    // A table is in scope if it, one of its indexes or constraints, or a table it
+    // references is named.
+    let table_named = match &names {
+        None => "TRUE".to_owned(),
+        Some(list) => format!(
+            "(LOWER(TABLE_NAME) IN ({list})
+              OR TABLE_NAME IN (SELECT s.TABLE_NAME FROM information_schema.STATISTICS s
+                                WHERE s.TABLE_SCHEMA = DATABASE() AND LOWER(s.INDEX_NAME) IN ({list}))
+              OR TABLE_NAME IN (SELECT k.TABLE_NAME FROM information_schema.TABLE_CONSTRAINTS k
+                                WHERE k.TABLE_SCHEMA = DATABASE() AND LOWER(k.CONSTRAINT_NAME) IN ({list}))
+              OR TABLE_NAME IN (SELECT r.TABLE_NAME FROM information_schema.REFERENTIAL_CONSTRAINTS r
+                                WHERE r.CONSTRAINT_SCHEMA = DATABASE() AND LOWER(r.REFERENCED_TABLE_NAME) IN ({list})))"
+        ),
+    };
+    let in_scope = rows(
+        conn,
+        &format!(
+            "SELECT TABLE_NAME AS a, '' AS b, '' AS c, '' AS d, NULL AS e FROM information_schema.TABLES
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME NOT IN {OWN}
+               AND {table_named}"
+        ),
+    )?;
+    let tables: Vec<String> = in_scope.into_iter().map(|r| r.a).collect();
+    if tables.is_empty() && names.is_some() {
+        return snapshot_routines(conn, &mut snap, &named).map(|()| snap);
+    }
+    let table_list = tables
+        .iter()
+        .map(|t| format!("'{}'", t.replace('\\', "\\\\").replace('\'', "''")))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let of_tables = |column: &str| match names {
+        None => "TRUE".to_owned(),
+        Some(_) => format!("{column} IN ({table_list})"),
+    };
     let columns = rows(
         conn,
         &format!(
@@ -145,7 +204,9 @@ pub(super) fn snapshot(conn: &mut MysqlConnection) -> QueryResult<Snapshot> {
              FROM information_schema.COLUMNS c
              JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME
              WHERE c.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE = 'BASE TABLE' AND c.TABLE_NAME NOT IN {OWN}
-             ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION"
+               AND {}
+             ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION",
+            of_tables("c.TABLE_NAME")
         ),
     )?;
     for r in columns {
@@ -158,7 +219,7 @@ pub(super) fn snapshot(conn: &mut MysqlConnection) -> QueryResult<Snapshot> {
                 data_type: r.c.to_lowercase(),
                 nullable: r.d == "YES",
                 // MariaDB reports a nullable column without default as the text NULL.
-                default: r.e.filter(|d| d != "NULL"),
+                default: r.e.filter(|d| d != "NULL").as_deref().map(normalise_sql),
             });
     }
     let index_columns = rows(
@@ -167,8 +228,9 @@ pub(super) fn snapshot(conn: &mut MysqlConnection) -> QueryResult<Snapshot> {
             "SELECT TABLE_NAME AS a, INDEX_NAME AS b, COLUMN_NAME AS c,
                     IF(NON_UNIQUE = 0, 'unique', '') AS d, NULL AS e
              FROM information_schema.STATISTICS
-             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME NOT IN {OWN}
-             ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX"
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME NOT IN {OWN} AND {}
+             ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
+            of_tables("TABLE_NAME")
         ),
     )?;
     for r in index_columns {
@@ -196,8 +258,9 @@ pub(super) fn snapshot(conn: &mut MysqlConnection) -> QueryResult<Snapshot> {
                ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME
               AND r.TABLE_NAME = k.TABLE_NAME
              WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL
-               AND k.TABLE_NAME NOT IN {OWN}
-             ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION"
+               AND k.TABLE_NAME NOT IN {OWN} AND {}
+             ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION",
+            of_tables("k.TABLE_NAME")
         ),
     )?;
     for group in keys.chunk_by(|x, y| x.a == y.a && x.b == y.b) {
@@ -210,12 +273,13 @@ pub(super) fn snapshot(conn: &mut MysqlConnection) -> QueryResult<Snapshot> {
             target = table.to_owned();
         }
         if let Some(t) = snap.tables.get_mut(&group[0].a) {
-            t.constraints.push(format!(
+            let definition = format!(
                 "FOREIGN KEY ({}) REFERENCES {target} ({}) {}",
                 from.join(", "),
                 to.join(", "),
                 group[0].d
-            ));
+            );
+            t.constraints.insert(group[0].b.clone(), definition);
         }
     }
     let checks = rows(
@@ -225,32 +289,82 @@ pub(super) fn snapshot(conn: &mut MysqlConnection) -> QueryResult<Snapshot> {
              FROM information_schema.TABLE_CONSTRAINTS tc
              JOIN information_schema.CHECK_CONSTRAINTS cc
                ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME
-             WHERE tc.TABLE_SCHEMA = DATABASE() AND tc.CONSTRAINT_TYPE = 'CHECK' AND tc.TABLE_NAME NOT IN {OWN}"
+             WHERE tc.TABLE_SCHEMA = DATABASE() AND tc.CONSTRAINT_TYPE = 'CHECK' AND tc.TABLE_NAME NOT IN {OWN}
+               AND {}",
+            of_tables("tc.TABLE_NAME")
         ),
     )
     .unwrap_or_default();
     for r in checks {
         if let Some(t) = snap.tables.get_mut(&r.a) {
-            t.constraints.push(format!("CHECK ({})", fold(&r.c)));
+            let definition = format!("CHECK ({})", normalise_sql(&r.c));
+            t.constraints.insert(r.b, definition);
         }
-    }
-    for t in snap.tables.values_mut() {
-        t.constraints.sort();
-        t.constraints.dedup();
     }
     let views = rows(
         conn,
-        "SELECT TABLE_NAME AS a, VIEW_DEFINITION AS b, '' AS c, '' AS d, NULL AS e
-         FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()",
+        &format!(
+            "SELECT TABLE_NAME AS a, VIEW_DEFINITION AS b, '' AS c, '' AS d, NULL AS e
+         FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() AND {}",
+            named("LOWER(TABLE_NAME)")
+        ),
     )?;
-    snap.views = views.into_iter().map(|r| (r.a, fold(&r.b))).collect();
+    snap.views = views.into_iter().map(|r| (r.a, normalise_sql(&r.b))).collect();
     let triggers = rows(
         conn,
-        "SELECT TRIGGER_NAME AS a,
-                CONCAT(ACTION_TIMING, ' ', EVENT_MANIPULATION, ' ON ', EVENT_OBJECT_TABLE, ' ', ACTION_STATEMENT) AS b,
-                '' AS c, '' AS d, NULL AS e
-         FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()",
+        &format!(
+            "SELECT TRIGGER_NAME AS a,
+                    CONCAT(ACTION_TIMING, ' ', EVENT_MANIPULATION, ' ON ', EVENT_OBJECT_TABLE, ' FOR EACH ',
+                           ACTION_ORIENTATION, ' ', ACTION_STATEMENT) AS b,
+                    '' AS c, '' AS d, NULL AS e
+             FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()
+               AND ({} OR {})",
+            named("LOWER(TRIGGER_NAME)"),
+            of_tables("EVENT_OBJECT_TABLE")
+        ),
     )?;
     snap.triggers = triggers.into_iter().map(|r| (r.a, fold(&r.b))).collect();
+    snapshot_routines(conn, &mut snap, &named)?;
     Ok(snap)
+}
+
+/// Functions, procedures and (MariaDB) sequences in scope.
+fn snapshot_routines(
+    conn: &mut MysqlConnection,
+    snap: &mut Snapshot,
+    named: &dyn Fn(&str) -> String,
+) -> QueryResult<()> {
+    let routines = rows(
+        conn,
+        &format!(
+            "SELECT CONCAT(r.ROUTINE_NAME, '(', COALESCE((SELECT GROUP_CONCAT(CONCAT_WS(' ', p.PARAMETER_MODE, p.DTD_IDENTIFIER)
+                                                           ORDER BY p.ORDINAL_POSITION SEPARATOR ', ')
+                                                FROM information_schema.PARAMETERS p
+                                                WHERE p.SPECIFIC_SCHEMA = r.ROUTINE_SCHEMA AND p.SPECIFIC_NAME = r.SPECIFIC_NAME
+                                                  AND p.ORDINAL_POSITION > 0), ''), ')') AS a,
+                    CONCAT(LOWER(r.ROUTINE_TYPE), COALESCE(CONCAT(' returns ', r.DTD_IDENTIFIER), ''),
+                           IF(r.IS_DETERMINISTIC = 'YES', ' deterministic', ' not deterministic'),
+                           ' ', LOWER(r.SQL_DATA_ACCESS), ' security ', LOWER(r.SECURITY_TYPE)) AS b,
+                    COALESCE(r.ROUTINE_DEFINITION, '') AS c, '' AS d, NULL AS e
+             FROM information_schema.ROUTINES r
+             WHERE r.ROUTINE_SCHEMA = DATABASE() AND {}",
+            named("LOWER(r.ROUTINE_NAME)")
+        ),
+    )?;
+    for r in routines {
+        snap.functions
+            .insert(r.a, format!("{} body {}", r.b, fold(&r.c)));
+    }
+    let sequences = rows(
+        conn,
+        &format!(
+            "SELECT TABLE_NAME AS a, '' AS b, '' AS c, '' AS d, NULL AS e FROM information_schema.TABLES
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'SEQUENCE' AND {}",
+            named("LOWER(TABLE_NAME)")
+        ),
+    )?;
+    for r in sequences {
+        snap.sequences.insert(r.a, "sequence".to_owned());
+    }
+    Ok(())
 }

@@ -9,7 +9,7 @@ use diesel::{Connection, PgConnection, QueryResult, QueryableByName, RunQueryDsl
 use super::{Driver, LockError};
 use crate::connection::AnyConnection;
 use crate::error::Error;
-use crate::schema::{Column, Index, Snapshot, Table, fold};
+use crate::schema::{Column, Extension, Index, Scope, Snapshot, fold, normalise_sql};
 use crate::tracking::{ColumnTypes, create_tables_sql};
 use crate::url::DatabaseUrl;
 
@@ -88,8 +88,30 @@ impl Driver for Postgres {
         }
     }
 
-    fn snapshot(&self, conn: &mut AnyConnection) -> QueryResult<Snapshot> {
-        snapshot(inner(conn))
+    fn snapshot(&self, conn: &mut AnyConnection, scope: Scope<'_>) -> QueryResult<Snapshot> {
+        snapshot(inner(conn), scope)
+    }
+
+    fn extensions(&self, conn: &mut AnyConnection) -> QueryResult<Vec<(String, String)>> {
+        #[derive(QueryableByName)]
+        struct Installed {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            name: String,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            schema: String,
+        }
+        let rows: Vec<Installed> = diesel::sql_query(
+            "SELECT x.extname::text AS name, n.nspname::text AS schema FROM pg_extension x
+             JOIN pg_namespace n ON n.oid = x.extnamespace
+             WHERE x.extname <> 'plpgsql' ORDER BY x.oid",
+        )
+        .load(inner(conn))?;
+        Ok(rows.into_iter().map(|r| (r.name, r.schema)).collect())
+    }
+
+    fn tune_scratch(&self, conn: &mut AnyConnection) -> QueryResult<()> {
+        // A scratch database is dropped at the end: a commit need not wait for the disk.
+        inner(conn).batch_execute("SET synchronous_commit = off")
     }
 
     fn unlock(&self, conn: &mut AnyConnection) -> QueryResult<()> {
@@ -122,176 +144,226 @@ fn holder(conn: &mut PgConnection) -> Option<String> {
 }
 
 // --- schema snapshot ---------------------------------------------------------------
+// One query per snapshot: every catalog read once, as rows of (kind, a, b, c, d, seq).
 
 /// updown's own objects, left out of snapshots.
 const OWN: &str = "('updown_migrations', 'updown_history', 'updown_history_id_seq', 'updown_migrations_pkey', 'updown_history_pkey')";
 
 #[derive(QueryableByName)]
-struct Pair {
+struct CatalogRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    kind: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
     a: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
     b: String,
-}
-
-#[derive(QueryableByName)]
-struct ColumnRow {
     #[diesel(sql_type = diesel::sql_types::Text)]
-    table_name: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    column_name: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    data_type: String,
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    nullable: bool,
+    c: String,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-    default_value: Option<String>,
+    d: Option<String>,
 }
 
-#[derive(QueryableByName)]
-struct IndexRow {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    table_name: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    index_name: String,
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    is_unique: bool,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    predicate: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    columns: String,
+/// `NOT` a member of an extension: those come and go with their extension.
+fn not_member(oid: &str) -> String {
+    format!("NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.objid = {oid} AND e.deptype = 'e')")
 }
 
-fn pairs(conn: &mut PgConnection, sql: &str) -> QueryResult<Vec<(String, String)>> {
-    let rows: Vec<Pair> = diesel::sql_query(sql).load(conn)?;
-    Ok(rows.into_iter().map(|p| (p.a, p.b)).collect())
-}
-
-pub(super) fn snapshot(conn: &mut PgConnection) -> QueryResult<Snapshot> {
-    let mut snap = Snapshot::default();
-    let columns: Vec<ColumnRow> = diesel::sql_query(format!(
-        "SELECT c.relname AS table_name, a.attname AS column_name,
-                format_type(a.atttypid, a.atttypmod) AS data_type, NOT a.attnotnull AS nullable,
-                pg_get_expr(d.adbin, d.adrelid) AS default_value
-         FROM pg_attribute a
-         JOIN pg_class c ON c.oid = a.attrelid
-         JOIN pg_namespace n ON n.oid = c.relnamespace
+/// The catalog query of a snapshot of `scope`.
+fn snapshot_query(scope: Scope<'_>) -> String {
+    let names = scope.sql_list();
+    // A name filter, or none for everything.
+    let named = |column: &str| match &names {
+        Some(list) => format!("{column} IN ({list})"),
+        None => "TRUE".to_owned(),
+    };
+    let table_named = match &names {
+        None => "TRUE".to_owned(),
+        // The table, or one of its indexes, constraints or triggers, or a table it
+        // references (a cascade drops its keys), is named.
+        Some(list) => format!(
+            "(c.relname IN ({list})
+              OR EXISTS (SELECT 1 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+                         WHERE x.indrelid = c.oid AND i.relname IN ({list}))
+              OR EXISTS (SELECT 1 FROM pg_constraint k LEFT JOIN pg_class r ON r.oid = k.confrelid
+                         WHERE k.conrelid = c.oid AND (k.conname IN ({list}) OR r.relname IN ({list})))
+              OR EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND g.tgname IN ({list})))"
+        ),
+    };
+    let member = not_member("c.oid");
+    let view_member = not_member("v.oid");
+    let function_member = not_member("p.oid");
+    let type_member = not_member("t.oid");
+    let (view_named, sequence_named, type_named, function_named, extension_named) = (
+        named("v.relname"),
+        named("s.relname"),
+        named("t.typname"),
+        named("p.proname"),
+        named("x.extname"),
+    );
+    format!(
+        "WITH tabs AS (
+           SELECT c.oid, c.relname::text AS name FROM pg_class c
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND c.relname NOT IN {OWN}
+             AND {member} AND {table_named}
+         ),
+         views AS (
+           SELECT v.oid, v.relname::text AS name, v.relkind FROM pg_class v
+           JOIN pg_namespace n ON n.oid = v.relnamespace
+           WHERE n.nspname = current_schema() AND v.relkind IN ('v', 'm') AND {view_member}
+             AND ({view_named} OR EXISTS (
+               SELECT 1 FROM pg_rewrite w JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid
+               WHERE w.ev_class = v.oid AND d.refobjid IN (SELECT oid FROM tabs)))
+         )
+         SELECT 'column' AS kind, t.name AS a, a.attname::text AS b,
+                lower(format_type(a.atttypid, a.atttypmod)) || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END AS c,
+                pg_get_expr(d.adbin, d.adrelid) AS d, a.attnum::int AS seq
+         FROM tabs t JOIN pg_attribute a ON a.attrelid = t.oid
          LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-         WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND a.attnum > 0
-           AND NOT a.attisdropped AND c.relname NOT IN {OWN}
-         ORDER BY c.relname, a.attnum"
-    ))
-    .load(conn)?;
-    for c in columns {
-        snap.tables
-            .entry(c.table_name)
-            .or_insert_with(Table::default)
-            .columns
-            .push(Column {
-                name: c.column_name,
-                data_type: c.data_type.to_lowercase(),
-                nullable: c.nullable,
-                default: c.default_value,
-            });
-    }
-    let primary_keys = pairs(
-        conn,
-        &format!(
-            "SELECT c.relname AS a, a.attname AS b
-             FROM pg_index i
-             JOIN pg_class c ON c.oid = i.indrelid
-             JOIN pg_namespace n ON n.oid = c.relnamespace
-             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY(i.indkey)
-             WHERE i.indisprimary AND n.nspname = current_schema() AND c.relname NOT IN {OWN}
-             ORDER BY c.relname, array_position(i.indkey::int2[], a.attnum)"
-        ),
-    )?;
-    for (table, column) in primary_keys {
-        if let Some(t) = snap.tables.get_mut(&table) {
-            t.primary_key.push(column);
-        }
-    }
-    let indexes: Vec<IndexRow> = diesel::sql_query(format!(
-        "SELECT t.relname AS table_name, ic.relname AS index_name, i.indisunique AS is_unique,
-                COALESCE(pg_get_expr(i.indpred, i.indrelid), '') AS predicate,
-                array_to_string(ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
-                                      FROM generate_series(1, i.indnatts) AS k ORDER BY k), ',') AS columns
-         FROM pg_index i
-         JOIN pg_class ic ON ic.oid = i.indexrelid
-         JOIN pg_class t ON t.oid = i.indrelid
-         JOIN pg_namespace n ON n.oid = t.relnamespace
-         WHERE n.nspname = current_schema() AND NOT i.indisprimary AND t.relname NOT IN {OWN}
-           AND NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = i.indexrelid)"
-    ))
-    .load(conn)?;
-    for i in indexes {
-        if let Some(t) = snap.tables.get_mut(&i.table_name) {
-            t.indexes.insert(
-                i.index_name,
-                Index {
-                    columns: i.columns.split(',').map(str::to_owned).collect(),
-                    unique: i.is_unique,
-                    predicate: Some(i.predicate).filter(|p| !p.is_empty()),
-                },
-            );
-        }
-    }
-    let constraints = pairs(
-        conn,
-        &format!(
-            "SELECT c.relname AS a, pg_get_constraintdef(co.oid) AS b
-             FROM pg_constraint co
-             JOIN pg_class c ON c.oid = co.conrelid
-             JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE n.nspname = current_schema() AND co.contype IN ('f', 'u', 'c', 'x')
-               AND c.relname NOT IN {OWN}"
-        ),
-    )?;
-    for (table, def) in constraints {
-        if let Some(t) = snap.tables.get_mut(&table) {
-            t.constraints.push(fold(&def));
-            t.constraints.sort();
-        }
-    }
-    let views = pairs(
-        conn,
-        "SELECT viewname::text AS a, definition AS b FROM pg_views WHERE schemaname = current_schema()
+         WHERE a.attnum > 0 AND NOT a.attisdropped
          UNION ALL
-         SELECT matviewname::text AS a, 'MATERIALIZED ' || definition AS b FROM pg_matviews
-         WHERE schemaname = current_schema()",
-    )?;
-    snap.views = views.into_iter().map(|(n, d)| (n, fold(&d))).collect();
-    let triggers = pairs(
-        conn,
-        // Trigger names are per table here: diesel's `set_updated_at` is on many.
-        "SELECT t.tgname::text || ' on ' || c.relname::text AS a, pg_get_triggerdef(t.oid) AS b
-         FROM pg_trigger t
-         JOIN pg_class c ON c.oid = t.tgrelid
-         JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE NOT t.tgisinternal AND n.nspname = current_schema()",
-    )?;
-    snap.triggers = triggers.into_iter().map(|(n, d)| (n, fold(&d))).collect();
-    let sequences = pairs(
-        conn,
-        &format!(
-            "SELECT sequencename::text AS a,
-                    data_type::text || ' start ' || start_value || ' increment ' || increment_by AS b
-             FROM pg_sequences WHERE schemaname = current_schema() AND sequencename NOT IN {OWN}"
-        ),
-    )?;
-    snap.sequences = sequences.into_iter().collect();
-    let enums = pairs(
-        conn,
-        "SELECT t.typname::text AS a, string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) AS b
-         FROM pg_type t
-         JOIN pg_enum e ON e.enumtypid = t.oid
-         JOIN pg_namespace n ON n.oid = t.typnamespace
-         WHERE n.nspname = current_schema()
-         GROUP BY t.typname",
-    )?;
-    snap.enums = enums
-        .into_iter()
-        .map(|(n, labels)| (n, labels.split(',').map(str::to_owned).collect()))
-        .collect();
+         SELECT 'primary key', t.name, a.attname::text, k.conname::text, NULL,
+                array_position(k.conkey, a.attnum)
+         FROM tabs t JOIN pg_constraint k ON k.conrelid = t.oid AND k.contype = 'p'
+         JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY(k.conkey)
+         UNION ALL
+         SELECT 'index', t.name, i.relname::text, CASE WHEN x.indisunique THEN 'unique' ELSE '' END,
+                COALESCE(pg_get_expr(x.indpred, x.indrelid), '') || E'\\x1f' ||
+                array_to_string(ARRAY(SELECT pg_get_indexdef(x.indexrelid, k, true)
+                                      FROM generate_series(1, x.indnatts) AS k ORDER BY k), E'\\x1f'), 0
+         FROM tabs t JOIN pg_index x ON x.indrelid = t.oid JOIN pg_class i ON i.oid = x.indexrelid
+         WHERE NOT x.indisprimary AND NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = x.indexrelid)
+         UNION ALL
+         SELECT 'constraint', t.name, k.conname::text, pg_get_constraintdef(k.oid), NULL, 0
+         FROM tabs t JOIN pg_constraint k ON k.conrelid = t.oid AND k.contype IN ('f', 'u', 'c', 'x')
+         UNION ALL
+         SELECT 'trigger', g.tgname::text || ' on ' || t.name, '', pg_get_triggerdef(g.oid), NULL, 0
+         FROM tabs t JOIN pg_trigger g ON g.tgrelid = t.oid WHERE NOT g.tgisinternal
+         UNION ALL
+         SELECT 'view', v.name, '', CASE WHEN v.relkind = 'm' THEN 'MATERIALIZED ' ELSE '' END || pg_get_viewdef(v.oid), NULL, 0
+         FROM views v
+         UNION ALL
+         SELECT 'sequence', s.relname::text, '',
+                format_type(q.seqtypid, NULL) || ' start ' || q.seqstart || ' increment ' || q.seqincrement
+                || CASE WHEN q.seqcycle THEN ' cycle' ELSE '' END
+                || COALESCE((SELECT ' owned by ' || o.relname || '.' || a.attname
+                             FROM pg_depend d JOIN pg_class o ON o.oid = d.refobjid
+                             JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+                             WHERE d.classid = 'pg_class'::regclass AND d.objid = s.oid
+                               AND d.deptype IN ('a', 'i') LIMIT 1), ''), NULL, 0
+         FROM pg_class s JOIN pg_sequence q ON q.seqrelid = s.oid
+         JOIN pg_namespace n ON n.oid = s.relnamespace
+         WHERE n.nspname = current_schema() AND s.relname NOT IN {OWN} AND {}
+           AND ({sequence_named} OR EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = s.oid
+                AND d.deptype IN ('a', 'i') AND d.refobjid IN (SELECT oid FROM tabs)))
+         UNION ALL
+         SELECT 'type', t.typname::text, '',
+                CASE t.typtype
+                  WHEN 'e' THEN 'enum (' || (SELECT string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder)
+                                             FROM pg_enum e WHERE e.enumtypid = t.oid) || ')'
+                  WHEN 'c' THEN 'composite (' || (SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum)
+                                                  FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped) || ')'
+                  WHEN 'd' THEN 'domain ' || format_type(t.typbasetype, t.typtypmod)
+                                || CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END
+                                || COALESCE(' DEFAULT ' || t.typdefault, '')
+                                || COALESCE((SELECT ' ' || string_agg(k.conname || ' ' || pg_get_constraintdef(k.oid), ' ' ORDER BY k.conname)
+                                             FROM pg_constraint k WHERE k.contypid = t.oid), '')
+                  ELSE 'range ' || format_type(t.oid, NULL)
+                END, NULL, 0
+         FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+         WHERE n.nspname = current_schema() AND {type_member} AND {type_named}
+           AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c'))
+         UNION ALL
+         SELECT 'function', p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', '',
+                CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' WHEN 'w' THEN 'window' ELSE 'function' END
+                || COALESCE(' returns ' || pg_get_function_result(p.oid), '')
+                || ' language ' || l.lanname
+                || CASE p.provolatile WHEN 'i' THEN ' immutable' WHEN 's' THEN ' stable' ELSE ' volatile' END
+                || CASE WHEN p.prosecdef THEN ' security definer' ELSE ' security invoker' END
+                || CASE WHEN p.proisstrict THEN ' strict' ELSE '' END
+                || COALESCE(' set ' || array_to_string(p.proconfig, ', '), ''),
+                p.prosrc, 0
+         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
+         WHERE n.nspname = current_schema() AND {function_member} AND {function_named}
+         UNION ALL
+         SELECT 'extension', x.extname::text, n.nspname::text, x.extversion, NULL, 0
+         FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace
+         WHERE {extension_named}
+         ORDER BY 1, 2, 6, 3",
+        not_member("s.oid"),
+    )
+}
+
+pub(super) fn snapshot(conn: &mut PgConnection, scope: Scope<'_>) -> QueryResult<Snapshot> {
+    let rows: Vec<CatalogRow> = diesel::sql_query(snapshot_query(scope)).load(conn)?;
+    let mut snap = Snapshot::default();
+    for r in rows {
+        match r.kind.as_str() {
+            "column" => {
+                let (data_type, nullable) = match r.c.strip_suffix(" not null") {
+                    Some(t) => (t.to_owned(), false),
+                    None => (r.c, true),
+                };
+                snap.tables.entry(r.a).or_default().columns.push(Column {
+                    name: r.b,
+                    data_type,
+                    nullable,
+                    default: r.d.as_deref().map(normalise_sql),
+                });
+            }
+            "primary key" => {
+                if let Some(t) = snap.tables.get_mut(&r.a) {
+                    t.primary_key.push(r.b);
+                    t.primary_key_name = Some(r.c);
+                }
+            }
+            "index" => {
+                if let Some(t) = snap.tables.get_mut(&r.a) {
+                    let text = r.d.unwrap_or_default();
+                    let mut parts = text.split('\u{1f}');
+                    let predicate = parts.next().filter(|p| !p.is_empty()).map(normalise_sql);
+                    t.indexes.insert(
+                        r.b,
+                        Index {
+                            columns: parts.map(normalise_sql).collect(),
+                            unique: r.c == "unique",
+                            predicate,
+                        },
+                    );
+                }
+            }
+            "constraint" => {
+                if let Some(t) = snap.tables.get_mut(&r.a) {
+                    t.constraints.insert(r.b, normalise_sql(&r.c));
+                }
+            }
+            "trigger" => {
+                snap.triggers.insert(r.a, fold(&r.c));
+            }
+            "view" => {
+                snap.views.insert(r.a, normalise_sql(&r.c));
+            }
+            "sequence" => {
+                snap.sequences.insert(r.a, r.c);
+            }
+            "type" => {
+                snap.types.insert(r.a, r.c);
+            }
+            "function" => {
+                let body = fold(r.d.as_deref().unwrap_or_default());
+                snap.functions.insert(r.a, format!("{} body {body}", r.c));
+            }
+            "extension" => {
+                snap.extensions.insert(
+                    r.a,
+                    Extension {
+                        schema: r.b,
+                        version: r.c,
+                    },
+                );
+            }
+            _ => {}
+        }
+    }
     Ok(snap)
 }

@@ -9,7 +9,7 @@ use diesel::{Connection, QueryResult, RunQueryDsl, SqliteConnection};
 use super::{Driver, LockError, Scratch};
 use crate::connection::AnyConnection;
 use crate::error::Error;
-use crate::schema::{Column, Index, Snapshot, Table, fold};
+use crate::schema::{Column, Index, Scope, Snapshot, Table, fold, normalise_sql};
 use crate::tracking::{ColumnTypes, create_tables_sql};
 use crate::url::DatabaseUrl;
 
@@ -91,8 +91,8 @@ impl Driver for Sqlite {
         Ok(())
     }
 
-    fn snapshot(&self, conn: &mut AnyConnection) -> QueryResult<Snapshot> {
-        snapshot(inner(conn))
+    fn snapshot(&self, conn: &mut AnyConnection, scope: Scope<'_>) -> QueryResult<Snapshot> {
+        snapshot(inner(conn), scope)
     }
 
     fn create_scratch(&self, _target: &DatabaseUrl, name: &str) -> Result<Scratch, Error> {
@@ -193,14 +193,38 @@ struct ForeignKeyRow {
     on_delete: String,
 }
 
-pub(super) fn snapshot(conn: &mut SqliteConnection) -> QueryResult<Snapshot> {
-    let objects: Vec<MasterRow> = diesel::sql_query(
+pub(super) fn snapshot(conn: &mut SqliteConnection, scope: Scope<'_>) -> QueryResult<Snapshot> {
+    // In scope: named objects, the indexes and triggers of named tables, and the tables
+    // of named indexes and triggers.
+    let named = match scope.sql_list() {
+        None => "TRUE".to_owned(),
+        Some(list) => format!(
+            "(lower(name) IN ({list}) OR lower(tbl_name) IN ({list})
+              OR tbl_name IN (SELECT tbl_name FROM sqlite_master WHERE lower(name) IN ({list})))"
+        ),
+    };
+    let objects: Vec<MasterRow> = diesel::sql_query(format!(
         "SELECT type AS kind, name, COALESCE(sql, '') AS sql FROM sqlite_master
          WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
-           AND tbl_name NOT IN ('updown_migrations', 'updown_history')
-         ORDER BY type, name",
-    )
+           AND tbl_name NOT IN ('updown_migrations', 'updown_history') AND {named}
+         ORDER BY type, name"
+    ))
     .load(conn)?;
+    let user_tables = match scope {
+        Scope::Everything => USER_TABLES.to_owned(),
+        Scope::Named(_) => {
+            let tables: Vec<String> = objects
+                .iter()
+                .filter(|o| o.kind == "table")
+                .map(|o| format!("'{}'", o.name.replace('\'', "''")))
+                .collect();
+            if tables.is_empty() {
+                "FALSE".to_owned()
+            } else {
+                format!("{USER_TABLES} AND m.name IN ({})", tables.join(", "))
+            }
+        }
+    };
     let mut snap = Snapshot::default();
     for object in &objects {
         match object.kind.as_str() {
@@ -212,7 +236,7 @@ pub(super) fn snapshot(conn: &mut SqliteConnection) -> QueryResult<Snapshot> {
                 snap.tables.insert(object.name.clone(), table);
             }
             "view" => {
-                snap.views.insert(object.name.clone(), fold(&object.sql));
+                snap.views.insert(object.name.clone(), normalise_sql(&object.sql));
             }
             "trigger" => {
                 snap.triggers.insert(object.name.clone(), fold(&object.sql));
@@ -225,7 +249,7 @@ pub(super) fn snapshot(conn: &mut SqliteConnection) -> QueryResult<Snapshot> {
         "SELECT m.name AS table_name, p.name AS name, p.type AS data_type, p.\"notnull\" AS not_null,
                 p.dflt_value AS default_value, p.pk AS pk
          FROM sqlite_master m JOIN pragma_table_info(m.name) p
-         WHERE {USER_TABLES} ORDER BY m.name, p.cid"
+         WHERE {user_tables} ORDER BY m.name, p.cid"
     ))
     .load(conn)?;
     let mut keys: Vec<(String, i64, String)> = Vec::new();
@@ -238,7 +262,7 @@ pub(super) fn snapshot(conn: &mut SqliteConnection) -> QueryResult<Snapshot> {
                 data_type: c.data_type.to_lowercase(),
                 // A primary key column is NOT NULL whatever the declaration says.
                 nullable: c.not_null == 0 && c.pk == 0,
-                default: c.default_value,
+                default: c.default_value.as_deref().map(normalise_sql),
                 name: c.name,
             });
         }
@@ -254,7 +278,7 @@ pub(super) fn snapshot(conn: &mut SqliteConnection) -> QueryResult<Snapshot> {
         "SELECT m.name AS table_name, il.name AS index_name, il.\"unique\" AS is_unique, il.origin AS origin,
                 COALESCE(ii.name, '(expression)') AS column_name
          FROM sqlite_master m JOIN pragma_index_list(m.name) il JOIN pragma_index_info(il.name) ii
-         WHERE {USER_TABLES} ORDER BY m.name, il.name, ii.seqno"
+         WHERE {user_tables} ORDER BY m.name, il.name, ii.seqno"
     ))
     .load(conn)?;
     let same_index = |a: &IndexColumnRow, b: &IndexColumnRow| {
@@ -269,9 +293,10 @@ pub(super) fn snapshot(conn: &mut SqliteConnection) -> QueryResult<Snapshot> {
         match first.origin.as_str() {
             "pk" => {}
             // UNIQUE in the table definition: its index name is generated.
-            "u" => t
-                .constraints
-                .push(format!("UNIQUE ({})", columns.join(", "))),
+            "u" => {
+                let definition = format!("UNIQUE ({})", columns.join(", "));
+                t.constraints.insert(definition.clone(), definition);
+            }
             _ => {
                 let sql = objects
                     .iter()
@@ -293,7 +318,7 @@ pub(super) fn snapshot(conn: &mut SqliteConnection) -> QueryResult<Snapshot> {
         "SELECT m.name AS table_name, fk.id AS id, fk.\"table\" AS target, fk.\"from\" AS from_column,
                 fk.\"to\" AS to_column, fk.on_update AS on_update, fk.on_delete AS on_delete
          FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) fk
-         WHERE {USER_TABLES} ORDER BY m.name, fk.id, fk.seq"
+         WHERE {user_tables} ORDER BY m.name, fk.id, fk.seq"
     ))
     .load(conn)?;
     let same_key =
@@ -317,20 +342,18 @@ pub(super) fn snapshot(conn: &mut SqliteConnection) -> QueryResult<Snapshot> {
             }
         }
         if let Some(t) = snap.tables.get_mut(&first.table_name) {
-            t.constraints.push(def);
+            t.constraints.insert(def.clone(), def);
         }
-    }
-    for t in snap.tables.values_mut() {
-        t.constraints.sort();
     }
     Ok(snap)
 }
 
-/// `CHECK (...)` clauses of a CREATE TABLE statement, whitespace folded.
-fn checks(create_sql: &str) -> Vec<String> {
+/// `CHECK (...)` clauses of a CREATE TABLE statement, normalised; SQLite keeps no
+/// constraint names, so each is its own key.
+fn checks(create_sql: &str) -> std::collections::BTreeMap<String, String> {
     use updown_sql::lexer::{TokenKind, tokens};
     let toks = tokens(create_sql);
-    let mut out = Vec::new();
+    let mut out = std::collections::BTreeMap::new();
     for (i, t) in toks.iter().enumerate() {
         if !(t.kind == TokenKind::Word && t.text.eq_ignore_ascii_case("CHECK")) {
             continue;
@@ -347,7 +370,8 @@ fn checks(create_sql: &str) -> Vec<String> {
             }
             if depth == 0 {
                 let body = &create_sql[open.start..close.start + 1];
-                out.push(format!("CHECK {}", fold(body)));
+                let definition = format!("CHECK {}", normalise_sql(body));
+                out.insert(definition.clone(), definition);
                 break;
             }
         }
