@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use diesel::RunQueryDsl;
 use diesel_migrations::{FileBasedMigrations, MigrationHarness};
 use updown::{Compiled, DieselDir, Registry, Source};
-use updown_tests::{TestDb, bin, databases, diesel_set, sqlite, states};
+use updown_tests::{TestDb, bin, databases, diesel_dir, diesel_set, sqlite, states};
 
 // The Rust migration `app_diesel` has, for the registry diesel's runner runs here.
 #[path = "fixtures/migrations/create_orders.rs"]
@@ -18,21 +18,6 @@ const SMALL: &str = "tests/fixtures/diesel/small";
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
-
-/// Writes diesel folders `(folder, up, down)` into a new temporary directory; a `down`
-/// of `None` writes no `down.sql`.
-fn diesel_dir(folders: &[(&str, &str, Option<&str>)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, up, down) in folders {
-        let folder = dir.path().join(name);
-        fs::create_dir_all(&folder).unwrap();
-        fs::write(folder.join("up.sql"), up).unwrap();
-        if let Some(down) = down {
-            fs::write(folder.join("down.sql"), down).unwrap();
-        }
-    }
-    dir
 }
 
 fn arg(path: &Path) -> String {

@@ -189,11 +189,9 @@ fn diff_named<V: PartialEq>(
     let mut added: Vec<(&String, &V)> = b.iter().filter(|(n, _)| !a.contains_key(*n)).collect();
     for (name, va) in a {
         match b.get(name) {
-            Some(vb) if vb != va => out.push(Difference::new(
-                label(name),
-                Some(show(va)),
-                Some(show(vb)),
-            )),
+            Some(vb) if vb != va => {
+                out.push(Difference::new(label(name), Some(show(va)), Some(show(vb))))
+            }
             Some(_) => {}
             None => match added.iter().position(|(_, vb)| *vb == va) {
                 Some(i) => {
@@ -228,11 +226,9 @@ fn diff_maps<V: PartialEq>(
     for (name, va) in a {
         match b.get(name) {
             None => out.push(Difference::new(label(name), Some(show(va)), None)),
-            Some(vb) if vb != va => out.push(Difference::new(
-                label(name),
-                Some(show(va)),
-                Some(show(vb)),
-            )),
+            Some(vb) if vb != va => {
+                out.push(Difference::new(label(name), Some(show(va)), Some(show(vb))))
+            }
             Some(_) => {}
         }
     }
@@ -313,7 +309,13 @@ impl Snapshot {
             &other.sequences,
             Clone::clone,
         );
-        diff_maps(&mut out, text("type"), &self.types, &other.types, Clone::clone);
+        diff_maps(
+            &mut out,
+            text("type"),
+            &self.types,
+            &other.types,
+            Clone::clone,
+        );
         diff_maps(
             &mut out,
             text("function"),
@@ -365,7 +367,13 @@ fn diff_extensions(
     }
 }
 
-fn diff_table(out: &mut Vec<Difference>, table: &str, a: &Table, b: &Table, comparison: Comparison) {
+fn diff_table(
+    out: &mut Vec<Difference>,
+    table: &str,
+    a: &Table,
+    b: &Table,
+    comparison: Comparison,
+) {
     let by_name = |t: &Table| -> BTreeMap<String, String> {
         t.columns
             .iter()
@@ -396,7 +404,8 @@ fn diff_table(out: &mut Vec<Difference>, table: &str, a: &Table, b: &Table, comp
         );
     }
     if a.primary_key != b.primary_key {
-        let show = |key: &[String]| Some(format!("({})", key.join(", "))).filter(|_| !key.is_empty());
+        let show =
+            |key: &[String]| Some(format!("({})", key.join(", "))).filter(|_| !key.is_empty());
         out.push(Difference::new(
             format!("primary key of {table}"),
             show(&a.primary_key),
@@ -462,7 +471,11 @@ impl fmt::Display for Snapshot {
             }
         }
         for (name, e) in &self.extensions {
-            writeln!(f, "extension {name} schema {} version {}", e.schema, e.version)?;
+            writeln!(
+                f,
+                "extension {name} schema {} version {}",
+                e.schema, e.version
+            )?;
         }
         Ok(())
     }
@@ -501,17 +514,26 @@ const FROZEN_NOW: &str = "'<now, when created>'";
 
 /// `'2026-12-02 02:10:33.12+00'`, `'2026-12-02'`: a date within a day of `today`.
 fn frozen_now(literal: &str, today: i64) -> bool {
-    let Some(inner) = literal.strip_prefix('\'').and_then(|l| l.strip_suffix('\'')) else {
+    let Some(inner) = literal
+        .strip_prefix('\'')
+        .and_then(|l| l.strip_suffix('\''))
+    else {
         return false;
     };
     let (date, rest) = inner.split_at(inner.len().min(10));
     let parts: Vec<&str> = date.split('-').collect();
     let [y, m, d] = parts[..] else { return false };
-    let number = |s: &str, len| (s.len() == len && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse::<i64>().ok()).flatten();
+    let number = |s: &str, len| {
+        (s.len() == len && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<i64>().ok())
+            .flatten()
+    };
     let (Some(y), Some(m), Some(d)) = (number(y, 4), number(m, 2), number(d, 2)) else {
         return false;
     };
-    let time_like = rest.bytes().all(|b| b.is_ascii_digit() || b" :.T+-Z".contains(&b));
+    let time_like = rest
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b" :.T+-Z".contains(&b));
     time_like && (days_from_civil(y, m, d) - today).abs() <= 1
 }
 
@@ -549,7 +571,9 @@ fn select_list_reordered(a: &str, b: &str) -> bool {
 fn select_list(definition: &str) -> Option<(Vec<String>, String)> {
     use updown_sql::lexer::tokens;
     let toks = tokens(definition);
-    let select = toks.iter().position(|t| t.text.eq_ignore_ascii_case("select"))?;
+    let select = toks
+        .iter()
+        .position(|t| t.text.eq_ignore_ascii_case("select"))?;
     let mut depth = 0i32;
     let mut items = Vec::new();
     let mut start = toks.get(select + 1)?.start;
@@ -673,7 +697,9 @@ mod tests {
         let key = "FOREIGN KEY (id) REFERENCES people(id)".to_owned();
         let table = a.tables.get_mut("users").unwrap();
         table.primary_key_name = Some("users_pkey".into());
-        table.constraints.insert("users_id_fkey".into(), key.clone());
+        table
+            .constraints
+            .insert("users_id_fkey".into(), key.clone());
         let mut b = a.clone();
         let table = b.tables.get_mut("users").unwrap();
         table.primary_key_name = Some("users_old_pkey".into());
@@ -716,13 +742,19 @@ mod tests {
 
     #[test]
     fn normalised_sql_folds_case_outside_literals_and_freezes_today() {
-        assert_eq!(normalise_sql("DEFAULT  FALSE"), normalise_sql("default false"));
+        assert_eq!(
+            normalise_sql("DEFAULT  FALSE"),
+            normalise_sql("default false")
+        );
         assert_ne!(normalise_sql("'ABC'"), normalise_sql("'abc'"));
         assert_ne!(normalise_sql("\"Name\""), normalise_sql("\"name\""));
         let today = days_since_epoch_today();
         let (y, m, d) = civil(today);
-        let frozen = format!("SELECT '{y:04}-{m:02}-{d:02} 02:10:33.123456'::timestamp without time zone AS t");
-        let later = format!("SELECT '{y:04}-{m:02}-{d:02} 02:11:07.5'::timestamp without time zone AS t");
+        let frozen = format!(
+            "SELECT '{y:04}-{m:02}-{d:02} 02:10:33.123456'::timestamp without time zone AS t"
+        );
+        let later =
+            format!("SELECT '{y:04}-{m:02}-{d:02} 02:11:07.5'::timestamp without time zone AS t");
         assert_eq!(normalise_sql(&frozen), normalise_sql(&later));
         assert!(normalise_sql(&frozen).contains(FROZEN_NOW));
         // A date far from today is the user's own literal.
@@ -750,8 +782,14 @@ mod tests {
         let a = "select t.id, t.a, t.b from t where (t.a > 1)";
         let b = "select t.id, t.b, t.a from t where (t.a > 1)";
         assert!(select_list_reordered(a, b));
-        assert!(!select_list_reordered(a, "select t.id, t.b from t where (t.a > 1)"));
-        assert!(!select_list_reordered(a, "select t.id, t.b, t.a from t where (t.a > 2)"));
+        assert!(!select_list_reordered(
+            a,
+            "select t.id, t.b from t where (t.a > 1)"
+        ));
+        assert!(!select_list_reordered(
+            a,
+            "select t.id, t.b, t.a from t where (t.a > 2)"
+        ));
         let mut x = Snapshot::default();
         x.views.insert("v".into(), a.into());
         let mut y = Snapshot::default();

@@ -198,7 +198,9 @@ fn names_of(m: &Migration) -> Names {
                 TokenKind::Word => t.text,
                 TokenKind::QuotedIdent | TokenKind::String => {
                     let inner = t.text.trim_start_matches(['E', 'e']);
-                    inner.get(1..inner.len().saturating_sub(1)).unwrap_or_default()
+                    inner
+                        .get(1..inner.len().saturating_sub(1))
+                        .unwrap_or_default()
                 }
                 _ => continue,
             };
@@ -337,7 +339,10 @@ pub(crate) fn run(
             .get(m.version)
             .is_none_or(|s| s.state == State::Pending);
         if !pending {
-            verifying.record(&mut steps, verdict_of(m, Verdict::Skipped, started, Vec::new()));
+            verifying.record(
+                &mut steps,
+                verdict_of(m, Verdict::Skipped, started, Vec::new()),
+            );
             continue;
         }
         if options
@@ -367,7 +372,15 @@ pub(crate) fn run(
             before: union(previous, &names[i]),
             after: union(&names[i], next),
         };
-        let (one, now) = verify_one(session, m, known.take(), batch, &scopes, options, comparison)?;
+        let (one, now) = verify_one(
+            session,
+            m,
+            known.take(),
+            batch,
+            &scopes,
+            options,
+            comparison,
+        )?;
         known = now;
         let passed = one.verdict.passed();
         let up_failed = matches!(&one.verdict, Verdict::Failed(why) if why.starts_with("up:"));
@@ -482,7 +495,10 @@ fn verify_one(
         return ends(Verdict::UpAgainDiffers, differences);
     }
     notes.extend(differences);
-    Ok((verdict_of(m, Verdict::Reversible, started, notes), Some(again)))
+    Ok((
+        verdict_of(m, Verdict::Reversible, started, notes),
+        Some(again),
+    ))
 }
 
 #[cfg(test)]

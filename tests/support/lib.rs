@@ -371,3 +371,18 @@ pub fn diesel_set(backend: updown::Backend) -> std::path::PathBuf {
 pub fn states(list: &[(i64, &str)]) -> Vec<(i64, String)> {
     list.iter().map(|(v, s)| (*v, (*s).to_owned())).collect()
 }
+
+/// Writes diesel folders `(folder, up, down)` into a new temporary directory; a `down`
+/// of `None` writes no `down.sql`.
+pub fn diesel_dir(folders: &[(&str, &str, Option<&str>)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, up, down) in folders {
+        let folder = dir.path().join(name);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("up.sql"), up).unwrap();
+        if let Some(down) = down {
+            std::fs::write(folder.join("down.sql"), down).unwrap();
+        }
+    }
+    dir
+}

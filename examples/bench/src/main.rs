@@ -1,7 +1,7 @@
 //! Migration speed against baselines run in the same process, as ratios:
 //!
 //! ```text
-//! cargo run --release -p updown-bench -- [MIGRATIONS] [ROUNDS]
+//! cargo run --release -p updown-bench -- [MIGRATIONS[,MIGRATIONS...]] [ROUNDS]
 //! UPDOWN_BENCH_POSTGRES_URL=postgres://... cargo run --release -p updown-bench --features postgres
 //! ```
 //!
@@ -154,6 +154,17 @@ fn median(mut samples: Vec<Duration>) -> Duration {
     samples[samples.len() / 2]
 }
 
+/// The median of `a[i] / b[i]`: a ratio paired round by round.
+fn median_ratio(a: &[Duration], b: &[Duration]) -> f64 {
+    let mut ratios: Vec<f64> = a
+        .iter()
+        .zip(b)
+        .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    ratios[ratios.len() / 2]
+}
+
 fn timed(f: impl FnOnce()) -> Duration {
     let started = Instant::now();
     f();
@@ -221,6 +232,8 @@ fn bench(target: &dyn Target, list: &[Migration], rounds: usize) {
         }));
     }
     let (raw, raw_one, diesel_m) = (median(raw), median(raw_one), median(diesel_m));
+    // Paired per round: each verify against the migrate of the same round.
+    let verify_ratio = median_ratio(&verify, &migrate);
     let (migrate, noop, status, verify) = (
         median(migrate),
         median(noop),
@@ -257,19 +270,24 @@ fn bench(target: &dyn Target, list: &[Migration], rounds: usize) {
         ratio(status, raw)
     );
     println!(
-        "| updown verify (scratch database) | {verify:.2?} | {:.2} x updown migrate |",
-        ratio(verify, migrate)
+        "| updown verify (scratch database) | {verify:.2?} | {verify_ratio:.2} x updown migrate |"
     );
 }
 
 fn main() {
     let mut args = std::env::args().skip(1).filter(|a| !a.starts_with('-'));
-    let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(200);
+    // One size or several: `200,1000`.
+    let sizes: Vec<usize> = args
+        .next()
+        .map(|a| a.split(',').filter_map(|n| n.parse().ok()).collect())
+        .unwrap_or_else(|| vec![200]);
     let rounds: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5);
-    let list = migrations(n);
-    bench(&Sqlite(tempfile::tempdir().unwrap()), &list, rounds);
-    #[cfg(feature = "postgres")]
-    if let Ok(url) = std::env::var("UPDOWN_BENCH_POSTGRES_URL") {
-        bench(&Postgres(url, Default::default()), &list, rounds);
+    for n in sizes {
+        let list = migrations(n);
+        bench(&Sqlite(tempfile::tempdir().unwrap()), &list, rounds);
+        #[cfg(feature = "postgres")]
+        if let Ok(url) = std::env::var("UPDOWN_BENCH_POSTGRES_URL") {
+            bench(&Postgres(url, Default::default()), &list, rounds);
+        }
     }
 }

@@ -125,7 +125,7 @@ fn driver(backend: Backend) -> Result<Box<dyn Driver>, Error> {
         #[cfg(feature = "sqlite")]
         Backend::Sqlite => Ok(Box::new(sqlite::Sqlite)),
         #[cfg(feature = "postgres")]
-        Backend::Postgres => Ok(Box::new(postgres::Postgres)),
+        Backend::Postgres => Ok(Box::new(postgres::Postgres::default())),
         #[cfg(feature = "mysql")]
         Backend::Mysql => Ok(Box::new(mysql::Mysql)),
         #[allow(unreachable_patterns)]

@@ -309,7 +309,10 @@ pub(super) fn snapshot(conn: &mut MysqlConnection, scope: Scope<'_>) -> QueryRes
             named("LOWER(TABLE_NAME)")
         ),
     )?;
-    snap.views = views.into_iter().map(|r| (r.a, normalise_sql(&r.b))).collect();
+    snap.views = views
+        .into_iter()
+        .map(|r| (r.a, normalise_sql(&r.b)))
+        .collect();
     let triggers = rows(
         conn,
         &format!(

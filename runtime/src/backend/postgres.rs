@@ -17,7 +17,11 @@ use crate::url::DatabaseUrl;
 /// key serves every database of a server.
 const LOCK_KEY: i64 = 0x7570_646f_776e;
 
-pub(crate) struct Postgres;
+#[derive(Default)]
+pub(crate) struct Postgres {
+    /// Whether this session prepared its snapshot statements.
+    prepared: std::cell::Cell<bool>,
+}
 
 pub(crate) fn connect(url: &DatabaseUrl) -> Result<(AnyConnection, Box<dyn Driver>), Error> {
     let failed = |e: &dyn std::fmt::Display| Error::Connect {
@@ -30,7 +34,7 @@ pub(crate) fn connect(url: &DatabaseUrl) -> Result<(AnyConnection, Box<dyn Drive
         conn.batch_execute("SET application_name = 'updown'")
             .map_err(|e| failed(&e))?;
     }
-    Ok((AnyConnection::Postgres(conn), Box::new(Postgres)))
+    Ok((AnyConnection::Postgres(conn), Box::new(Postgres::default())))
 }
 
 fn inner(conn: &mut AnyConnection) -> &mut PgConnection {
@@ -89,7 +93,7 @@ impl Driver for Postgres {
     }
 
     fn snapshot(&self, conn: &mut AnyConnection, scope: Scope<'_>) -> QueryResult<Snapshot> {
-        snapshot(inner(conn), scope)
+        snapshot(inner(conn), scope, &self.prepared)
     }
 
     fn extensions(&self, conn: &mut AnyConnection) -> QueryResult<Vec<(String, String)>> {
@@ -164,56 +168,84 @@ struct CatalogRow {
 }
 
 /// `NOT` a member of an extension: those come and go with their extension.
-fn not_member(oid: &str) -> String {
-    format!("NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.objid = {oid} AND e.deptype = 'e')")
+fn not_member(catalog: &str, oid: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '{catalog}'::regclass
+                     AND e.objid = {oid} AND e.deptype = 'e')"
+    )
 }
 
-/// The catalog query of a snapshot of `scope`.
-fn snapshot_query(scope: Scope<'_>) -> String {
-    let names = scope.sql_list();
-    // A name filter, or none for everything.
-    let named = |column: &str| match &names {
-        Some(list) => format!("{column} IN ({list})"),
-        None => "TRUE".to_owned(),
-    };
-    let table_named = match &names {
-        None => "TRUE".to_owned(),
-        // The table, or one of its indexes, constraints or triggers, or a table it
-        // references (a cascade drops its keys), is named.
-        Some(list) => format!(
-            "(c.relname IN ({list})
-              OR EXISTS (SELECT 1 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
-                         WHERE x.indrelid = c.oid AND i.relname IN ({list}))
-              OR EXISTS (SELECT 1 FROM pg_constraint k LEFT JOIN pg_class r ON r.oid = k.confrelid
-                         WHERE k.conrelid = c.oid AND (k.conname IN ({list}) OR r.relname IN ({list})))
-              OR EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND g.tgname IN ({list})))"
+/// The current schema's oid.
+const SCHEMA: &str = "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())";
+
+/// The catalog query of a snapshot: of the names in `$1` (a text array) when `named`,
+/// else of everything. Every filter on names goes through an index of the catalogs, so
+/// a snapshot's cost follows what it reads, not the size of the schema.
+fn snapshot_query(named: bool) -> String {
+    let relations =
+        format!("(SELECT oid FROM pg_class WHERE relname = ANY($1) AND relnamespace = {SCHEMA})");
+    // Named: the relations are looked up by oid from the names, never scanned; an array
+    // keeps the planner to index lookups whatever it guesses of `$1`.
+    let by_oid = |alias: &str, ids: &str| match named {
+        true => format!(
+            "unnest(ARRAY({ids})) AS ids(oid) JOIN pg_class {alias} ON {alias}.oid = ids.oid"
         ),
+        false => format!("pg_class {alias}"),
     };
-    let member = not_member("c.oid");
-    let view_member = not_member("v.oid");
-    let function_member = not_member("p.oid");
-    let type_member = not_member("t.oid");
-    let (view_named, sequence_named, type_named, function_named, extension_named) = (
-        named("v.relname"),
-        named("s.relname"),
-        named("t.typname"),
-        named("p.proname"),
-        named("x.extname"),
+    // The table, one of its indexes, constraints or triggers, or a table its keys
+    // reference (a cascade drops them), is named.
+    let tables = by_oid(
+        "c",
+        &format!(
+            "SELECT oid FROM {relations} r
+             UNION SELECT x.indrelid FROM pg_index x WHERE x.indexrelid IN {relations}
+             UNION SELECT k.conrelid FROM pg_constraint k WHERE k.conname = ANY($1) AND k.connamespace = {SCHEMA}
+             UNION SELECT k.conrelid FROM pg_depend d JOIN pg_constraint k ON k.oid = d.objid
+                   WHERE d.classid = 'pg_constraint'::regclass AND d.refclassid = 'pg_class'::regclass
+                     AND d.refobjid IN {relations} AND k.contype = 'f'
+             UNION SELECT g.tgrelid FROM pg_trigger g WHERE g.tgname = ANY($1)"
+        ),
     );
+    let views = by_oid(
+        "v",
+        &format!(
+            "SELECT oid FROM {relations} r
+             UNION SELECT w.ev_class FROM pg_depend d JOIN pg_rewrite w ON w.oid = d.objid
+                   WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
+                     AND d.refobjid IN (SELECT oid FROM tabs)"
+        ),
+    );
+    let sequences = by_oid(
+        "s",
+        &format!(
+            "SELECT oid FROM {relations} r
+             UNION SELECT d.objid FROM pg_depend d
+                   WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+                     AND d.deptype IN ('a', 'i') AND d.refobjid IN (SELECT oid FROM tabs)"
+        ),
+    );
+    let (type_named, function_named, extension_named) = match named {
+        true => (
+            "t.typname = ANY($1)",
+            "p.proname = ANY($1)",
+            "x.extname = ANY($1)",
+        ),
+        false => ("TRUE", "TRUE", "TRUE"),
+    };
+    let member = not_member("pg_class", "c.oid");
+    let view_member = not_member("pg_class", "v.oid");
+    let sequence_member = not_member("pg_class", "s.oid");
+    let function_member = not_member("pg_proc", "p.oid");
+    let type_member = not_member("pg_type", "t.oid");
     format!(
         "WITH tabs AS (
-           SELECT c.oid, c.relname::text AS name FROM pg_class c
-           JOIN pg_namespace n ON n.oid = c.relnamespace
-           WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND c.relname NOT IN {OWN}
-             AND {member} AND {table_named}
+           SELECT c.oid, c.relname::text AS name FROM {tables}
+           WHERE c.relnamespace = {SCHEMA} AND c.relkind IN ('r', 'p') AND c.relname NOT IN {OWN}
+             AND {member}
          ),
          views AS (
-           SELECT v.oid, v.relname::text AS name, v.relkind FROM pg_class v
-           JOIN pg_namespace n ON n.oid = v.relnamespace
-           WHERE n.nspname = current_schema() AND v.relkind IN ('v', 'm') AND {view_member}
-             AND ({view_named} OR EXISTS (
-               SELECT 1 FROM pg_rewrite w JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid
-               WHERE w.ev_class = v.oid AND d.refobjid IN (SELECT oid FROM tabs)))
+           SELECT v.oid, v.relname::text AS name, v.relkind FROM {views}
+           WHERE v.relnamespace = {SCHEMA} AND v.relkind IN ('v', 'm') AND {view_member}
          )
          SELECT 'column' AS kind, t.name AS a, a.attname::text AS b,
                 lower(format_type(a.atttypid, a.atttypmod)) || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END AS c,
@@ -251,11 +283,8 @@ fn snapshot_query(scope: Scope<'_>) -> String {
                              JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
                              WHERE d.classid = 'pg_class'::regclass AND d.objid = s.oid
                                AND d.deptype IN ('a', 'i') LIMIT 1), ''), NULL, 0
-         FROM pg_class s JOIN pg_sequence q ON q.seqrelid = s.oid
-         JOIN pg_namespace n ON n.oid = s.relnamespace
-         WHERE n.nspname = current_schema() AND s.relname NOT IN {OWN} AND {}
-           AND ({sequence_named} OR EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = s.oid
-                AND d.deptype IN ('a', 'i') AND d.refobjid IN (SELECT oid FROM tabs)))
+         FROM {sequences} JOIN pg_sequence q ON q.seqrelid = s.oid
+         WHERE s.relnamespace = {SCHEMA} AND s.relname NOT IN {OWN} AND {sequence_member}
          UNION ALL
          SELECT 'type', t.typname::text, '',
                 CASE t.typtype
@@ -270,8 +299,8 @@ fn snapshot_query(scope: Scope<'_>) -> String {
                                              FROM pg_constraint k WHERE k.contypid = t.oid), '')
                   ELSE 'range ' || format_type(t.oid, NULL)
                 END, NULL, 0
-         FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-         WHERE n.nspname = current_schema() AND {type_member} AND {type_named}
+         FROM pg_type t
+         WHERE t.typnamespace = {SCHEMA} AND {type_member} AND {type_named}
            AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c'))
          UNION ALL
          SELECT 'function', p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', '',
@@ -283,19 +312,50 @@ fn snapshot_query(scope: Scope<'_>) -> String {
                 || CASE WHEN p.proisstrict THEN ' strict' ELSE '' END
                 || COALESCE(' set ' || array_to_string(p.proconfig, ', '), ''),
                 p.prosrc, 0
-         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
-         WHERE n.nspname = current_schema() AND {function_member} AND {function_named}
+         FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+         WHERE p.pronamespace = {SCHEMA} AND {function_member} AND {function_named}
          UNION ALL
          SELECT 'extension', x.extname::text, n.nspname::text, x.extversion, NULL, 0
          FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace
          WHERE {extension_named}
-         ORDER BY 1, 2, 6, 3",
-        not_member("s.oid"),
+         ORDER BY 1, 2, 6, 3"
     )
 }
 
-pub(super) fn snapshot(conn: &mut PgConnection, scope: Scope<'_>) -> QueryResult<Snapshot> {
-    let rows: Vec<CatalogRow> = diesel::sql_query(snapshot_query(scope)).load(conn)?;
+/// The prepared snapshot statements of this session, named and of everything, prepared
+/// by the first snapshot: a large catalog query costs more to plan than to run.
+const PREPARED: [&str; 2] = ["updown_snapshot_named", "updown_snapshot_all"];
+
+pub(super) fn snapshot(
+    conn: &mut PgConnection,
+    scope: Scope<'_>,
+    prepared: &std::cell::Cell<bool>,
+) -> QueryResult<Snapshot> {
+    if !prepared.get() {
+        conn.batch_execute(&format!(
+            "PREPARE {}(text[]) AS {}; PREPARE {} AS {}",
+            PREPARED[0],
+            snapshot_query(true),
+            PREPARED[1],
+            snapshot_query(false)
+        ))?;
+        prepared.set(true);
+    }
+    let execute = match scope {
+        Scope::Named(names) => {
+            let list: Vec<String> = names
+                .iter()
+                .map(|n| format!("'{}'", n.replace('\'', "''")))
+                .collect();
+            format!(
+                "EXECUTE {}(ARRAY[{}]::text[])",
+                PREPARED[0],
+                list.join(", ")
+            )
+        }
+        Scope::Everything => format!("EXECUTE {}", PREPARED[1]),
+    };
+    let rows: Vec<CatalogRow> = diesel::sql_query(execute).load(conn)?;
     let mut snap = Snapshot::default();
     for r in rows {
         match r.kind.as_str() {

@@ -141,8 +141,15 @@ struct MasterRow {
     kind: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
     name: String,
+    /// The table of an index or trigger; the object itself otherwise.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    owner: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
     sql: String,
+}
+
+fn quote_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
 }
 
 #[derive(diesel::QueryableByName)]
@@ -194,36 +201,54 @@ struct ForeignKeyRow {
 }
 
 pub(super) fn snapshot(conn: &mut SqliteConnection, scope: Scope<'_>) -> QueryResult<Snapshot> {
-    // In scope: named objects, the indexes and triggers of named tables, and the tables
-    // of named indexes and triggers.
-    let named = match scope.sql_list() {
-        None => "TRUE".to_owned(),
-        Some(list) => format!(
-            "(lower(name) IN ({list}) OR lower(tbl_name) IN ({list})
-              OR tbl_name IN (SELECT tbl_name FROM sqlite_master WHERE lower(name) IN ({list})))"
-        ),
+    // In scope: named objects, and the indexes and triggers of named tables; one scan
+    // of sqlite_master, a second only for a named index or trigger whose table is not.
+    fn master(conn: &mut SqliteConnection, filter: &str) -> QueryResult<Vec<MasterRow>> {
+        diesel::sql_query(format!(
+            "SELECT type AS kind, name, tbl_name AS owner, COALESCE(sql, '') AS sql FROM sqlite_master
+             WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
+               AND tbl_name NOT IN ('updown_migrations', 'updown_history') AND {filter}"
+        ))
+        .load(conn)
+    }
+    let mut objects = match scope.sql_list() {
+        None => master(conn, "TRUE")?,
+        Some(list) => master(
+            conn,
+            &format!("(lower(name) IN ({list}) OR lower(tbl_name) IN ({list}))"),
+        )?,
     };
-    let objects: Vec<MasterRow> = diesel::sql_query(format!(
-        "SELECT type AS kind, name, COALESCE(sql, '') AS sql FROM sqlite_master
-         WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
-           AND tbl_name NOT IN ('updown_migrations', 'updown_history') AND {named}
-         ORDER BY type, name"
-    ))
-    .load(conn)?;
-    let user_tables = match scope {
-        Scope::Everything => USER_TABLES.to_owned(),
-        Scope::Named(_) => {
-            let tables: Vec<String> = objects
-                .iter()
-                .filter(|o| o.kind == "table")
-                .map(|o| format!("'{}'", o.name.replace('\'', "''")))
-                .collect();
-            if tables.is_empty() {
-                "FALSE".to_owned()
-            } else {
-                format!("{USER_TABLES} AND m.name IN ({})", tables.join(", "))
-            }
+    if let Scope::Named(names) = scope {
+        let owners: Vec<String> = objects
+            .iter()
+            .filter(|o| !names.contains(&o.owner.to_lowercase()))
+            .map(|o| quote_literal(&o.owner))
+            .collect();
+        if !owners.is_empty() {
+            let more = master(
+                conn,
+                &format!(
+                    "tbl_name IN ({}) AND lower(name) NOT IN ({})",
+                    owners.join(", "),
+                    scope.sql_list().unwrap_or_default()
+                ),
+            )?;
+            objects.extend(more);
         }
+    }
+    objects.sort_by(|a, b| (&a.kind, &a.name).cmp(&(&b.kind, &b.name)));
+    // The tables the pragma queries range over: looked up by name, never scanned.
+    let tables: Vec<String> = objects
+        .iter()
+        .filter(|o| o.kind == "table")
+        .map(|o| format!("({})", quote_literal(&o.name)))
+        .collect();
+    let user_tables = match (scope, tables.is_empty()) {
+        (Scope::Everything, _) => {
+            format!("WITH m(name) AS (SELECT name FROM sqlite_master m WHERE {USER_TABLES})")
+        }
+        (Scope::Named(_), true) => "WITH m(name) AS (SELECT NULL WHERE FALSE)".to_owned(),
+        (Scope::Named(_), false) => format!("WITH m(name) AS (VALUES {})", tables.join(", ")),
     };
     let mut snap = Snapshot::default();
     for object in &objects {
@@ -236,7 +261,8 @@ pub(super) fn snapshot(conn: &mut SqliteConnection, scope: Scope<'_>) -> QueryRe
                 snap.tables.insert(object.name.clone(), table);
             }
             "view" => {
-                snap.views.insert(object.name.clone(), normalise_sql(&object.sql));
+                snap.views
+                    .insert(object.name.clone(), normalise_sql(&object.sql));
             }
             "trigger" => {
                 snap.triggers.insert(object.name.clone(), fold(&object.sql));
@@ -246,10 +272,9 @@ pub(super) fn snapshot(conn: &mut SqliteConnection, scope: Scope<'_>) -> QueryRe
     }
 
     let columns: Vec<ColumnRow> = diesel::sql_query(format!(
-        "SELECT m.name AS table_name, p.name AS name, p.type AS data_type, p.\"notnull\" AS not_null,
+        "{user_tables} SELECT m.name AS table_name, p.name AS name, p.type AS data_type, p.\"notnull\" AS not_null,
                 p.dflt_value AS default_value, p.pk AS pk
-         FROM sqlite_master m JOIN pragma_table_info(m.name) p
-         WHERE {user_tables} ORDER BY m.name, p.cid"
+         FROM m JOIN pragma_table_info(m.name) p ORDER BY m.name, p.cid"
     ))
     .load(conn)?;
     let mut keys: Vec<(String, i64, String)> = Vec::new();
@@ -275,10 +300,10 @@ pub(super) fn snapshot(conn: &mut SqliteConnection, scope: Scope<'_>) -> QueryRe
     }
 
     let index_columns: Vec<IndexColumnRow> = diesel::sql_query(format!(
-        "SELECT m.name AS table_name, il.name AS index_name, il.\"unique\" AS is_unique, il.origin AS origin,
+        "{user_tables} SELECT m.name AS table_name, il.name AS index_name, il.\"unique\" AS is_unique, il.origin AS origin,
                 COALESCE(ii.name, '(expression)') AS column_name
-         FROM sqlite_master m JOIN pragma_index_list(m.name) il JOIN pragma_index_info(il.name) ii
-         WHERE {user_tables} ORDER BY m.name, il.name, ii.seqno"
+         FROM m JOIN pragma_index_list(m.name) il JOIN pragma_index_info(il.name) ii
+         ORDER BY m.name, il.name, ii.seqno"
     ))
     .load(conn)?;
     let same_index = |a: &IndexColumnRow, b: &IndexColumnRow| {
@@ -315,10 +340,9 @@ pub(super) fn snapshot(conn: &mut SqliteConnection, scope: Scope<'_>) -> QueryRe
     }
 
     let keys: Vec<ForeignKeyRow> = diesel::sql_query(format!(
-        "SELECT m.name AS table_name, fk.id AS id, fk.\"table\" AS target, fk.\"from\" AS from_column,
+        "{user_tables} SELECT m.name AS table_name, fk.id AS id, fk.\"table\" AS target, fk.\"from\" AS from_column,
                 fk.\"to\" AS to_column, fk.on_update AS on_update, fk.on_delete AS on_delete
-         FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) fk
-         WHERE {user_tables} ORDER BY m.name, fk.id, fk.seq"
+         FROM m JOIN pragma_foreign_key_list(m.name) fk ORDER BY m.name, fk.id, fk.seq"
     ))
     .load(conn)?;
     let same_key =
