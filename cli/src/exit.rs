@@ -8,6 +8,7 @@
 //! | 3 | `verify` found a `down` that does not undo its `up` |
 //! | 4 | a rollback failed |
 //! | 5 | configuration or usage error |
+//! | 130 | `verify` interrupted by a signal (see `interrupt`) |
 
 use updown::Error;
 

@@ -139,6 +139,8 @@ impl Cli {
             let config = Config::resolve(&args, self.default_database_url.as_deref())?;
             execute(&config, args.command)
         });
+        // A signal handler cleaning up decides the exit: its drop may be what ended the run.
+        interrupt::wait_if_interrupted();
         finish(outcome, log_format)
     }
 

@@ -172,8 +172,10 @@ fn account(step: &VerifyStep) -> String {
 type Names = Option<BTreeSet<String>>;
 
 /// The names a migration's `up` and `down` can touch: every identifier and string
-/// literal of their SQL. Everything when the SQL is not all known before it runs (a
-/// Rust body) or builds names at run time (`DO`, `CALL`, `EXECUTE`).
+/// literal of their SQL, as written and in lower case. Everything when the SQL is not
+/// all known before it runs (a Rust body), builds names at run time (`DO`, `CALL`,
+/// `EXECUTE`), or changes objects it does not name: `CASCADE` drops dependents of any
+/// kind, and on SQLite a `RENAME` rewrites the keys of other tables that reference it.
 fn names_of(m: &Migration) -> Names {
     use updown_sql::lexer::{TokenKind, tokens};
     let mut names = BTreeSet::new();
@@ -194,6 +196,11 @@ fn names_of(m: &Migration) -> Names {
                 return None;
             }
             statement_start = t.kind == TokenKind::Semicolon;
+            if t.kind == TokenKind::Word
+                && (t.text.eq_ignore_ascii_case("cascade") || t.text.eq_ignore_ascii_case("rename"))
+            {
+                return None;
+            }
             let text = match t.kind {
                 TokenKind::Word => t.text,
                 TokenKind::QuotedIdent | TokenKind::String => {
@@ -204,8 +211,14 @@ fn names_of(m: &Migration) -> Names {
                 }
                 _ => continue,
             };
-            // `'public.users'::regclass`, `'users'` given to a function.
+            // A backslash would need each database's own escaping in the catalog queries.
+            if text.contains('\\') {
+                return None;
+            }
+            // `'public.users'::regclass`, `'users'` given to a function; `"Users"` is
+            // found by PostgreSQL as written, elsewhere without regard to case.
             for part in text.split('.') {
+                names.insert(part.to_owned());
                 names.insert(part.to_lowercase());
             }
         }
@@ -514,8 +527,26 @@ mod tests {
             Some("DROP TABLE \"Users\""),
         );
         let names = names_of(&m).unwrap();
-        for name in ["users", "public", "diesel_manage_updated_at", "create"] {
+        for name in [
+            "Users",
+            "users",
+            "public",
+            "diesel_manage_updated_at",
+            "create",
+        ] {
             assert!(names.contains(name), "{name}: {names:?}");
+        }
+    }
+
+    #[test]
+    fn sql_that_changes_what_it_does_not_name_reads_everything() {
+        for up in [
+            "DROP TYPE mood CASCADE",
+            "ALTER TABLE t RENAME TO t_old",
+            "INSERT INTO t VALUES ('a\\b')",
+        ] {
+            let m = Migration::sql(1, "m", up, Some("SELECT 1"));
+            assert!(names_of(&m).is_none(), "{up}");
         }
     }
 

@@ -184,12 +184,11 @@ pub(super) fn snapshot(conn: &mut MysqlConnection, scope: Scope<'_>) -> QueryRes
         ),
     )?;
     let tables: Vec<String> = in_scope.into_iter().map(|r| r.a).collect();
-    if tables.is_empty() && names.is_some() {
-        return snapshot_routines(conn, &mut snap, &named).map(|()| snap);
-    }
+    // No table named: `''` matches none, and the views, triggers and routines are still read.
     let table_list = tables
         .iter()
         .map(|t| format!("'{}'", t.replace('\\', "\\\\").replace('\'', "''")))
+        .chain(tables.is_empty().then(|| "''".to_owned()))
         .collect::<Vec<_>>()
         .join(", ");
     let of_tables = |column: &str| match names {
