@@ -10,7 +10,8 @@ use std::fmt;
 pub struct Snapshot {
     /// Table name -> its columns, keys, indexes and constraints.
     pub tables: BTreeMap<String, Table>,
-    /// View name -> its definition, normalised (see [`normalise_view`]).
+    /// View name -> its definition, normalised: whitespace and keyword case folded, a
+    /// literal frozen from `'now'` replaced by a placeholder.
     pub views: BTreeMap<String, String>,
     /// Trigger name (on PostgreSQL, where names are per table, `name on table`) -> its
     /// full definition, whitespace folded.
