@@ -462,6 +462,64 @@ fn keep_going_lists_every_failing_migration_in_one_run() {
     }
 }
 
+/// In place, with an applied migration between pending ones: the one after it is
+/// compared on its own names, not on those the snapshot before it was read for.
+#[test]
+fn in_place_verify_around_an_applied_migration_compares_like_with_like() {
+    for db in databases() {
+        let folder = |v: &str, t: &str| {
+            (
+                format!("2024-01-0{v}-000001_create_{t}"),
+                format!("CREATE TABLE {t} (id INTEGER PRIMARY KEY);"),
+                format!("DROP TABLE {t};"),
+            )
+        };
+        let all = [
+            folder("1", "a"),
+            folder("2", "b"),
+            folder("3", "c"),
+            folder("4", "d"),
+        ];
+        let as_folders = |list: &[&(String, String, String)]| -> tempfile::TempDir {
+            let borrowed: Vec<(&str, &str, Option<&str>)> = list
+                .iter()
+                .map(|(f, up, down)| (f.as_str(), up.as_str(), Some(down.as_str())))
+                .collect();
+            diesel_dir(&borrowed)
+        };
+        // 1 and 3 applied first; 2 and 4 come later.
+        let first = as_folders(&[&all[0], &all[2]]);
+        let first = first.path().display().to_string();
+        db.run(bin!("app_empty"), &["--diesel-dir", &first, "migrate"])
+            .expect(0);
+        let every = as_folders(&all.iter().collect::<Vec<_>>());
+        let every = every.path().display().to_string();
+        let run = db.run(
+            bin!("app_empty"),
+            &[
+                "--diesel-dir",
+                &every,
+                "verify",
+                "--in-place",
+                "--format",
+                "json",
+            ],
+        );
+        let verdicts: Vec<String> = run.expect(0).json()["migrations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["verdict"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            verdicts,
+            ["skipped", "reversible", "skipped", "reversible"],
+            "{:?}",
+            db.backend
+        );
+    }
+}
+
 #[test]
 fn from_stops_at_a_failing_migration_before_it_and_keep_going_refuses_in_place() {
     let db = updown_tests::sqlite();

@@ -352,6 +352,8 @@ pub(crate) fn run(
             .get(m.version)
             .is_none_or(|s| s.state == State::Pending);
         if !pending {
+            // The snapshot kept was read for its neighbours' names, not for the next one's.
+            known = None;
             verifying.record(
                 &mut steps,
                 verdict_of(m, Verdict::Skipped, started, Vec::new()),
