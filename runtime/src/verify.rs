@@ -387,7 +387,7 @@ pub(crate) fn run(
             before: union(previous, &names[i]),
             after: union(&names[i], next),
         };
-        let (one, now) = verify_one(
+        let (one, after) = verify_one(
             session,
             m,
             known.take(),
@@ -396,9 +396,12 @@ pub(crate) fn run(
             options,
             comparison,
         )?;
-        known = now;
+        let up_failed = matches!(after, After::UpFailed);
+        known = match after {
+            After::Known(observation) => Some(observation),
+            After::Unknown | After::UpFailed => None,
+        };
         let passed = one.verdict.passed();
-        let up_failed = matches!(&one.verdict, Verdict::Failed(why) if why.starts_with("up:"));
         verifying.record(
             &mut steps,
             VerifyStep {
@@ -420,6 +423,16 @@ pub(crate) fn run(
         steps,
         resume_after: None,
     })
+}
+
+/// The database once a migration has its verdict.
+enum After {
+    /// As the last snapshot read it.
+    Known(Observation),
+    /// Changed since the last snapshot, or never read.
+    Unknown,
+    /// Its `up` failed: no database can be brought past it.
+    UpFailed,
 }
 
 /// What the snapshots of one migration read: before `up` and after `down` alike, after
@@ -466,7 +479,8 @@ fn describe(f: &Failure) -> String {
 }
 
 /// Verifies one migration starting from `before`, the database as it is now if known
-/// (the previous migration's last observation). Returns the last observation too.
+/// (the previous migration's last observation). Returns what is known of the database
+/// after it too.
 fn verify_one(
     session: &mut Session,
     m: &Migration,
@@ -475,11 +489,12 @@ fn verify_one(
     scopes: &Scopes,
     options: &VerifyOptions,
     comparison: Comparison,
-) -> Result<(VerifyStep, Option<Observation>), Error> {
+) -> Result<(VerifyStep, After), Error> {
     let started = Instant::now();
     // A verdict ends this migration; the database's state after it is unknown.
-    let ends =
-        |verdict: Verdict, differences| Ok((verdict_of(m, verdict, started, differences), None));
+    let ends = |verdict: Verdict, differences| {
+        Ok((verdict_of(m, verdict, started, differences), After::Unknown))
+    };
     let failed =
         |phase: &str, why: String| ends(Verdict::Failed(format!("{phase}: {why}")), Vec::new());
     let before = match before {
@@ -487,7 +502,8 @@ fn verify_one(
         None => observe(session, &scopes.before)?,
     };
     if let Some(why) = step(session, m, Action::Apply, batch)? {
-        return failed("up", why);
+        let verdict = Verdict::Failed(format!("up: {why}"));
+        return Ok((verdict_of(m, verdict, started, Vec::new()), After::UpFailed));
     }
     if m.irreversible().is_some() {
         return ends(Verdict::Irreversible, Vec::new());
@@ -512,7 +528,7 @@ fn verify_one(
     notes.extend(differences);
     Ok((
         verdict_of(m, Verdict::Reversible, started, notes),
-        Some(again),
+        After::Known(again),
     ))
 }
 
