@@ -33,25 +33,40 @@ pub struct Snapshot {
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Scope<'a> {
     Everything,
-    /// Lower-case names: every identifier and string literal of the statements.
+    /// Every identifier and string literal of the statements, as written and in lower
+    /// case.
     Named(&'a std::collections::BTreeSet<String>),
 }
 
 impl Scope<'_> {
-    /// The names as a SQL list of string literals, `None` for everything.
+    /// The names as a SQL list of string literals (`''` when there are none), `None` for
+    /// everything.
     pub(crate) fn sql_list(&self) -> Option<String> {
         match self {
             Scope::Everything => None,
             Scope::Named(names) => Some(
                 names
                     .iter()
-                    .map(|n| format!("'{}'", n.replace('\'', "''")))
+                    .map(|n| sql_literal(n))
                     .chain(names.is_empty().then(|| "''".to_owned()))
                     .collect::<Vec<_>>()
                     .join(", "),
             ),
         }
     }
+
+    /// `column IN (the names)`, or `TRUE` for everything.
+    pub(crate) fn filter(&self, column: &str) -> String {
+        match self.sql_list() {
+            Some(list) => format!("{column} IN ({list})"),
+            None => "TRUE".to_owned(),
+        }
+    }
+}
+
+/// `text` as a standard SQL string literal, its quotes doubled.
+pub(crate) fn sql_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
 }
 
 /// One installed extension: a schema change is a difference, a version change a note.

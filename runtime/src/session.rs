@@ -17,7 +17,7 @@ use crate::migration::{Body, Migration};
 use crate::plan::Planned;
 use crate::registry::Registry;
 use crate::run::{Action, Event, Phase, Progress, Report, Step};
-use crate::schema::{Scope, Snapshot};
+use crate::schema::{Scope, Snapshot, sql_literal};
 use crate::statement_log::StatementLog;
 use crate::status::Status;
 use crate::tracking::{AppliedRow, HistoryAction, HistoryEntry, NewHistory, RowState, Tracking};
@@ -338,8 +338,8 @@ impl Session {
                 .iter()
                 .map(|t| {
                     format!(
-                        "SELECT '{}' AS name, COUNT(*) AS n FROM {}",
-                        t.replace('\'', "''"),
+                        "SELECT {} AS name, COUNT(*) AS n FROM {}",
+                        sql_literal(t),
                         self.driver.quote(t)
                     )
                 })

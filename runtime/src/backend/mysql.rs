@@ -157,10 +157,6 @@ fn rows(conn: &mut MysqlConnection, sql: &str) -> QueryResult<Vec<Row>> {
 pub(super) fn snapshot(conn: &mut MysqlConnection, scope: Scope<'_>) -> QueryResult<Snapshot> {
     let mut snap = Snapshot::default();
     let names = scope.sql_list();
-    let named = |column: &str| match &names {
-        Some(list) => format!("{column} IN ({list})"),
-        None => "TRUE".to_owned(),
-    };
     // A table is in scope if it, one of its indexes or constraints, or a table it
     // references is named.
     let table_named = match &names {
@@ -305,7 +301,7 @@ pub(super) fn snapshot(conn: &mut MysqlConnection, scope: Scope<'_>) -> QueryRes
         &format!(
             "SELECT TABLE_NAME AS a, VIEW_DEFINITION AS b, '' AS c, '' AS d, NULL AS e
          FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() AND {}",
-            named("LOWER(TABLE_NAME)")
+            scope.filter("LOWER(TABLE_NAME)")
         ),
     )?;
     snap.views = views
@@ -321,12 +317,12 @@ pub(super) fn snapshot(conn: &mut MysqlConnection, scope: Scope<'_>) -> QueryRes
                     '' AS c, '' AS d, NULL AS e
              FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()
                AND ({} OR {})",
-            named("LOWER(TRIGGER_NAME)"),
+            scope.filter("LOWER(TRIGGER_NAME)"),
             of_tables("EVENT_OBJECT_TABLE")
         ),
     )?;
     snap.triggers = triggers.into_iter().map(|r| (r.a, fold(&r.b))).collect();
-    snapshot_routines(conn, &mut snap, &named)?;
+    snapshot_routines(conn, &mut snap, scope)?;
     Ok(snap)
 }
 
@@ -334,7 +330,7 @@ pub(super) fn snapshot(conn: &mut MysqlConnection, scope: Scope<'_>) -> QueryRes
 fn snapshot_routines(
     conn: &mut MysqlConnection,
     snap: &mut Snapshot,
-    named: &dyn Fn(&str) -> String,
+    scope: Scope<'_>,
 ) -> QueryResult<()> {
     let routines = rows(
         conn,
@@ -350,7 +346,7 @@ fn snapshot_routines(
                     COALESCE(r.ROUTINE_DEFINITION, '') AS c, '' AS d, NULL AS e
              FROM information_schema.ROUTINES r
              WHERE r.ROUTINE_SCHEMA = DATABASE() AND {}",
-            named("LOWER(r.ROUTINE_NAME)")
+            scope.filter("LOWER(r.ROUTINE_NAME)")
         ),
     )?;
     for r in routines {
@@ -362,7 +358,7 @@ fn snapshot_routines(
         &format!(
             "SELECT TABLE_NAME AS a, '' AS b, '' AS c, '' AS d, NULL AS e FROM information_schema.TABLES
              WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'SEQUENCE' AND {}",
-            named("LOWER(TABLE_NAME)")
+            scope.filter("LOWER(TABLE_NAME)")
         ),
     )?;
     for r in sequences {

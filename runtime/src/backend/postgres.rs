@@ -341,19 +341,9 @@ pub(super) fn snapshot(
         ))?;
         prepared.set(true);
     }
-    let execute = match scope {
-        Scope::Named(names) => {
-            let list: Vec<String> = names
-                .iter()
-                .map(|n| format!("'{}'", n.replace('\'', "''")))
-                .collect();
-            format!(
-                "EXECUTE {}(ARRAY[{}]::text[])",
-                PREPARED[0],
-                list.join(", ")
-            )
-        }
-        Scope::Everything => format!("EXECUTE {}", PREPARED[1]),
+    let execute = match scope.sql_list() {
+        Some(list) => format!("EXECUTE {}(ARRAY[{list}]::text[])", PREPARED[0]),
+        None => format!("EXECUTE {}", PREPARED[1]),
     };
     let rows: Vec<CatalogRow> = diesel::sql_query(execute).load(conn)?;
     let mut snap = Snapshot::default();

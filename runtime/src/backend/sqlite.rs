@@ -9,7 +9,7 @@ use diesel::{Connection, QueryResult, RunQueryDsl, SqliteConnection};
 use super::{Driver, LockError, Scratch};
 use crate::connection::AnyConnection;
 use crate::error::Error;
-use crate::schema::{Column, Index, Scope, Snapshot, Table, fold, normalise_sql};
+use crate::schema::{Column, Index, Scope, Snapshot, Table, fold, normalise_sql, sql_literal};
 use crate::tracking::{ColumnTypes, create_tables_sql};
 use crate::url::DatabaseUrl;
 
@@ -148,10 +148,6 @@ struct MasterRow {
     sql: String,
 }
 
-fn quote_literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
-
 #[derive(diesel::QueryableByName)]
 struct ColumnRow {
     #[diesel(sql_type = diesel::sql_types::Text)]
@@ -211,18 +207,17 @@ pub(super) fn snapshot(conn: &mut SqliteConnection, scope: Scope<'_>) -> QueryRe
         ))
         .load(conn)
     }
-    let mut objects = match scope.sql_list() {
-        None => master(conn, "TRUE")?,
-        Some(list) => master(
-            conn,
-            &format!("(lower(name) IN ({list}) OR lower(tbl_name) IN ({list}))"),
-        )?,
-    };
+    let named = format!(
+        "({} OR {})",
+        scope.filter("lower(name)"),
+        scope.filter("lower(tbl_name)")
+    );
+    let mut objects = master(conn, &named)?;
     if let Scope::Named(names) = scope {
         let owners: Vec<String> = objects
             .iter()
             .filter(|o| !names.contains(&o.owner.to_lowercase()))
-            .map(|o| quote_literal(&o.owner))
+            .map(|o| sql_literal(&o.owner))
             .collect();
         if !owners.is_empty() {
             let more = master(
@@ -241,7 +236,7 @@ pub(super) fn snapshot(conn: &mut SqliteConnection, scope: Scope<'_>) -> QueryRe
     let tables: Vec<String> = objects
         .iter()
         .filter(|o| o.kind == "table")
-        .map(|o| format!("({})", quote_literal(&o.name)))
+        .map(|o| format!("({})", sql_literal(&o.name)))
         .collect();
     let user_tables = match (scope, tables.is_empty()) {
         (Scope::Everything, _) => {
