@@ -191,16 +191,18 @@ pub struct Comparison {
     pub ignore_names: bool,
 }
 
-/// Compares two maps of named objects. An object missing on one side and present on
-/// the other under another name with the same definition was renamed: one difference
-/// naming both, a note when names are ignored.
-fn diff_named<V: PartialEq>(
+/// Compares two maps of objects by name. With `renames` (constraints, indexes), an
+/// object missing on one side and present on the other under another name with the same
+/// definition was renamed: one difference naming both, a note when names are ignored.
+/// Without (tables, views, functions, whose names are theirs), a different name is a
+/// different object.
+fn diff_objects<V: PartialEq>(
     out: &mut Vec<Difference>,
     label: impl Fn(&str) -> String,
     a: &BTreeMap<String, V>,
     b: &BTreeMap<String, V>,
     show: impl Fn(&V) -> String,
-    comparison: Comparison,
+    renames: Option<Comparison>,
 ) {
     let mut added: Vec<(&String, &V)> = b.iter().filter(|(n, _)| !a.contains_key(*n)).collect();
     for (name, va) in a {
@@ -209,49 +211,25 @@ fn diff_named<V: PartialEq>(
                 out.push(Difference::new(label(name), Some(show(va)), Some(show(vb))))
             }
             Some(_) => {}
-            None => match added.iter().position(|(_, vb)| *vb == va) {
-                Some(i) => {
-                    let (renamed, _) = added.remove(i);
-                    out.push(
-                        Difference::new(
-                            format!("name of {} ({})", label(name), show(va)),
-                            Some(name.clone()),
-                            Some(renamed.clone()),
-                        )
-                        .noted(comparison.ignore_names),
-                    );
-                }
-                None => out.push(Difference::new(label(name), Some(show(va)), None)),
-            },
+            None => {
+                let renamed = renames.and_then(|comparison| {
+                    let i = added.iter().position(|(_, vb)| *vb == va)?;
+                    Some((added.remove(i).0, comparison))
+                });
+                out.push(match renamed {
+                    Some((renamed, comparison)) => Difference::new(
+                        format!("name of {} ({})", label(name), show(va)),
+                        Some(name.clone()),
+                        Some(renamed.clone()),
+                    )
+                    .noted(comparison.ignore_names),
+                    None => Difference::new(label(name), Some(show(va)), None),
+                });
+            }
         }
     }
     for (name, vb) in added {
         out.push(Difference::new(label(name), None, Some(show(vb))));
-    }
-}
-
-/// Compares two maps of objects whose names are theirs (tables, views, functions): a
-/// different name is a different object.
-fn diff_maps<V: PartialEq>(
-    out: &mut Vec<Difference>,
-    label: impl Fn(&str) -> String,
-    a: &BTreeMap<String, V>,
-    b: &BTreeMap<String, V>,
-    show: impl Fn(&V) -> String,
-) {
-    for (name, va) in a {
-        match b.get(name) {
-            None => out.push(Difference::new(label(name), Some(show(va)), None)),
-            Some(vb) if vb != va => {
-                out.push(Difference::new(label(name), Some(show(va)), Some(show(vb))))
-            }
-            Some(_) => {}
-        }
-    }
-    for (name, vb) in b {
-        if !a.contains_key(name) {
-            out.push(Difference::new(label(name), None, Some(show(vb))));
-        }
     }
 }
 
@@ -303,41 +281,46 @@ impl Snapshot {
                 .map(|(n, d)| (n.clone(), d.clone()))
                 .collect()
         };
-        diff_maps(
+        diff_objects(
             &mut out,
             |n| format!("view {n}"),
             &views(self),
             &views(other),
             Clone::clone,
+            None,
         );
         let text = |kind: &'static str| move |n: &str| format!("{kind} {n}");
-        diff_maps(
+        diff_objects(
             &mut out,
             text("trigger"),
             &self.triggers,
             &other.triggers,
             Clone::clone,
+            None,
         );
-        diff_maps(
+        diff_objects(
             &mut out,
             text("sequence"),
             &self.sequences,
             &other.sequences,
             Clone::clone,
+            None,
         );
-        diff_maps(
+        diff_objects(
             &mut out,
             text("type"),
             &self.types,
             &other.types,
             Clone::clone,
+            None,
         );
-        diff_maps(
+        diff_objects(
             &mut out,
             text("function"),
             &self.functions,
             &other.functions,
             Clone::clone,
+            None,
         );
         diff_extensions(&mut out, &self.extensions, &other.extensions);
         out
@@ -396,12 +379,13 @@ fn diff_table(
             .map(|c| (c.name.clone(), c.to_string()))
             .collect()
     };
-    diff_maps(
+    diff_objects(
         out,
         |n| format!("column {table}.{n}"),
         &by_name(a),
         &by_name(b),
         Clone::clone,
+        None,
     );
     let names = |t: &Table| t.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
     let (order_a, order_b) = (names(a), names(b));
@@ -437,21 +421,21 @@ fn diff_table(
             .noted(comparison.ignore_names),
         );
     }
-    diff_named(
+    diff_objects(
         out,
         |n| format!("index {n}"),
         &a.indexes,
         &b.indexes,
         |i| format!("{i} ON {table}"),
-        comparison,
+        Some(comparison),
     );
-    diff_named(
+    diff_objects(
         out,
         |n| format!("constraint {n} on {table}"),
         &a.constraints,
         &b.constraints,
         Clone::clone,
-        comparison,
+        Some(comparison),
     );
 }
 
