@@ -108,8 +108,8 @@ pub(crate) trait Driver {
             })?;
         Ok(Scratch {
             url: target.with_database(name)?,
+            leftover: Leftover::Database(target.clone(), name.to_owned()),
             _dir: None,
-            server: Some((target.clone(), name.to_owned())),
         })
     }
 
@@ -156,10 +156,10 @@ pub(crate) fn connect(url: &DatabaseUrl) -> Result<(AnyConnection, Box<dyn Drive
 /// A fresh, empty database beside the target, for `verify`; dropped with the guard.
 pub(crate) struct Scratch {
     pub url: DatabaseUrl,
+    /// What dropping it removes.
+    leftover: Leftover,
     /// The folder of a scratch file, removed with it.
-    pub(crate) _dir: Option<tempfile::TempDir>,
-    /// The server's URL and the scratch database's name, to drop it.
-    pub(crate) server: Option<(DatabaseUrl, String)>,
+    _dir: Option<tempfile::TempDir>,
 }
 
 /// A scratch database beside `target`, named after `purpose` (`verify`, a test's name)
@@ -191,7 +191,7 @@ pub(crate) fn scratch(target: &DatabaseUrl, purpose: &str) -> Result<Scratch, Er
     let name = format!("updown_{purpose}_{unique}");
     // Only a server backend connects: a scratch file needs nothing of the target.
     let scratch = driver(target.backend())?.create_scratch(target, &name)?;
-    live().push(scratch.leftover());
+    live().push(scratch.leftover.clone());
     Ok(scratch)
 }
 
@@ -243,28 +243,18 @@ pub fn drop_scratch_databases() -> usize {
     leftovers.len()
 }
 
-impl Scratch {
-    fn leftover(&self) -> Leftover {
-        match (&self.server, &self._dir) {
-            (Some((server, name)), _) => Leftover::Database(server.clone(), name.clone()),
-            (None, Some(dir)) => Leftover::Folder(dir.path().to_owned()),
-            (None, None) => Leftover::Folder(std::path::PathBuf::new()),
-        }
-    }
-}
-
 impl Drop for Scratch {
     fn drop(&mut self) {
-        let leftover = self.leftover();
         let mut live = live();
-        let Some(i) = live.iter().position(|l| l.is(&leftover)) else {
+        let Some(i) = live.iter().position(|l| l.is(&self.leftover)) else {
             // A signal handler dropped it already.
             return;
         };
         live.remove(i);
         drop(live);
-        if let Leftover::Database(..) = leftover {
-            leftover.remove();
+        // A folder goes with its `TempDir`.
+        if let Leftover::Database(..) = self.leftover {
+            self.leftover.remove();
         }
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::{Connection, QueryResult, RunQueryDsl, SqliteConnection};
 
-use super::{Driver, LockError, Scratch};
+use super::{Driver, Leftover, LockError, Scratch};
 use crate::connection::AnyConnection;
 use crate::error::Error;
 use crate::schema::{Column, Index, Scope, Snapshot, Table, fold, normalise_sql, sql_literal};
@@ -106,8 +106,8 @@ impl Driver for Sqlite {
         ))?;
         Ok(Scratch {
             url,
+            leftover: Leftover::Folder(dir.path().to_owned()),
             _dir: Some(dir),
-            server: None,
         })
     }
 
