@@ -510,6 +510,7 @@ impl Migrator {
                 report.database = scratch.url.redacted().to_owned();
             }
             let pass = Session::locked(&self.connect_to(&scratch.url), |session| {
+                session.throwaway = true;
                 let warnings = session.prepare_scratch(&extensions, &options.scratch_setup)?;
                 if resume_after.is_none() {
                     report.warnings.extend(warnings);

@@ -31,6 +31,9 @@ pub(crate) struct Session {
     /// A dry run: steps run inside one transaction that is rolled back at the end, and
     /// each step's statements are kept for the report.
     dry_run: bool,
+    /// A scratch database that is thrown away: steps record nothing in updown's
+    /// tables, which nothing will read.
+    pub(crate) throwaway: bool,
 }
 
 /// Why one step failed inside its transaction.
@@ -79,6 +82,7 @@ impl Session {
             driver,
             log,
             dry_run: false,
+            throwaway: false,
         })
     }
 
@@ -418,7 +422,7 @@ impl Session {
 
     /// Applies or reverts one migration. In a transaction, its body and its tracking and
     /// history rows commit together or not at all. Without one, it is marked dirty
-    /// before the body runs and clean after.
+    /// before the body runs and clean after. On a throwaway database only the body runs.
     pub(crate) fn step(
         &mut self,
         m: &Migration,
@@ -438,6 +442,7 @@ impl Session {
         let started = Instant::now();
         let log = self.log.clone();
         let transactional = m.transaction && self.driver.transactional_ddl();
+        let records = !self.throwaway;
         let mut statements = Vec::new();
         let outcome = if self.dry_run && !transactional {
             // Cannot be rehearsed inside a transaction: listed, not run (only SQL
@@ -448,7 +453,9 @@ impl Session {
             self.conn
                 .transaction::<_, StepError, _>(|conn| {
                     statements = run_body(conn, &log, m, action).map_err(StepError::Body)?;
-                    record_success(&mut Tracking(conn), m, action, batch, started.elapsed())?;
+                    if records {
+                        record_success(&mut Tracking(conn), m, action, batch, started.elapsed())?;
+                    }
                     Ok(())
                 })
                 .map_err(|e| (e, Aftermath::RolledBack))
@@ -479,16 +486,19 @@ impl Session {
             None => cause.clone(),
         };
         // The failure goes in the history even though the step's own rows were rolled back.
-        let recorded = self.tracking().record(&NewHistory {
-            version,
-            name,
-            action: history_action(action),
-            batch: Some(batch),
-            checksum: m.checksum(),
-            duration_ms: millis(duration),
-            error: Some(&failure_text),
-            note: None,
-        });
+        let recorded = match records {
+            false => Ok(()),
+            true => self.tracking().record(&NewHistory {
+                version,
+                name,
+                action: history_action(action),
+                batch: Some(batch),
+                checksum: m.checksum(),
+                duration_ms: millis(duration),
+                error: Some(&failure_text),
+                note: None,
+            }),
+        };
         let cause = match recorded {
             Ok(()) => cause,
             Err(e) => format!("{cause} (recording the failure in updown_history also failed: {e})"),
@@ -513,11 +523,14 @@ impl Session {
         batch: i64,
         started: Instant,
     ) -> Result<(), (StepError, Aftermath)> {
-        let mark = match action {
-            Action::Apply => self.tracking().insert_applied(m, 0, batch, RowState::Dirty),
-            Action::Rollback => self.tracking().mark_dirty(m.version),
-        };
-        mark.map_err(|e| (StepError::Tracking(e), Aftermath::RolledBack))?;
+        let records = !self.throwaway;
+        if records {
+            let mark = match action {
+                Action::Apply => self.tracking().insert_applied(m, 0, batch, RowState::Dirty),
+                Action::Rollback => self.tracking().mark_dirty(m.version),
+            };
+            mark.map_err(|e| (StepError::Tracking(e), Aftermath::RolledBack))?;
+        }
         let log = self.log.clone();
         let mut body_result = None;
         self.driver
@@ -528,6 +541,9 @@ impl Session {
         body_result
             .expect("outside_transaction runs its closure")
             .map_err(|e| (StepError::Body(e), Aftermath::Dirty))?;
+        if !records {
+            return Ok(());
+        }
         let duration = started.elapsed();
         let mut tracking = self.tracking();
         let done = match action {

@@ -14,7 +14,6 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use diesel::Connection;
-#[cfg(feature = "postgres")]
 use diesel::connection::SimpleConnection;
 use diesel_migrations::{FileBasedMigrations, MigrationHarness};
 use updown::{Action, Body, MigrateOptions, Migration, Migrator, Registry, VerifyOptions};
@@ -38,6 +37,10 @@ trait Target {
     /// The same SQL, every migration in one transaction: how updown runs on SQLite,
     /// where its lock is the run's transaction.
     fn raw_one_transaction(&self, url: &str, list: &[Migration]);
+    /// Each migration's `up`, `down` and `up` again, by hand, as verify runs them: in the
+    /// run's one transaction on SQLite, a transaction per step on PostgreSQL. Verify's
+    /// floor, before any snapshot.
+    fn raw_up_down_up(&self, url: &str, list: &[Migration]);
 }
 
 struct Sqlite(tempfile::TempDir);
@@ -62,6 +65,19 @@ impl Target for Sqlite {
         let mut conn =
             diesel::SqliteConnection::establish(url.trim_start_matches("sqlite://")).unwrap();
         run_raw_one_transaction(&mut conn, list);
+    }
+    fn raw_up_down_up(&self, url: &str, list: &[Migration]) {
+        let mut conn =
+            diesel::SqliteConnection::establish(url.trim_start_matches("sqlite://")).unwrap();
+        conn.transaction::<_, diesel::result::Error, _>(|c| {
+            for m in list {
+                for action in [Action::Apply, Action::Rollback, Action::Apply] {
+                    c.batch_execute(sql(m, action))?;
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
     }
 }
 
@@ -105,6 +121,17 @@ impl Target for Postgres {
     fn raw_one_transaction(&self, url: &str, list: &[Migration]) {
         let mut conn = diesel::PgConnection::establish(url).unwrap();
         run_raw_one_transaction(&mut conn, list);
+    }
+    fn raw_up_down_up(&self, url: &str, list: &[Migration]) {
+        let mut conn = diesel::PgConnection::establish(url).unwrap();
+        for m in list {
+            for action in [Action::Apply, Action::Rollback, Action::Apply] {
+                conn.transaction::<_, diesel::result::Error, _>(|c| {
+                    c.batch_execute(sql(m, action))
+                })
+                .unwrap();
+            }
+        }
     }
 }
 
@@ -182,6 +209,7 @@ fn bench(target: &dyn Target, list: &[Migration], rounds: usize) {
     let mut noop = Vec::new();
     let mut status = Vec::new();
     let mut verify = Vec::new();
+    let mut up_down_up = Vec::new();
     for round in 0..rounds {
         let url = target.fresh(round);
         raw.push(timed(|| target.raw(&url, list)));
@@ -223,6 +251,9 @@ fn bench(target: &dyn Target, list: &[Migration], rounds: usize) {
         }));
 
         let url = target.fresh(round);
+        up_down_up.push(timed(|| target.raw_up_down_up(&url, list)));
+
+        let url = target.fresh(round);
         let migrator = Migrator::new(registry.clone(), &url).unwrap();
         verify.push(timed(|| {
             let report = migrator
@@ -234,6 +265,8 @@ fn bench(target: &dyn Target, list: &[Migration], rounds: usize) {
     let (raw, raw_one, diesel_m) = (median(raw), median(raw_one), median(diesel_m));
     // Paired per round: each verify against the migrate of the same round.
     let verify_ratio = median_ratio(&verify, &migrate);
+    let floor_ratio = median_ratio(&up_down_up, &migrate);
+    let up_down_up = median(up_down_up);
     let (migrate, noop, status, verify) = (
         median(migrate),
         median(noop),
@@ -268,6 +301,9 @@ fn bench(target: &dyn Target, list: &[Migration], rounds: usize) {
     println!(
         "| updown status | {status:.2?} | {:.3} x raw |",
         ratio(status, raw)
+    );
+    println!(
+        "| raw SQL, up -> down -> up of each migration (verify's floor) | {up_down_up:.2?} | {floor_ratio:.2} x updown migrate |"
     );
     println!(
         "| updown verify (scratch database) | {verify:.2?} | {verify_ratio:.2} x updown migrate |"

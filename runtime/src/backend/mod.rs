@@ -123,7 +123,7 @@ pub(crate) trait Driver {
 fn driver(backend: Backend) -> Result<Box<dyn Driver>, Error> {
     match backend {
         #[cfg(feature = "sqlite")]
-        Backend::Sqlite => Ok(Box::new(sqlite::Sqlite)),
+        Backend::Sqlite => Ok(Box::new(sqlite::Sqlite::default())),
         #[cfg(feature = "postgres")]
         Backend::Postgres => Ok(Box::new(postgres::Postgres::default())),
         #[cfg(feature = "mysql")]

@@ -1,6 +1,7 @@
 //! SQLite: the lock is a `BEGIN IMMEDIATE` transaction held for the whole run, each
 //! migration a savepoint inside it. DDL is transactional.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -13,7 +14,11 @@ use crate::schema::{Column, Index, Scope, Snapshot, Table, fold, normalise_sql, 
 use crate::tracking::{ColumnTypes, create_tables_sql};
 use crate::url::DatabaseUrl;
 
-pub(crate) struct Sqlite;
+#[derive(Default)]
+pub(crate) struct Sqlite {
+    /// What this session's snapshots read of `sqlite_master`.
+    master: std::cell::RefCell<Master>,
+}
 
 const READ_BUSY_TIMEOUT_MS: u32 = 5_000;
 
@@ -41,7 +46,7 @@ pub(crate) fn connect(url: &DatabaseUrl) -> Result<(AnyConnection, Box<dyn Drive
             url: url.redacted().to_owned(),
             cause: e.to_string(),
         })?;
-    Ok((AnyConnection::Sqlite(conn), Box::new(Sqlite)))
+    Ok((AnyConnection::Sqlite(conn), Box::new(Sqlite::default())))
 }
 
 fn inner(conn: &mut AnyConnection) -> &mut SqliteConnection {
@@ -92,7 +97,7 @@ impl Driver for Sqlite {
     }
 
     fn snapshot(&self, conn: &mut AnyConnection, scope: Scope<'_>) -> QueryResult<Snapshot> {
-        snapshot(inner(conn), scope)
+        snapshot(inner(conn), scope, &self.master)
     }
 
     fn create_scratch(&self, _target: &DatabaseUrl, name: &str) -> Result<Scratch, Error> {
@@ -128,15 +133,14 @@ fn is_busy(e: &diesel::result::Error) -> bool {
 }
 
 // --- schema snapshot ---------------------------------------------------------------
-// A fixed number of queries whatever the number of tables: the pragma functions are
-// joined to sqlite_master.
+// Two queries per snapshot, each reading only what is in scope: sqlite_master by rowid
+// (see `Master`), then the pragma functions of the tables in scope by name.
 
-/// User tables of `sqlite_master m`: what the pragma joins below range over.
-const USER_TABLES: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
-    AND m.name NOT IN ('updown_migrations', 'updown_history')";
-
-#[derive(diesel::QueryableByName)]
+/// One row of `sqlite_master`.
+#[derive(diesel::QueryableByName, Clone)]
 struct MasterRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
     #[diesel(sql_type = diesel::sql_types::Text)]
     kind: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
@@ -148,104 +152,163 @@ struct MasterRow {
     sql: String,
 }
 
+impl MasterRow {
+    /// SQLite's own objects and updown's tables are never part of a snapshot.
+    fn is_user_object(&self) -> bool {
+        !self.name.starts_with("sqlite_")
+            && !["updown_migrations", "updown_history"].contains(&self.owner.as_str())
+    }
+}
+
+/// `sqlite_master` as this session last read it, by rowid. It has no index on names, so
+/// finding an object by name scans it: at 1,000 tables that costs more than the
+/// migration. A snapshot of named objects instead re-reads by rowid the rows it holds for
+/// those names, reads the rows added since (new rows take the next rowid), and checks
+/// the row count; a snapshot of everything reads the whole table again.
+///
+/// Sound while every row that changed since the last snapshot belongs to an object the
+/// next snapshot names: verify snapshots after each step it verifies, naming that
+/// migration's objects, and only applies steps before its first snapshot.
+#[derive(Default)]
+pub(crate) struct Master {
+    rows: Option<BTreeMap<i64, MasterRow>>,
+}
+
+const MASTER_COLUMNS: &str =
+    "rowid AS id, type AS kind, name, tbl_name AS owner, COALESCE(sql, '') AS sql";
+
+impl Master {
+    /// The rows of the objects in `scope` as the database has them now.
+    fn read(
+        &mut self,
+        conn: &mut SqliteConnection,
+        scope: Scope<'_>,
+    ) -> QueryResult<Vec<MasterRow>> {
+        let names = match (scope, &self.rows) {
+            (Scope::Named(names), Some(_)) => names,
+            _ => {
+                let all: Vec<MasterRow> =
+                    diesel::sql_query(format!("SELECT {MASTER_COLUMNS} FROM sqlite_master"))
+                        .load(conn)?;
+                let rows = self
+                    .rows
+                    .insert(all.into_iter().map(|r| (r.id, r)).collect());
+                return Ok(in_scope(rows, scope));
+            }
+        };
+        let rows = self.rows.as_mut().expect("read above");
+        let stale: Vec<String> = rows
+            .values()
+            .filter(|r| {
+                names.contains(&r.name.to_lowercase()) || names.contains(&r.owner.to_lowercase())
+            })
+            .map(|r| r.id.to_string())
+            .collect();
+        let last = rows.keys().next_back().copied().unwrap_or(0);
+        // The count comes first, as the row of id -1.
+        let fresh: Vec<MasterRow> = diesel::sql_query(format!(
+            "SELECT -1 AS id, '' AS kind, '' AS name, '' AS owner, CAST(COUNT(*) AS TEXT) AS sql FROM sqlite_master
+             UNION ALL
+             SELECT {MASTER_COLUMNS} FROM sqlite_master WHERE rowid IN ({}) OR rowid > {last}",
+            stale.join(", ")
+        ))
+        .load(conn)?;
+        for id in &stale {
+            rows.remove(&id.parse::<i64>().expect("a rowid"));
+        }
+        let mut fresh = fresh.into_iter();
+        let count = fresh.next().and_then(|c| c.sql.parse::<usize>().ok());
+        rows.extend(fresh.map(|r| (r.id, r)));
+        if count != Some(rows.len()) {
+            // Something outside the scope changed: read everything again.
+            self.rows = None;
+            return self.read(conn, scope);
+        }
+        Ok(in_scope(rows, scope))
+    }
+}
+
+/// The user objects of `rows` in `scope`: named objects, the indexes and triggers of
+/// named tables, and the tables (with their indexes and triggers) of named indexes and
+/// triggers. In kind and name order.
+fn in_scope(rows: &BTreeMap<i64, MasterRow>, scope: Scope<'_>) -> Vec<MasterRow> {
+    let user = rows.values().filter(|r| r.is_user_object());
+    let mut objects: Vec<MasterRow> = match scope {
+        Scope::Everything => user.cloned().collect(),
+        Scope::Named(names) => {
+            let named = |text: &str| names.contains(&text.to_lowercase());
+            let owners: std::collections::BTreeSet<String> = user
+                .clone()
+                .filter(|r| named(&r.name) || named(&r.owner))
+                .map(|r| r.owner.to_lowercase())
+                .collect();
+            user.filter(|r| owners.contains(&r.owner.to_lowercase()) || named(&r.name))
+                .cloned()
+                .collect()
+        }
+    };
+    objects.sort_by(|a, b| (&a.kind, &a.name).cmp(&(&b.kind, &b.name)));
+    objects
+}
+
+/// One row of the pragma query: a column, an index column or a foreign key column of a
+/// table in scope (`kind`), its fields in the generic columns.
 #[derive(diesel::QueryableByName)]
-struct ColumnRow {
+struct PragmaRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    kind: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
     table_name: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
     name: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
-    data_type: String,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    not_null: i64,
+    a: String,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-    default_value: Option<String>,
+    b: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    c: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    d: String,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
-    pk: i64,
+    n1: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n2: i64,
 }
 
-#[derive(diesel::QueryableByName)]
-struct IndexColumnRow {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    table_name: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    index_name: String,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    is_unique: i64,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    origin: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    column_name: String,
-}
-
-#[derive(diesel::QueryableByName)]
-struct ForeignKeyRow {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    table_name: String,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    id: i64,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    target: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    from_column: String,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-    to_column: Option<String>,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    on_update: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    on_delete: String,
-}
-
-pub(super) fn snapshot(conn: &mut SqliteConnection, scope: Scope<'_>) -> QueryResult<Snapshot> {
-    // In scope: named objects, and the indexes and triggers of named tables; one scan
-    // of sqlite_master, a second only for a named index or trigger whose table is not.
-    fn master(conn: &mut SqliteConnection, filter: &str) -> QueryResult<Vec<MasterRow>> {
-        diesel::sql_query(format!(
-            "SELECT type AS kind, name, tbl_name AS owner, COALESCE(sql, '') AS sql FROM sqlite_master
-             WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
-               AND tbl_name NOT IN ('updown_migrations', 'updown_history') AND {filter}"
-        ))
-        .load(conn)
-    }
-    let named = format!(
-        "({} OR {})",
-        scope.filter("lower(name)"),
-        scope.filter("lower(tbl_name)")
-    );
-    let mut objects = master(conn, &named)?;
-    if let Scope::Named(names) = scope {
-        let owners: Vec<String> = objects
-            .iter()
-            .filter(|o| !names.contains(&o.owner.to_lowercase()))
-            .map(|o| sql_literal(&o.owner))
-            .collect();
-        if !owners.is_empty() {
-            let more = master(
-                conn,
-                &format!(
-                    "tbl_name IN ({}) AND lower(name) NOT IN ({})",
-                    owners.join(", "),
-                    scope.sql_list().unwrap_or_default()
-                ),
-            )?;
-            objects.extend(more);
-        }
-    }
-    objects.sort_by(|a, b| (&a.kind, &a.name).cmp(&(&b.kind, &b.name)));
-    // The tables the pragma queries range over: looked up by name, never scanned.
-    let tables: Vec<String> = objects
+/// Columns (name, type, default, not null, primary key position), index columns (index,
+/// origin, column, unique, position) and foreign key columns (target, from, to, on
+/// update, on delete, key, position) of `tables`, in that order, each in its own order.
+fn pragma_query(tables: &[String]) -> String {
+    let values: Vec<String> = tables
         .iter()
-        .filter(|o| o.kind == "table")
-        .map(|o| format!("({})", sql_literal(&o.name)))
+        .map(|t| format!("({})", sql_literal(t)))
         .collect();
-    let user_tables = match (scope, tables.is_empty()) {
-        (Scope::Everything, _) => {
-            format!("WITH m(name) AS (SELECT name FROM sqlite_master m WHERE {USER_TABLES})")
-        }
-        (Scope::Named(_), true) => "WITH m(name) AS (SELECT NULL WHERE FALSE)".to_owned(),
-        (Scope::Named(_), false) => format!("WITH m(name) AS (VALUES {})", tables.join(", ")),
-    };
+    format!(
+        "WITH m(name) AS (VALUES {})
+         SELECT 'column' AS kind, m.name AS table_name, p.name AS name, p.type AS a, p.dflt_value AS b,
+                '' AS c, '' AS d, p.\"notnull\" AS n1, p.pk AS n2, '' AS o, p.cid AS s
+         FROM m JOIN pragma_table_info(m.name) p
+         UNION ALL
+         SELECT 'index', m.name, il.name, il.origin, COALESCE(ii.name, '(expression)'), '', '',
+                il.\"unique\", 0, il.name, ii.seqno
+         FROM m JOIN pragma_index_list(m.name) il JOIN pragma_index_info(il.name) ii
+         UNION ALL
+         SELECT 'key', m.name, fk.\"table\", fk.\"from\", fk.\"to\", fk.on_update, fk.on_delete,
+                fk.id, 0, '', fk.id * 1000 + fk.seq
+         FROM m JOIN pragma_foreign_key_list(m.name) fk
+         ORDER BY 1, 2, 10, 11",
+        values.join(", ")
+    )
+}
+
+pub(super) fn snapshot(
+    conn: &mut SqliteConnection,
+    scope: Scope<'_>,
+    master: &std::cell::RefCell<Master>,
+) -> QueryResult<Snapshot> {
+    let objects = master.borrow_mut().read(conn, scope)?;
     let mut snap = Snapshot::default();
+    let mut tables = Vec::new();
     for object in &objects {
         match object.kind.as_str() {
             "table" => {
@@ -254,6 +317,7 @@ pub(super) fn snapshot(conn: &mut SqliteConnection, scope: Scope<'_>) -> QueryRe
                     ..Table::default()
                 };
                 snap.tables.insert(object.name.clone(), table);
+                tables.push(object.name.clone());
             }
             "view" => {
                 snap.views
@@ -265,26 +329,30 @@ pub(super) fn snapshot(conn: &mut SqliteConnection, scope: Scope<'_>) -> QueryRe
             _ => {}
         }
     }
-
-    let columns: Vec<ColumnRow> = diesel::sql_query(format!(
-        "{user_tables} SELECT m.name AS table_name, p.name AS name, p.type AS data_type, p.\"notnull\" AS not_null,
-                p.dflt_value AS default_value, p.pk AS pk
-         FROM m JOIN pragma_table_info(m.name) p ORDER BY m.name, p.cid"
-    ))
-    .load(conn)?;
+    if tables.is_empty() {
+        return Ok(snap);
+    }
+    let rows: Vec<PragmaRow> = diesel::sql_query(pragma_query(&tables)).load(conn)?;
     let mut keys: Vec<(String, i64, String)> = Vec::new();
-    for c in columns {
-        if c.pk > 0 {
-            keys.push((c.table_name.clone(), c.pk, c.name.clone()));
-        }
-        if let Some(t) = snap.tables.get_mut(&c.table_name) {
-            t.columns.push(Column {
-                data_type: c.data_type.to_lowercase(),
-                // A primary key column is NOT NULL whatever the declaration says.
-                nullable: c.not_null == 0 && c.pk == 0,
-                default: c.default_value.as_deref().map(normalise_sql),
-                name: c.name,
-            });
+    let (mut index_columns, mut key_columns) = (Vec::new(), Vec::new());
+    for r in rows {
+        match r.kind.as_str() {
+            "column" => {
+                if r.n2 > 0 {
+                    keys.push((r.table_name.clone(), r.n2, r.name.clone()));
+                }
+                if let Some(t) = snap.tables.get_mut(&r.table_name) {
+                    t.columns.push(Column {
+                        data_type: r.a.to_lowercase(),
+                        // A primary key column is NOT NULL whatever the declaration says.
+                        nullable: r.n1 == 0 && r.n2 == 0,
+                        default: r.b.as_deref().map(normalise_sql),
+                        name: r.name,
+                    });
+                }
+            }
+            "index" => index_columns.push(r),
+            _ => key_columns.push(r),
         }
     }
     keys.sort();
@@ -293,24 +361,18 @@ pub(super) fn snapshot(conn: &mut SqliteConnection, scope: Scope<'_>) -> QueryRe
             t.primary_key.push(column);
         }
     }
-
-    let index_columns: Vec<IndexColumnRow> = diesel::sql_query(format!(
-        "{user_tables} SELECT m.name AS table_name, il.name AS index_name, il.\"unique\" AS is_unique, il.origin AS origin,
-                COALESCE(ii.name, '(expression)') AS column_name
-         FROM m JOIN pragma_index_list(m.name) il JOIN pragma_index_info(il.name) ii
-         ORDER BY m.name, il.name, ii.seqno"
-    ))
-    .load(conn)?;
-    let same_index = |a: &IndexColumnRow, b: &IndexColumnRow| {
-        a.table_name == b.table_name && a.index_name == b.index_name
-    };
+    let same_index =
+        |a: &PragmaRow, b: &PragmaRow| a.table_name == b.table_name && a.name == b.name;
     for group in index_columns.chunk_by(same_index) {
         let first = &group[0];
-        let columns: Vec<String> = group.iter().map(|r| r.column_name.clone()).collect();
+        let columns: Vec<String> = group
+            .iter()
+            .map(|r| r.b.clone().unwrap_or_default())
+            .collect();
         let Some(t) = snap.tables.get_mut(&first.table_name) else {
             continue;
         };
-        match first.origin.as_str() {
+        match first.a.as_str() {
             "pk" => {}
             // UNIQUE in the table definition: its index name is generated.
             "u" => {
@@ -320,42 +382,31 @@ pub(super) fn snapshot(conn: &mut SqliteConnection, scope: Scope<'_>) -> QueryRe
             _ => {
                 let sql = objects
                     .iter()
-                    .find(|o| o.name == first.index_name)
+                    .find(|o| o.name == first.name)
                     .map_or("", |o| o.sql.as_str());
                 t.indexes.insert(
-                    first.index_name.clone(),
+                    first.name.clone(),
                     Index {
                         columns,
-                        unique: first.is_unique != 0,
+                        unique: first.n1 != 0,
                         predicate: where_clause(sql),
                     },
                 );
             }
         }
     }
-
-    let keys: Vec<ForeignKeyRow> = diesel::sql_query(format!(
-        "{user_tables} SELECT m.name AS table_name, fk.id AS id, fk.\"table\" AS target, fk.\"from\" AS from_column,
-                fk.\"to\" AS to_column, fk.on_update AS on_update, fk.on_delete AS on_delete
-         FROM m JOIN pragma_foreign_key_list(m.name) fk ORDER BY m.name, fk.id, fk.seq"
-    ))
-    .load(conn)?;
-    let same_key =
-        |a: &ForeignKeyRow, b: &ForeignKeyRow| a.table_name == b.table_name && a.id == b.id;
-    for group in keys.chunk_by(same_key) {
+    let same_key = |a: &PragmaRow, b: &PragmaRow| a.table_name == b.table_name && a.n1 == b.n1;
+    for group in key_columns.chunk_by(same_key) {
         let first = &group[0];
-        let from: Vec<&str> = group.iter().map(|k| k.from_column.as_str()).collect();
-        let to: Vec<&str> = group
-            .iter()
-            .map(|k| k.to_column.as_deref().unwrap_or(""))
-            .collect();
+        let from: Vec<&str> = group.iter().map(|k| k.a.as_str()).collect();
+        let to: Vec<&str> = group.iter().map(|k| k.b.as_deref().unwrap_or("")).collect();
         let mut def = format!(
             "FOREIGN KEY ({}) REFERENCES {} ({})",
             from.join(", "),
-            first.target,
+            first.name,
             to.join(", ")
         );
-        for (what, action) in [("UPDATE", &first.on_update), ("DELETE", &first.on_delete)] {
+        for (what, action) in [("UPDATE", &first.c), ("DELETE", &first.d)] {
             if action != "NO ACTION" {
                 def.push_str(&format!(" ON {what} {action}"));
             }
