@@ -17,7 +17,7 @@ use crate::migration::{Body, Migration};
 use crate::plan::Planned;
 use crate::registry::Registry;
 use crate::run::{Action, Event, Phase, Progress, Report, Step};
-use crate::schema::{Scope, Snapshot, sql_literal};
+use crate::schema::{Scope, Snapshot};
 use crate::statement_log::StatementLog;
 use crate::status::Status;
 use crate::tracking::{AppliedRow, HistoryAction, HistoryEntry, NewHistory, RowState, Tracking};
@@ -46,14 +46,6 @@ impl From<diesel::result::Error> for StepError {
     fn from(e: diesel::result::Error) -> Self {
         StepError::Tracking(e)
     }
-}
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    name: String,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
 }
 
 /// Where and how a session connects.
@@ -329,31 +321,14 @@ impl Session {
         Ok(warnings)
     }
 
-    /// The row count of each table, in one query per 200 tables (SQLite allows 500
-    /// terms in a compound SELECT).
-    pub(crate) fn row_counts<'t>(
+    /// The schema in `scope` and the row count of each of its tables.
+    pub(crate) fn observe(
         &mut self,
-        tables: impl Iterator<Item = &'t String>,
-    ) -> Result<BTreeMap<String, i64>, Error> {
-        let tables: Vec<&String> = tables.collect();
-        let mut rows = BTreeMap::new();
-        for chunk in tables.chunks(200) {
-            let union: Vec<String> = chunk
-                .iter()
-                .map(|t| {
-                    format!(
-                        "SELECT {} AS name, COUNT(*) AS n FROM {}",
-                        sql_literal(t),
-                        self.driver.quote(t)
-                    )
-                })
-                .collect();
-            let counts: Vec<Count> = diesel::sql_query(union.join(" UNION ALL "))
-                .load(&mut self.conn)
-                .map_err(|e| Error::database("counting the rows of every table", e))?;
-            rows.extend(counts.into_iter().map(|c| (c.name, c.n)));
-        }
-        Ok(rows)
+        scope: Scope<'_>,
+    ) -> Result<(Snapshot, BTreeMap<String, i64>), Error> {
+        self.driver
+            .observe(&mut self.conn, scope)
+            .map_err(|e| Error::database("reading the schema and counting rows", e))
     }
 
     /// Applies the planned migrations, in order, as one new batch.

@@ -168,14 +168,19 @@ fn account(step: &VerifyStep) -> String {
     out
 }
 
+/// Words of statements that change objects they do not name: `CASCADE` drops
+/// dependents of any kind; on SQLite a `RENAME` rewrites the keys, views and triggers of
+/// other tables that name the renamed one, `VACUUM` renumbers the schema's rows and
+/// `writable_schema` lets SQL rewrite them.
+const CHANGES_UNNAMED: [&str; 4] = ["cascade", "rename", "vacuum", "writable_schema"];
+
 /// What a migration's snapshots read: the names its SQL holds, or everything.
 type Names = Option<BTreeSet<String>>;
 
 /// The names a migration's `up` and `down` can touch: every identifier and string
 /// literal of their SQL, as written and in lower case. Everything when the SQL is not
 /// all known before it runs (a Rust body), builds names at run time (`DO`, `CALL`,
-/// `EXECUTE`), or changes objects it does not name: `CASCADE` drops dependents of any
-/// kind, and on SQLite a `RENAME` rewrites the keys of other tables that reference it.
+/// `EXECUTE`), or changes objects it does not name ([`CHANGES_UNNAMED`]).
 fn names_of(m: &Migration) -> Names {
     use updown_sql::lexer::{TokenKind, tokens};
     let mut names = BTreeSet::new();
@@ -197,7 +202,9 @@ fn names_of(m: &Migration) -> Names {
             }
             statement_start = t.kind == TokenKind::Semicolon;
             if t.kind == TokenKind::Word
-                && (t.text.eq_ignore_ascii_case("cascade") || t.text.eq_ignore_ascii_case("rename"))
+                && CHANGES_UNNAMED
+                    .iter()
+                    .any(|w| t.text.eq_ignore_ascii_case(w))
             {
                 return None;
             }
@@ -247,8 +254,7 @@ struct Observation {
 }
 
 fn observe(session: &mut Session, names: &Names) -> Result<Observation, Error> {
-    let schema = session.snapshot(scope(names))?;
-    let rows = session.row_counts(schema.tables.keys())?;
+    let (schema, rows) = session.observe(scope(names))?;
     Ok(Observation { schema, rows })
 }
 
@@ -562,6 +568,7 @@ mod tests {
             "DROP TYPE mood CASCADE",
             "ALTER TABLE t RENAME TO t_old",
             "INSERT INTO t VALUES ('a\\b')",
+            "VACUUM",
         ] {
             let m = Migration::sql(1, "m", up, Some("SELECT 1"));
             assert!(names_of(&m).is_none(), "{up}");

@@ -1,6 +1,7 @@
 //! One file per database: what differs between them (their own tables' DDL, the lock,
 //! transactions around DDL). The migrator only ever talks to the [`Driver`] trait.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use diesel::QueryResult;
@@ -8,7 +9,7 @@ use diesel::connection::SimpleConnection;
 
 use crate::connection::AnyConnection;
 use crate::error::Error;
-use crate::schema::{Scope, Snapshot};
+use crate::schema::{Scope, Snapshot, sql_literal};
 use crate::url::{Backend, DatabaseUrl};
 
 #[cfg(feature = "mysql")]
@@ -72,9 +73,54 @@ pub(crate) trait Driver {
         Ok(())
     }
 
+    /// The schema in `scope` and the row count of each of its tables.
+    fn observe(
+        &self,
+        conn: &mut AnyConnection,
+        scope: Scope<'_>,
+    ) -> QueryResult<(Snapshot, BTreeMap<String, i64>)> {
+        let snapshot = self.snapshot(conn, scope)?;
+        let tables: Vec<&String> = snapshot.tables.keys().collect();
+        let rows = self.row_counts(conn, &tables)?;
+        Ok((snapshot, rows))
+    }
+
+    /// The row count of each table, in one query per 200 tables (SQLite allows 500
+    /// terms in a compound SELECT).
+    fn row_counts(
+        &self,
+        conn: &mut AnyConnection,
+        tables: &[&String],
+    ) -> QueryResult<BTreeMap<String, i64>> {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            name: String,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut rows = BTreeMap::new();
+        for chunk in tables.chunks(200) {
+            let union: Vec<String> = chunk
+                .iter()
+                .map(|t| {
+                    format!(
+                        "SELECT {} AS name, COUNT(*) AS n FROM {}",
+                        sql_literal(t),
+                        self.quote(t)
+                    )
+                })
+                .collect();
+            let counts: Vec<Count> =
+                diesel::RunQueryDsl::load(diesel::sql_query(union.join(" UNION ALL ")), conn)?;
+            rows.extend(counts.into_iter().map(|c| (c.name, c.n)));
+        }
+        Ok(rows)
+    }
+
     /// Quotes an identifier.
     fn quote(&self, ident: &str) -> String {
-        format!("\"{}\"", ident.replace('"', "\"\""))
+        quote_ident(ident)
     }
 
     /// Whether rolling back a transaction undoes DDL. Where it does not (MySQL commits
@@ -117,6 +163,11 @@ pub(crate) trait Driver {
     fn drop_database(&self, conn: &mut AnyConnection, name: &str) -> QueryResult<()> {
         conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
     }
+}
+
+/// `ident` as a quoted identifier, in the standard SQL way.
+pub(crate) fn quote_ident(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
 }
 
 /// The driver of a backend, without a connection.

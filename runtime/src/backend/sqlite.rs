@@ -1,13 +1,13 @@
 //! SQLite: the lock is a `BEGIN IMMEDIATE` transaction held for the whole run, each
 //! migration a savepoint inside it. DDL is transactional.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::{Connection, QueryResult, RunQueryDsl, SqliteConnection};
 
-use super::{Driver, Leftover, LockError, Scratch};
+use super::{Driver, Leftover, LockError, Scratch, quote_ident};
 use crate::connection::AnyConnection;
 use crate::error::Error;
 use crate::schema::{Column, Index, Scope, Snapshot, Table, fold, normalise_sql, sql_literal};
@@ -97,7 +97,20 @@ impl Driver for Sqlite {
     }
 
     fn snapshot(&self, conn: &mut AnyConnection, scope: Scope<'_>) -> QueryResult<Snapshot> {
-        snapshot(inner(conn), scope, &self.master)
+        snapshot(inner(conn), scope, &self.master, false).map(|(snap, _)| snap)
+    }
+
+    fn observe(
+        &self,
+        conn: &mut AnyConnection,
+        scope: Scope<'_>,
+    ) -> QueryResult<(Snapshot, BTreeMap<String, i64>)> {
+        let (snap, counted) = snapshot(inner(conn), scope, &self.master, true)?;
+        let rows = match counted {
+            Some(rows) => rows,
+            None => self.row_counts(conn, &snap.tables.keys().collect::<Vec<_>>())?,
+        };
+        Ok((snap, rows))
     }
 
     fn create_scratch(&self, _target: &DatabaseUrl, name: &str) -> Result<Scratch, Error> {
@@ -163,15 +176,22 @@ impl MasterRow {
 /// `sqlite_master` as this session last read it, by rowid. It has no index on names, so
 /// finding an object by name scans it: at 1,000 tables that costs more than the
 /// migration. A snapshot of named objects instead re-reads by rowid the rows it holds for
-/// those names, reads the rows added since (new rows take the next rowid), and checks
-/// the row count; a snapshot of everything reads the whole table again.
+/// those names and reads the rows added since (a new row takes the rowid after the
+/// last); a snapshot of everything reads the whole table again.
 ///
 /// Sound while every row that changed since the last snapshot belongs to an object the
-/// next snapshot names: verify snapshots after each step it verifies, naming that
-/// migration's objects, and only applies steps before its first snapshot.
+/// next snapshot names. Only verify takes snapshots of named objects, and it keeps that:
+/// it snapshots after each step it verifies, naming that migration's objects, applies
+/// other steps only before its first snapshot, and reads everything for SQL that changes
+/// objects it does not name (see `names_of`).
 #[derive(Default)]
 pub(crate) struct Master {
-    rows: Option<BTreeMap<i64, MasterRow>>,
+    rows: BTreeMap<i64, MasterRow>,
+    /// Lower-case name and table name -> the rows that have it, so that a scope's rows
+    /// are found without going through every row.
+    by_name: HashMap<String, BTreeSet<i64>>,
+    /// Whether `rows` was ever read whole.
+    read: bool,
 }
 
 const MASTER_COLUMNS: &str =
@@ -184,71 +204,84 @@ impl Master {
         conn: &mut SqliteConnection,
         scope: Scope<'_>,
     ) -> QueryResult<Vec<MasterRow>> {
-        let names = match (scope, &self.rows) {
-            (Scope::Named(names), Some(_)) => names,
+        let names = match scope {
+            Scope::Named(names) if self.read => names,
             _ => {
                 let all: Vec<MasterRow> =
                     diesel::sql_query(format!("SELECT {MASTER_COLUMNS} FROM sqlite_master"))
                         .load(conn)?;
-                let rows = self
-                    .rows
-                    .insert(all.into_iter().map(|r| (r.id, r)).collect());
-                return Ok(in_scope(rows, scope));
+                *self = Master::default();
+                self.read = true;
+                all.into_iter().for_each(|r| self.insert(r));
+                return Ok(self.in_scope(scope));
             }
         };
-        let rows = self.rows.as_mut().expect("read above");
-        let stale: Vec<String> = rows
-            .values()
-            .filter(|r| {
-                names.contains(&r.name.to_lowercase()) || names.contains(&r.owner.to_lowercase())
-            })
-            .map(|r| r.id.to_string())
-            .collect();
-        let last = rows.keys().next_back().copied().unwrap_or(0);
-        // The count comes first, as the row of id -1.
+        let stale = self.named(names);
+        let last = self.rows.keys().next_back().copied().unwrap_or(0);
+        let ids: Vec<String> = stale.iter().map(i64::to_string).collect();
         let fresh: Vec<MasterRow> = diesel::sql_query(format!(
-            "SELECT -1 AS id, '' AS kind, '' AS name, '' AS owner, CAST(COUNT(*) AS TEXT) AS sql FROM sqlite_master
-             UNION ALL
-             SELECT {MASTER_COLUMNS} FROM sqlite_master WHERE rowid IN ({}) OR rowid > {last}",
-            stale.join(", ")
+            "SELECT {MASTER_COLUMNS} FROM sqlite_master WHERE rowid IN ({}) OR rowid > {last}",
+            ids.join(", ")
         ))
         .load(conn)?;
-        for id in &stale {
-            rows.remove(&id.parse::<i64>().expect("a rowid"));
+        for id in stale {
+            self.remove(id);
         }
-        let mut fresh = fresh.into_iter();
-        let count = fresh.next().and_then(|c| c.sql.parse::<usize>().ok());
-        rows.extend(fresh.map(|r| (r.id, r)));
-        if count != Some(rows.len()) {
-            // Something outside the scope changed: read everything again.
-            self.rows = None;
-            return self.read(conn, scope);
-        }
-        Ok(in_scope(rows, scope))
+        fresh.into_iter().for_each(|r| self.insert(r));
+        Ok(self.in_scope(scope))
     }
-}
 
-/// The user objects of `rows` in `scope`: named objects, the indexes and triggers of
-/// named tables, and the tables (with their indexes and triggers) of named indexes and
-/// triggers. In kind and name order.
-fn in_scope(rows: &BTreeMap<i64, MasterRow>, scope: Scope<'_>) -> Vec<MasterRow> {
-    let user = rows.values().filter(|r| r.is_user_object());
-    let mut objects: Vec<MasterRow> = match scope {
-        Scope::Everything => user.cloned().collect(),
-        Scope::Named(names) => {
-            let named = |text: &str| names.contains(&text.to_lowercase());
-            let owners: std::collections::BTreeSet<String> = user
-                .clone()
-                .filter(|r| named(&r.name) || named(&r.owner))
-                .map(|r| r.owner.to_lowercase())
-                .collect();
-            user.filter(|r| owners.contains(&r.owner.to_lowercase()) || named(&r.name))
-                .cloned()
-                .collect()
+    fn insert(&mut self, row: MasterRow) {
+        for key in [row.name.to_lowercase(), row.owner.to_lowercase()] {
+            self.by_name.entry(key).or_default().insert(row.id);
         }
-    };
-    objects.sort_by(|a, b| (&a.kind, &a.name).cmp(&(&b.kind, &b.name)));
-    objects
+        self.rows.insert(row.id, row);
+    }
+
+    fn remove(&mut self, id: i64) {
+        let Some(row) = self.rows.remove(&id) else {
+            return;
+        };
+        for key in [row.name.to_lowercase(), row.owner.to_lowercase()] {
+            if let Some(ids) = self.by_name.get_mut(&key) {
+                ids.remove(&id);
+            }
+        }
+    }
+
+    /// The rows whose name or table is one of `names`.
+    fn named<'n>(&self, names: impl IntoIterator<Item = &'n String>) -> BTreeSet<i64> {
+        names
+            .into_iter()
+            .filter_map(|n| self.by_name.get(&n.to_lowercase()))
+            .flatten()
+            .copied()
+            .collect()
+    }
+
+    /// The user objects in `scope`: named objects, the indexes and triggers of named
+    /// tables, and the tables (with their indexes and triggers) of named indexes and
+    /// triggers. In kind and name order.
+    fn in_scope(&self, scope: Scope<'_>) -> Vec<MasterRow> {
+        let ids: BTreeSet<i64> = match scope {
+            Scope::Everything => self.rows.keys().copied().collect(),
+            Scope::Named(names) => {
+                let named = self.named(names);
+                let owners: BTreeSet<String> =
+                    named.iter().map(|id| self.rows[id].owner.clone()).collect();
+                let of_owners = self.named(&owners);
+                named.into_iter().chain(of_owners).collect()
+            }
+        };
+        let mut objects: Vec<MasterRow> = ids
+            .iter()
+            .map(|id| &self.rows[id])
+            .filter(|r| r.is_user_object())
+            .cloned()
+            .collect();
+        objects.sort_by(|a, b| (&a.kind, &a.name).cmp(&(&b.kind, &b.name)));
+        objects
+    }
 }
 
 /// One row of the pragma query: a column, an index column or a foreign key column of a
@@ -275,13 +308,29 @@ struct PragmaRow {
     n2: i64,
 }
 
+/// How many tables the pragma query also counts the rows of: each count is a term of
+/// its compound SELECT, of which SQLite allows 500.
+const COUNTED_WITH_PRAGMAS: usize = 200;
+
 /// Columns (name, type, default, not null, primary key position), index columns (index,
 /// origin, column, unique, position) and foreign key columns (target, from, to, on
-/// update, on delete, key, position) of `tables`, in that order, each in its own order.
-fn pragma_query(tables: &[String]) -> String {
+/// update, on delete, key, position) of `tables`, in that order, each in its own order;
+/// with `counts`, the row count of each table too (kind `rows`, in `n1`).
+fn pragma_query(tables: &[String], counts: bool) -> String {
     let values: Vec<String> = tables
         .iter()
         .map(|t| format!("({})", sql_literal(t)))
+        .collect();
+    let counts: String = tables
+        .iter()
+        .filter(|_| counts)
+        .map(|t| {
+            format!(
+                " UNION ALL SELECT 'rows', {}, '', '', NULL, '', '', COUNT(*), 0, '', 0 FROM {}",
+                sql_literal(t),
+                quote_ident(t)
+            )
+        })
         .collect();
     format!(
         "WITH m(name) AS (VALUES {})
@@ -295,17 +344,20 @@ fn pragma_query(tables: &[String]) -> String {
          UNION ALL
          SELECT 'key', m.name, fk.\"table\", fk.\"from\", fk.\"to\", fk.on_update, fk.on_delete,
                 fk.id, 0, '', fk.id * 1000 + fk.seq
-         FROM m JOIN pragma_foreign_key_list(m.name) fk
+         FROM m JOIN pragma_foreign_key_list(m.name) fk{counts}
          ORDER BY 1, 2, 10, 11",
         values.join(", ")
     )
 }
 
-pub(super) fn snapshot(
+/// The schema in `scope`; with `counts`, and where the tables are few enough to count
+/// in the same query, the row count of each of its tables.
+fn snapshot(
     conn: &mut SqliteConnection,
     scope: Scope<'_>,
     master: &std::cell::RefCell<Master>,
-) -> QueryResult<Snapshot> {
+    counts: bool,
+) -> QueryResult<(Snapshot, Option<BTreeMap<String, i64>>)> {
     let objects = master.borrow_mut().read(conn, scope)?;
     let mut snap = Snapshot::default();
     let mut tables = Vec::new();
@@ -330,9 +382,11 @@ pub(super) fn snapshot(
         }
     }
     if tables.is_empty() {
-        return Ok(snap);
+        return Ok((snap, Some(BTreeMap::new())));
     }
-    let rows: Vec<PragmaRow> = diesel::sql_query(pragma_query(&tables)).load(conn)?;
+    let counts = counts && tables.len() <= COUNTED_WITH_PRAGMAS;
+    let rows: Vec<PragmaRow> = diesel::sql_query(pragma_query(&tables, counts)).load(conn)?;
+    let mut row_counts = counts.then(BTreeMap::new);
     let mut keys: Vec<(String, i64, String)> = Vec::new();
     let (mut index_columns, mut key_columns) = (Vec::new(), Vec::new());
     for r in rows {
@@ -352,6 +406,11 @@ pub(super) fn snapshot(
                 }
             }
             "index" => index_columns.push(r),
+            "rows" => {
+                if let Some(counted) = &mut row_counts {
+                    counted.insert(r.table_name, r.n1);
+                }
+            }
             _ => key_columns.push(r),
         }
     }
@@ -415,7 +474,7 @@ pub(super) fn snapshot(
             t.constraints.insert(def.clone(), def);
         }
     }
-    Ok(snap)
+    Ok((snap, row_counts))
 }
 
 /// `CHECK (...)` clauses of a CREATE TABLE statement, normalised; SQLite keeps no
@@ -456,4 +515,44 @@ fn where_clause(create_index_sql: &str) -> Option<String> {
         .iter()
         .find(|t| t.kind == TokenKind::Word && t.text.eq_ignore_ascii_case("WHERE"))
         .map(|t| fold(&create_index_sql[t.start + t.text.len()..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// After each change, a snapshot read through the session's `Master` equals one that
+    /// reads `sqlite_master` whole: rows changed, deleted, added and their rowids reused.
+    #[test]
+    fn named_snapshots_read_by_rowid_match_a_whole_read() {
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        let master = std::cell::RefCell::new(Master::default());
+        let steps: [(&str, &[&str]); 11] = [
+            ("CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT CHECK (v <> ''))", &["a"]),
+            ("CREATE INDEX a_v ON a (v) WHERE v > 'm'", &["a_v", "a"]),
+            ("CREATE TABLE b (id INTEGER PRIMARY KEY, x TEXT UNIQUE)", &["b"]),
+            ("DROP TABLE b", &["b"]),
+            ("CREATE TABLE b (id INTEGER PRIMARY KEY)", &["b"]),
+            ("CREATE TABLE c (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a (id))", &["c"]),
+            ("ALTER TABLE a ADD COLUMN w INTEGER DEFAULT 0", &["a"]),
+            ("DROP INDEX a_v", &["a_v"]),
+            ("CREATE VIEW cv AS SELECT * FROM c", &["cv", "c"]),
+            ("CREATE TRIGGER ct AFTER INSERT ON c BEGIN SELECT 1; END", &["ct", "c"]),
+            ("DROP TABLE c", &["c"]),
+        ];
+        for (sql, named) in steps {
+            conn.batch_execute(sql).unwrap();
+            // Each scope names the step's objects and one untouched table.
+            let names: BTreeSet<String> = named
+                .iter()
+                .chain(&["a"])
+                .map(|n| (*n).to_owned())
+                .collect();
+            let scope = Scope::Named(&names);
+            let mirrored = snapshot(&mut conn, scope, &master, true).unwrap();
+            let whole = snapshot(&mut conn, scope, &Default::default(), true).unwrap();
+            assert_eq!(mirrored.0, whole.0, "after {sql}");
+            assert_eq!(mirrored.1, whole.1, "after {sql}");
+        }
+    }
 }
