@@ -120,7 +120,7 @@ pub(crate) trait Driver {
 
     /// Quotes an identifier.
     fn quote(&self, ident: &str) -> String {
-        quote_ident(ident)
+        format!("\"{}\"", ident.replace('"', "\"\""))
     }
 
     /// Whether rolling back a transaction undoes DDL. Where it does not (MySQL commits
@@ -163,11 +163,6 @@ pub(crate) trait Driver {
     fn drop_database(&self, conn: &mut AnyConnection, name: &str) -> QueryResult<()> {
         conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
     }
-}
-
-/// `ident` as a quoted identifier, in the standard SQL way.
-pub(crate) fn quote_ident(ident: &str) -> String {
-    format!("\"{}\"", ident.replace('"', "\"\""))
 }
 
 /// The driver of a backend, without a connection.

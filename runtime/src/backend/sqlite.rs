@@ -7,7 +7,7 @@ use std::time::Duration;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::{Connection, QueryResult, RunQueryDsl, SqliteConnection};
 
-use super::{Driver, Leftover, LockError, Scratch, quote_ident};
+use super::{Driver, Leftover, LockError, Scratch};
 use crate::connection::AnyConnection;
 use crate::error::Error;
 use crate::schema::{Column, Index, Scope, Snapshot, Table, fold, normalise_sql, sql_literal};
@@ -97,20 +97,7 @@ impl Driver for Sqlite {
     }
 
     fn snapshot(&self, conn: &mut AnyConnection, scope: Scope<'_>) -> QueryResult<Snapshot> {
-        snapshot(inner(conn), scope, &self.master, false).map(|(snap, _)| snap)
-    }
-
-    fn observe(
-        &self,
-        conn: &mut AnyConnection,
-        scope: Scope<'_>,
-    ) -> QueryResult<(Snapshot, BTreeMap<String, i64>)> {
-        let (snap, counted) = snapshot(inner(conn), scope, &self.master, true)?;
-        let rows = match counted {
-            Some(rows) => rows,
-            None => self.row_counts(conn, &snap.tables.keys().collect::<Vec<_>>())?,
-        };
-        Ok((snap, rows))
+        snapshot(inner(conn), scope, &mut self.master.borrow_mut())
     }
 
     fn create_scratch(&self, _target: &DatabaseUrl, name: &str) -> Result<Scratch, Error> {
@@ -192,6 +179,9 @@ pub(crate) struct Master {
     by_name: HashMap<String, BTreeSet<i64>>,
     /// Whether `rows` was ever read whole.
     read: bool,
+    /// Table name -> its structure and the definitions (its SQL and its indexes') it
+    /// was read from.
+    tables: HashMap<String, (String, Table)>,
 }
 
 const MASTER_COLUMNS: &str =
@@ -308,29 +298,13 @@ struct PragmaRow {
     n2: i64,
 }
 
-/// How many tables the pragma query also counts the rows of: each count is a term of
-/// its compound SELECT, of which SQLite allows 500.
-const COUNTED_WITH_PRAGMAS: usize = 200;
-
 /// Columns (name, type, default, not null, primary key position), index columns (index,
 /// origin, column, unique, position) and foreign key columns (target, from, to, on
-/// update, on delete, key, position) of `tables`, in that order, each in its own order;
-/// with `counts`, the row count of each table too (kind `rows`, in `n1`).
-fn pragma_query(tables: &[String], counts: bool) -> String {
+/// update, on delete, key, position) of `tables`, in that order, each in its own order.
+fn pragma_query(tables: &[&str]) -> String {
     let values: Vec<String> = tables
         .iter()
         .map(|t| format!("({})", sql_literal(t)))
-        .collect();
-    let counts: String = tables
-        .iter()
-        .filter(|_| counts)
-        .map(|t| {
-            format!(
-                " UNION ALL SELECT 'rows', {}, '', '', NULL, '', '', COUNT(*), 0, '', 0 FROM {}",
-                sql_literal(t),
-                quote_ident(t)
-            )
-        })
         .collect();
     format!(
         "WITH m(name) AS (VALUES {})
@@ -344,32 +318,33 @@ fn pragma_query(tables: &[String], counts: bool) -> String {
          UNION ALL
          SELECT 'key', m.name, fk.\"table\", fk.\"from\", fk.\"to\", fk.on_update, fk.on_delete,
                 fk.id, 0, '', fk.id * 1000 + fk.seq
-         FROM m JOIN pragma_foreign_key_list(m.name) fk{counts}
+         FROM m JOIN pragma_foreign_key_list(m.name) fk
          ORDER BY 1, 2, 10, 11",
         values.join(", ")
     )
 }
 
-/// The schema in `scope`; with `counts`, and where the tables are few enough to count
-/// in the same query, the row count of each of its tables.
+/// The schema in `scope`. A table's structure follows from its SQL and its indexes':
+/// the pragmas are read only for the tables whose definitions this session has not
+/// read before.
 fn snapshot(
     conn: &mut SqliteConnection,
     scope: Scope<'_>,
-    master: &std::cell::RefCell<Master>,
-    counts: bool,
-) -> QueryResult<(Snapshot, Option<BTreeMap<String, i64>>)> {
-    let objects = master.borrow_mut().read(conn, scope)?;
+    master: &mut Master,
+) -> QueryResult<Snapshot> {
+    let objects = master.read(conn, scope)?;
     let mut snap = Snapshot::default();
-    let mut tables = Vec::new();
+    let mut indexes: BTreeMap<&str, String> = BTreeMap::new();
+    for object in objects.iter().filter(|o| o.kind == "index") {
+        let key = indexes.entry(&object.owner).or_default();
+        key.push_str(&format!("\n{}\n{}", object.name, object.sql));
+    }
+    let mut definitions = BTreeMap::new();
     for object in &objects {
         match object.kind.as_str() {
             "table" => {
-                let table = Table {
-                    constraints: checks(&object.sql),
-                    ..Table::default()
-                };
-                snap.tables.insert(object.name.clone(), table);
-                tables.push(object.name.clone());
+                let of_indexes = indexes.get(object.name.as_str()).map_or("", |k| k.as_str());
+                definitions.insert(object.name.as_str(), format!("{}{of_indexes}", object.sql));
             }
             "view" => {
                 snap.views
@@ -381,12 +356,48 @@ fn snapshot(
             _ => {}
         }
     }
-    if tables.is_empty() {
-        return Ok((snap, Some(BTreeMap::new())));
+    let unread: Vec<&str> = definitions
+        .iter()
+        .filter(|(name, definition)| {
+            master
+                .tables
+                .get(**name)
+                .is_none_or(|(read_from, _)| read_from != *definition)
+        })
+        .map(|(name, _)| *name)
+        .collect();
+    if !unread.is_empty() {
+        for (name, table) in read_tables(conn, &unread, &objects)? {
+            let definition = definitions[name.as_str()].clone();
+            master.tables.insert(name, (definition, table));
+        }
     }
-    let counts = counts && tables.len() <= COUNTED_WITH_PRAGMAS;
-    let rows: Vec<PragmaRow> = diesel::sql_query(pragma_query(&tables, counts)).load(conn)?;
-    let mut row_counts = counts.then(BTreeMap::new);
+    for name in definitions.keys() {
+        if let Some((_, table)) = master.tables.get(*name) {
+            snap.tables.insert((*name).to_owned(), table.clone());
+        }
+    }
+    Ok(snap)
+}
+
+/// The structure of `names`, tables among `objects`, from the pragma functions.
+fn read_tables(
+    conn: &mut SqliteConnection,
+    names: &[&str],
+    objects: &[MasterRow],
+) -> QueryResult<BTreeMap<String, Table>> {
+    let mut tables: BTreeMap<String, Table> = objects
+        .iter()
+        .filter(|o| o.kind == "table" && names.contains(&o.name.as_str()))
+        .map(|o| {
+            let table = Table {
+                constraints: checks(&o.sql),
+                ..Table::default()
+            };
+            (o.name.clone(), table)
+        })
+        .collect();
+    let rows: Vec<PragmaRow> = diesel::sql_query(pragma_query(names)).load(conn)?;
     let mut keys: Vec<(String, i64, String)> = Vec::new();
     let (mut index_columns, mut key_columns) = (Vec::new(), Vec::new());
     for r in rows {
@@ -395,7 +406,7 @@ fn snapshot(
                 if r.n2 > 0 {
                     keys.push((r.table_name.clone(), r.n2, r.name.clone()));
                 }
-                if let Some(t) = snap.tables.get_mut(&r.table_name) {
+                if let Some(t) = tables.get_mut(&r.table_name) {
                     t.columns.push(Column {
                         data_type: r.a.to_lowercase(),
                         // A primary key column is NOT NULL whatever the declaration says.
@@ -406,17 +417,12 @@ fn snapshot(
                 }
             }
             "index" => index_columns.push(r),
-            "rows" => {
-                if let Some(counted) = &mut row_counts {
-                    counted.insert(r.table_name, r.n1);
-                }
-            }
             _ => key_columns.push(r),
         }
     }
     keys.sort();
     for (table, _, column) in keys {
-        if let Some(t) = snap.tables.get_mut(&table) {
+        if let Some(t) = tables.get_mut(&table) {
             t.primary_key.push(column);
         }
     }
@@ -428,7 +434,7 @@ fn snapshot(
             .iter()
             .map(|r| r.b.clone().unwrap_or_default())
             .collect();
-        let Some(t) = snap.tables.get_mut(&first.table_name) else {
+        let Some(t) = tables.get_mut(&first.table_name) else {
             continue;
         };
         match first.a.as_str() {
@@ -470,11 +476,11 @@ fn snapshot(
                 def.push_str(&format!(" ON {what} {action}"));
             }
         }
-        if let Some(t) = snap.tables.get_mut(&first.table_name) {
+        if let Some(t) = tables.get_mut(&first.table_name) {
             t.constraints.insert(def.clone(), def);
         }
     }
-    Ok((snap, row_counts))
+    Ok(tables)
 }
 
 /// `CHECK (...)` clauses of a CREATE TABLE statement, normalised; SQLite keeps no
@@ -521,23 +527,36 @@ fn where_clause(create_index_sql: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    /// After each change, a snapshot read through the session's `Master` equals one that
-    /// reads `sqlite_master` whole: rows changed, deleted, added and their rowids reused.
+    /// After each change, a snapshot read through the session's `Master` (rows by rowid,
+    /// structures kept by definition) equals one read afresh: rows changed, deleted,
+    /// added and their rowids reused.
     #[test]
     fn named_snapshots_read_by_rowid_match_a_whole_read() {
         let mut conn = SqliteConnection::establish(":memory:").unwrap();
-        let master = std::cell::RefCell::new(Master::default());
+        let mut master = Master::default();
         let steps: [(&str, &[&str]); 11] = [
-            ("CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT CHECK (v <> ''))", &["a"]),
+            (
+                "CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT CHECK (v <> ''))",
+                &["a"],
+            ),
             ("CREATE INDEX a_v ON a (v) WHERE v > 'm'", &["a_v", "a"]),
-            ("CREATE TABLE b (id INTEGER PRIMARY KEY, x TEXT UNIQUE)", &["b"]),
+            (
+                "CREATE TABLE b (id INTEGER PRIMARY KEY, x TEXT UNIQUE)",
+                &["b"],
+            ),
             ("DROP TABLE b", &["b"]),
             ("CREATE TABLE b (id INTEGER PRIMARY KEY)", &["b"]),
-            ("CREATE TABLE c (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a (id))", &["c"]),
+            (
+                "CREATE TABLE c (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a (id))",
+                &["c"],
+            ),
             ("ALTER TABLE a ADD COLUMN w INTEGER DEFAULT 0", &["a"]),
             ("DROP INDEX a_v", &["a_v"]),
             ("CREATE VIEW cv AS SELECT * FROM c", &["cv", "c"]),
-            ("CREATE TRIGGER ct AFTER INSERT ON c BEGIN SELECT 1; END", &["ct", "c"]),
+            (
+                "CREATE TRIGGER ct AFTER INSERT ON c BEGIN SELECT 1; END",
+                &["ct", "c"],
+            ),
             ("DROP TABLE c", &["c"]),
         ];
         for (sql, named) in steps {
@@ -549,10 +568,9 @@ mod tests {
                 .map(|n| (*n).to_owned())
                 .collect();
             let scope = Scope::Named(&names);
-            let mirrored = snapshot(&mut conn, scope, &master, true).unwrap();
-            let whole = snapshot(&mut conn, scope, &Default::default(), true).unwrap();
-            assert_eq!(mirrored.0, whole.0, "after {sql}");
-            assert_eq!(mirrored.1, whole.1, "after {sql}");
+            let mirrored = snapshot(&mut conn, scope, &mut master).unwrap();
+            let whole = snapshot(&mut conn, scope, &mut Master::default()).unwrap();
+            assert_eq!(mirrored, whole, "after {sql}");
         }
     }
 }
