@@ -209,9 +209,13 @@ impl Master {
         let stale = self.named(names);
         let last = self.rows.keys().next_back().copied().unwrap_or(0);
         let ids: Vec<String> = stale.iter().map(i64::to_string).collect();
+        // An empty `IN ()` would make SQLite scan the table.
+        let stale_rows = match ids.is_empty() {
+            true => String::new(),
+            false => format!(" OR rowid IN ({})", ids.join(", ")),
+        };
         let fresh: Vec<MasterRow> = diesel::sql_query(format!(
-            "SELECT {MASTER_COLUMNS} FROM sqlite_master WHERE rowid IN ({}) OR rowid > {last}",
-            ids.join(", ")
+            "SELECT {MASTER_COLUMNS} FROM sqlite_master WHERE rowid > {last}{stale_rows}"
         ))
         .load(conn)?;
         for id in stale {
