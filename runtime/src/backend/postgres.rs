@@ -167,71 +167,133 @@ struct CatalogRow {
     d: Option<String>,
 }
 
-/// `NOT` a member of an extension: those come and go with their extension.
+/// `NOT` a member of an extension: those come and go with their extension. A scalar
+/// subquery, looked up row by row in pg_depend's index, where the planner would make a
+/// `NOT EXISTS` a join over all of pg_depend.
 fn not_member(catalog: &str, oid: &str) -> String {
     format!(
-        "NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '{catalog}'::regclass
-                     AND e.objid = {oid} AND e.deptype = 'e')"
+        "(SELECT COUNT(*) FROM pg_depend e WHERE e.classid = '{catalog}'::regclass
+          AND e.objid = {oid} AND e.deptype = 'e') = 0"
     )
+}
+
+/// The rows of `catalog` that `filter` finds for each outer row, by index: a lateral
+/// subquery that `OFFSET 0` keeps the planner from flattening into a join over the whole
+/// catalog.
+fn lookup(catalog: &str, filter: &str) -> String {
+    format!("JOIN LATERAL (SELECT * FROM {catalog} WHERE {filter} OFFSET 0)")
 }
 
 /// The current schema's oid.
 const SCHEMA: &str = "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())";
 
 /// The catalog query of a snapshot: of the names in `$1` (a text array) when `named`,
-/// else of everything. Every filter on names goes through an index of the catalogs, so
-/// a snapshot's cost follows what it reads, not the size of the schema.
+/// else of everything. Named objects, and what belongs to them, are found by index
+/// lookups ([`lookup`]), so a snapshot's cost follows what it reads, not the size of the
+/// schema.
 fn snapshot_query(named: bool) -> String {
-    let relations =
-        format!("(SELECT oid FROM pg_class WHERE relname = ANY($1) AND relnamespace = {SCHEMA})");
-    // Named: the relations are looked up by oid from the names, never scanned; an array
-    // keeps the planner to index lookups whatever it guesses of `$1`.
-    let by_oid = |alias: &str, ids: &str| match named {
+    // One row per name, as the catalogs' `name` type, which their indexes are on.
+    let names = "(SELECT n::name AS n FROM unnest($1::text[]) AS n) names";
+    // The rows of `catalog` whose oids `ids` lists, or all of them.
+    let by_oid = |catalog: &str, alias: &str, ids: &str| match named {
         true => format!(
-            "unnest(ARRAY({ids})) AS ids(oid) JOIN pg_class {alias} ON {alias}.oid = ids.oid"
+            "({ids}) AS ids(oid) {} {alias} ON TRUE",
+            lookup(catalog, "oid = ids.oid")
         ),
-        false => format!("pg_class {alias}"),
+        false => format!("{catalog} {alias}"),
     };
-    // The table, one of its indexes, constraints or triggers, or a table its keys
-    // reference (a cascade drops them), is named.
+    let relations = format!(
+        "SELECT r.oid FROM {names} {} r ON TRUE",
+        lookup(
+            "pg_class",
+            &format!("relname = names.n AND relnamespace = {SCHEMA}")
+        )
+    );
+    // Rows of pg_depend naming a relation in `of` and one of `catalog`'s objects.
+    let dependents = |of: &str, catalog: &str| {
+        format!(
+            "FROM {of} o {} d ON TRUE",
+            lookup(
+                "pg_depend",
+                &format!(
+                    "refclassid = 'pg_class'::regclass AND refobjid = o.oid AND classid = '{catalog}'::regclass"
+                )
+            )
+        )
+    };
+    // The table, one of its indexes, or a table its keys reference (a cascade drops
+    // them), is named. On PostgreSQL a constraint or trigger is only ever changed
+    // through its table, which the statement names.
     let tables = by_oid(
+        "pg_class",
         "c",
         &format!(
-            "SELECT oid FROM {relations} r
-             UNION SELECT x.indrelid FROM pg_index x WHERE x.indexrelid IN {relations}
-             UNION SELECT k.conrelid FROM pg_constraint k WHERE k.conname = ANY($1) AND k.connamespace = {SCHEMA}
-             UNION SELECT k.conrelid FROM pg_depend d JOIN pg_constraint k ON k.oid = d.objid
-                   WHERE d.classid = 'pg_constraint'::regclass AND d.refclassid = 'pg_class'::regclass
-                     AND d.refobjid IN {relations} AND k.contype = 'f'
-             UNION SELECT g.tgrelid FROM pg_trigger g WHERE g.tgname = ANY($1)"
+            "WITH rels AS MATERIALIZED ({relations})
+             SELECT oid FROM rels
+             UNION SELECT x.indrelid FROM rels r {} x ON TRUE
+             UNION SELECT k.conrelid {} JOIN pg_constraint k ON k.oid = d.objid AND k.contype = 'f'",
+            lookup("pg_index", "indexrelid = r.oid"),
+            dependents("rels", "pg_constraint")
         ),
     );
     let views = by_oid(
+        "pg_class",
         "v",
         &format!(
-            "SELECT oid FROM {relations} r
-             UNION SELECT w.ev_class FROM pg_depend d JOIN pg_rewrite w ON w.oid = d.objid
-                   WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
-                     AND d.refobjid IN (SELECT oid FROM tabs)"
+            "{relations}
+             UNION SELECT w.ev_class {} JOIN pg_rewrite w ON w.oid = d.objid",
+            dependents("tabs", "pg_rewrite")
         ),
     );
     let sequences = by_oid(
+        "pg_class",
         "s",
         &format!(
-            "SELECT oid FROM {relations} r
-             UNION SELECT d.objid FROM pg_depend d
-                   WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
-                     AND d.deptype IN ('a', 'i') AND d.refobjid IN (SELECT oid FROM tabs)"
+            "{relations}
+             UNION SELECT d.objid {} WHERE d.deptype IN ('a', 'i')",
+            dependents("tabs", "pg_class")
         ),
     );
-    let (type_named, function_named, extension_named) = match named {
-        true => (
-            "t.typname = ANY($1)",
-            "p.proname = ANY($1)",
-            "x.extname = ANY($1)",
+    let types = by_oid(
+        "pg_type",
+        "t",
+        &format!(
+            "SELECT t.oid FROM {names} {} t ON TRUE",
+            lookup(
+                "pg_type",
+                &format!("typname = names.n AND typnamespace = {SCHEMA}")
+            )
         ),
-        false => ("TRUE", "TRUE", "TRUE"),
+    );
+    let functions = match named {
+        true => format!(
+            "{names} {} p ON TRUE",
+            lookup(
+                "pg_proc",
+                &format!("proname = names.n AND pronamespace = {SCHEMA}")
+            )
+        ),
+        false => "pg_proc p".to_owned(),
     };
+    let extension_named = match named {
+        true => "x.extname = ANY($1::name[])",
+        false => "TRUE",
+    };
+    let attributes = lookup(
+        "pg_attribute",
+        "attrelid = t.oid AND attnum > 0 AND NOT attisdropped",
+    );
+    let primary_keys = lookup("pg_constraint", "conrelid = t.oid AND contype = 'p'");
+    let key_columns = lookup(
+        "pg_attribute",
+        "attrelid = t.oid AND attnum = ANY(k.conkey)",
+    );
+    let indexes = lookup("pg_index", "indrelid = t.oid AND NOT indisprimary");
+    let constraints = lookup(
+        "pg_constraint",
+        "conrelid = t.oid AND contype IN ('f', 'u', 'c', 'x')",
+    );
+    let triggers = lookup("pg_trigger", "tgrelid = t.oid AND NOT tgisinternal");
     let member = not_member("pg_class", "c.oid");
     let view_member = not_member("pg_class", "v.oid");
     let sequence_member = not_member("pg_class", "s.oid");
@@ -250,27 +312,25 @@ fn snapshot_query(named: bool) -> String {
          SELECT 'column' AS kind, t.name AS a, a.attname::text AS b,
                 lower(format_type(a.atttypid, a.atttypmod)) || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END AS c,
                 pg_get_expr(d.adbin, d.adrelid) AS d, a.attnum::int AS seq
-         FROM tabs t JOIN pg_attribute a ON a.attrelid = t.oid
+         FROM tabs t {attributes} a ON TRUE
          LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-         WHERE a.attnum > 0 AND NOT a.attisdropped
          UNION ALL
          SELECT 'primary key', t.name, a.attname::text, k.conname::text, NULL,
                 array_position(k.conkey, a.attnum)
-         FROM tabs t JOIN pg_constraint k ON k.conrelid = t.oid AND k.contype = 'p'
-         JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY(k.conkey)
+         FROM tabs t {primary_keys} k ON TRUE {key_columns} a ON TRUE
          UNION ALL
          SELECT 'index', t.name, i.relname::text, CASE WHEN x.indisunique THEN 'unique' ELSE '' END,
                 COALESCE(pg_get_expr(x.indpred, x.indrelid), '') || E'\\x1f' ||
                 array_to_string(ARRAY(SELECT pg_get_indexdef(x.indexrelid, k, true)
                                       FROM generate_series(1, x.indnatts) AS k ORDER BY k), E'\\x1f'), 0
-         FROM tabs t JOIN pg_index x ON x.indrelid = t.oid JOIN pg_class i ON i.oid = x.indexrelid
-         WHERE NOT x.indisprimary AND NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = x.indexrelid)
+         FROM tabs t {indexes} x ON TRUE JOIN pg_class i ON i.oid = x.indexrelid
+         WHERE (SELECT COUNT(*) FROM pg_constraint co WHERE co.conrelid = t.oid AND co.conindid = x.indexrelid) = 0
          UNION ALL
          SELECT 'constraint', t.name, k.conname::text, pg_get_constraintdef(k.oid), NULL, 0
-         FROM tabs t JOIN pg_constraint k ON k.conrelid = t.oid AND k.contype IN ('f', 'u', 'c', 'x')
+         FROM tabs t {constraints} k ON TRUE
          UNION ALL
          SELECT 'trigger', g.tgname::text || ' on ' || t.name, '', pg_get_triggerdef(g.oid), NULL, 0
-         FROM tabs t JOIN pg_trigger g ON g.tgrelid = t.oid WHERE NOT g.tgisinternal
+         FROM tabs t {triggers} g ON TRUE
          UNION ALL
          SELECT 'view', v.name, '', CASE WHEN v.relkind = 'm' THEN 'MATERIALIZED ' ELSE '' END || pg_get_viewdef(v.oid), NULL, 0
          FROM views v
@@ -299,8 +359,8 @@ fn snapshot_query(named: bool) -> String {
                                              FROM pg_constraint k WHERE k.contypid = t.oid), '')
                   ELSE 'range ' || format_type(t.oid, NULL)
                 END, NULL, 0
-         FROM pg_type t
-         WHERE t.typnamespace = {SCHEMA} AND {type_member} AND {type_named}
+         FROM {types}
+         WHERE t.typnamespace = {SCHEMA} AND {type_member}
            AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c'))
          UNION ALL
          SELECT 'function', p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', '',
@@ -312,8 +372,8 @@ fn snapshot_query(named: bool) -> String {
                 || CASE WHEN p.proisstrict THEN ' strict' ELSE '' END
                 || COALESCE(' set ' || array_to_string(p.proconfig, ', '), ''),
                 p.prosrc, 0
-         FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
-         WHERE p.pronamespace = {SCHEMA} AND {function_member} AND {function_named}
+         FROM {functions} JOIN pg_language l ON l.oid = p.prolang
+         WHERE p.pronamespace = {SCHEMA} AND {function_member}
          UNION ALL
          SELECT 'extension', x.extname::text, n.nspname::text, x.extversion, NULL, 0
          FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace
