@@ -509,7 +509,8 @@ impl Migrator {
             if report.database.is_empty() {
                 report.database = scratch.url.redacted().to_owned();
             }
-            let pass = Session::locked(&self.connect_to(&scratch.url), |session| {
+            // A throwaway database needs none of updown's tables: nothing is recorded.
+            let pass = Session::locked_with(&self.connect_to(&scratch.url), false, |session| {
                 session.throwaway = true;
                 let warnings = session.prepare_scratch(&extensions, &options.scratch_setup)?;
                 if resume_after.is_none() {

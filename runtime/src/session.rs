@@ -424,7 +424,16 @@ impl Session {
             // migrations get here; the dry run refused Rust ones up front).
             statements = listed_statements(m, action);
             Ok(())
+        } else if transactional
+            && self.throwaway
+            && let Some(Body::Sql(sql)) = m.body(action)
+            && let Some(done) = self.driver.script_in_one_round_trip(&mut self.conn, sql)
+            && done.as_ref().is_ok_and(|&ran| ran)
+        {
+            Ok(())
         } else if transactional {
+            // Also where a script run in one round trip failed and was rolled back: run
+            // again statement by statement, it names the statement that fails.
             self.conn
                 .transaction::<_, StepError, _>(|conn| {
                     statements = run_body(conn, &log, m, action).map_err(StepError::Body)?;

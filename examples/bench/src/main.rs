@@ -110,6 +110,10 @@ impl Target for Postgres {
         admin
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .unwrap();
+        // Each contender starts with no dirty pages of another's to write: a checkpoint
+        // (which DROP DATABASE forces, as verify's scratch database does) would otherwise
+        // charge the previous contender's writes to this one.
+        admin.batch_execute("CHECKPOINT").unwrap();
         self.1.lock().unwrap().push(name.clone());
         let base = &self.0[..self.0.rfind('/').unwrap()];
         format!("{base}/{name}")

@@ -68,6 +68,18 @@ pub(crate) trait Driver {
         Ok(Vec::new())
     }
 
+    /// Runs a whole SQL script in a transaction of its own in one round trip, for a
+    /// throwaway database: `Some(Ok(true))` when it committed, `Some(Ok(false))` when it
+    /// failed and was rolled back (the caller runs it again statement by statement to
+    /// name the one that fails), `None` where a round trip costs nothing to save.
+    fn script_in_one_round_trip(
+        &self,
+        _conn: &mut AnyConnection,
+        _sql: &str,
+    ) -> Option<QueryResult<bool>> {
+        None
+    }
+
     /// Settings for a session on a scratch database, whose contents are thrown away.
     fn tune_scratch(&self, _conn: &mut AnyConnection) -> QueryResult<()> {
         Ok(())

@@ -1,6 +1,7 @@
 //! PostgreSQL: a session-level advisory lock held for the whole run (released by the
 //! server if the connection dies), one transaction per migration. DDL is transactional.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -93,7 +94,15 @@ impl Driver for Postgres {
     }
 
     fn snapshot(&self, conn: &mut AnyConnection, scope: Scope<'_>) -> QueryResult<Snapshot> {
-        snapshot(inner(conn), scope, &self.prepared)
+        snapshot(inner(conn), scope, &self.prepared, false).map(|(snap, _)| snap)
+    }
+
+    fn observe(
+        &self,
+        conn: &mut AnyConnection,
+        scope: Scope<'_>,
+    ) -> QueryResult<(Snapshot, BTreeMap<String, i64>)> {
+        snapshot(inner(conn), scope, &self.prepared, true)
     }
 
     fn extensions(&self, conn: &mut AnyConnection) -> QueryResult<Vec<(String, String)>> {
@@ -113,9 +122,27 @@ impl Driver for Postgres {
         Ok(rows.into_iter().map(|r| (r.name, r.schema)).collect())
     }
 
+    fn script_in_one_round_trip(
+        &self,
+        conn: &mut AnyConnection,
+        sql: &str,
+    ) -> Option<QueryResult<bool>> {
+        let conn = inner(conn);
+        // Line breaks: the script may end in a `--` comment.
+        Some(
+            match conn.batch_execute(&format!("BEGIN;\n{sql}\n;\nCOMMIT")) {
+                Ok(()) => Ok(true),
+                // After an error in COMMIT no transaction is left, and ROLLBACK only warns.
+                Err(_) => conn.batch_execute("ROLLBACK").map(|()| false),
+            },
+        )
+    }
+
     fn tune_scratch(&self, conn: &mut AnyConnection) -> QueryResult<()> {
         // A scratch database is dropped at the end: a commit need not wait for the disk.
-        inner(conn).batch_execute("SET synchronous_commit = off")
+        // The snapshot statement is planned once for any names, not five times first.
+        inner(conn)
+            .batch_execute("SET synchronous_commit = off; SET plan_cache_mode = force_generic_plan")
     }
 
     fn unlock(&self, conn: &mut AnyConnection) -> QueryResult<()> {
@@ -188,7 +215,8 @@ fn lookup(catalog: &str, filter: &str) -> String {
 const SCHEMA: &str = "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())";
 
 /// The catalog query of a snapshot: of the names in `$1` (a text array) when `named`,
-/// else of everything. Named objects, and what belongs to them, are found by index
+/// else of everything; with the row count of each table when the last parameter is
+/// true (counted by the server, `query_to_xml` running each `COUNT(*)`). Named objects, and what belongs to them, are found by index
 /// lookups ([`lookup`]), so a snapshot's cost follows what it reads, not the size of the
 /// schema.
 fn snapshot_query(named: bool) -> String {
@@ -278,6 +306,11 @@ fn snapshot_query(named: bool) -> String {
     let extension_named = match named {
         true => "x.extname = ANY($1::name[])",
         false => "TRUE",
+    };
+    // Whether to count the rows of each table too: the last parameter.
+    let counts = match named {
+        true => "$2",
+        false => "$1",
     };
     let attributes = lookup(
         "pg_attribute",
@@ -378,6 +411,11 @@ fn snapshot_query(named: bool) -> String {
          SELECT 'extension', x.extname::text, n.nspname::text, x.extversion, NULL, 0
          FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace
          WHERE {extension_named}
+         UNION ALL
+         SELECT 'rows', t.name, '',
+                (xpath('/row/n/text()', query_to_xml(format('SELECT COUNT(*) AS n FROM %I.%I', current_schema(), t.name),
+                                                     false, true, '')))[1]::text, NULL, 0
+         FROM tabs t WHERE {counts}
          ORDER BY 1, 2, 6, 3"
     )
 }
@@ -386,14 +424,17 @@ fn snapshot_query(named: bool) -> String {
 /// by the first snapshot: a large catalog query costs more to plan than to run.
 const PREPARED: [&str; 2] = ["updown_snapshot_named", "updown_snapshot_all"];
 
+/// The schema in `scope`, and with `counts` the row count of each of its tables, in
+/// one round trip.
 pub(super) fn snapshot(
     conn: &mut PgConnection,
     scope: Scope<'_>,
     prepared: &std::cell::Cell<bool>,
-) -> QueryResult<Snapshot> {
+    counts: bool,
+) -> QueryResult<(Snapshot, BTreeMap<String, i64>)> {
     if !prepared.get() {
         conn.batch_execute(&format!(
-            "PREPARE {}(text[]) AS {}; PREPARE {} AS {}",
+            "PREPARE {}(text[], bool) AS {}; PREPARE {}(bool) AS {}",
             PREPARED[0],
             snapshot_query(true),
             PREPARED[1],
@@ -402,11 +443,12 @@ pub(super) fn snapshot(
         prepared.set(true);
     }
     let execute = match scope.sql_list() {
-        Some(list) => format!("EXECUTE {}(ARRAY[{list}]::text[])", PREPARED[0]),
-        None => format!("EXECUTE {}", PREPARED[1]),
+        Some(list) => format!("EXECUTE {}(ARRAY[{list}]::text[], {counts})", PREPARED[0]),
+        None => format!("EXECUTE {}({counts})", PREPARED[1]),
     };
     let rows: Vec<CatalogRow> = diesel::sql_query(execute).load(conn)?;
     let mut snap = Snapshot::default();
+    let mut row_counts = BTreeMap::new();
     for r in rows {
         match r.kind.as_str() {
             "column" => {
@@ -463,6 +505,9 @@ pub(super) fn snapshot(
                 let body = fold(r.d.as_deref().unwrap_or_default());
                 snap.functions.insert(r.a, format!("{} body {body}", r.c));
             }
+            "rows" => {
+                row_counts.insert(r.a, r.c.parse().unwrap_or_default());
+            }
             "extension" => {
                 snap.extensions.insert(
                     r.a,
@@ -475,5 +520,5 @@ pub(super) fn snapshot(
             _ => {}
         }
     }
-    Ok(snap)
+    Ok((snap, row_counts))
 }
