@@ -41,6 +41,7 @@ pub(crate) enum Scope<'a> {
 impl Scope<'_> {
     /// The names as a SQL list of string literals (`''` when there are none), `None` for
     /// everything.
+    #[cfg(any(feature = "postgres", feature = "mysql"))]
     pub(crate) fn sql_list(&self) -> Option<String> {
         match self {
             Scope::Everything => None,
@@ -52,14 +53,6 @@ impl Scope<'_> {
                     .collect::<Vec<_>>()
                     .join(", "),
             ),
-        }
-    }
-
-    /// `column IN (the names)`, or `TRUE` for everything.
-    pub(crate) fn filter(&self, column: &str) -> String {
-        match self.sql_list() {
-            Some(list) => format!("{column} IN ({list})"),
-            None => "TRUE".to_owned(),
         }
     }
 }

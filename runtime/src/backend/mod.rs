@@ -258,6 +258,7 @@ pub(crate) fn scratch(target: &DatabaseUrl, purpose: &str) -> Result<Scratch, Er
 #[derive(Clone)]
 enum Leftover {
     Database(DatabaseUrl, String),
+    #[cfg(feature = "sqlite")]
     Folder(std::path::PathBuf),
 }
 
@@ -265,7 +266,9 @@ impl Leftover {
     fn is(&self, other: &Leftover) -> bool {
         match (self, other) {
             (Leftover::Database(_, a), Leftover::Database(_, b)) => a == b,
+            #[cfg(feature = "sqlite")]
             (Leftover::Folder(a), Leftover::Folder(b)) => a == b,
+            #[allow(unreachable_patterns)]
             _ => false,
         }
     }
@@ -277,6 +280,7 @@ impl Leftover {
                     let _ = driver.drop_database(&mut conn, name);
                 }
             }
+            #[cfg(feature = "sqlite")]
             Leftover::Folder(path) => {
                 let _ = std::fs::remove_dir_all(path);
             }
@@ -311,6 +315,7 @@ impl Drop for Scratch {
         live.remove(i);
         drop(live);
         // A folder goes with its `TempDir`.
+        #[allow(irrefutable_let_patterns)]
         if let Leftover::Database(..) = self.leftover {
             self.leftover.remove();
         }

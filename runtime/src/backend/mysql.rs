@@ -150,6 +150,14 @@ struct Row {
     e: Option<String>,
 }
 
+/// `column IN (the names)`, or `TRUE` for everything.
+fn name_filter(scope: Scope<'_>, column: &str) -> String {
+    match scope.sql_list() {
+        Some(list) => format!("{column} IN ({list})"),
+        None => "TRUE".to_owned(),
+    }
+}
+
 fn rows(conn: &mut MysqlConnection, sql: &str) -> QueryResult<Vec<Row>> {
     diesel::sql_query(sql).load(conn)
 }
@@ -301,7 +309,7 @@ pub(super) fn snapshot(conn: &mut MysqlConnection, scope: Scope<'_>) -> QueryRes
         &format!(
             "SELECT TABLE_NAME AS a, VIEW_DEFINITION AS b, '' AS c, '' AS d, NULL AS e
          FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() AND {}",
-            scope.filter("LOWER(TABLE_NAME)")
+            name_filter(scope, "LOWER(TABLE_NAME)")
         ),
     )?;
     snap.views = views
@@ -317,7 +325,7 @@ pub(super) fn snapshot(conn: &mut MysqlConnection, scope: Scope<'_>) -> QueryRes
                     '' AS c, '' AS d, NULL AS e
              FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()
                AND ({} OR {})",
-            scope.filter("LOWER(TRIGGER_NAME)"),
+            name_filter(scope, "LOWER(TRIGGER_NAME)"),
             of_tables("EVENT_OBJECT_TABLE")
         ),
     )?;
@@ -346,7 +354,7 @@ fn snapshot_routines(
                     COALESCE(r.ROUTINE_DEFINITION, '') AS c, '' AS d, NULL AS e
              FROM information_schema.ROUTINES r
              WHERE r.ROUTINE_SCHEMA = DATABASE() AND {}",
-            scope.filter("LOWER(r.ROUTINE_NAME)")
+            name_filter(scope, "LOWER(r.ROUTINE_NAME)")
         ),
     )?;
     for r in routines {
@@ -358,7 +366,7 @@ fn snapshot_routines(
         &format!(
             "SELECT TABLE_NAME AS a, '' AS b, '' AS c, '' AS d, NULL AS e FROM information_schema.TABLES
              WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'SEQUENCE' AND {}",
-            scope.filter("LOWER(TABLE_NAME)")
+            name_filter(scope, "LOWER(TABLE_NAME)")
         ),
     )?;
     for r in sequences {
