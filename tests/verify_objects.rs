@@ -377,6 +377,33 @@ fn routines_triggers_and_keys_are_compared_on_mysql() {
     );
 }
 
+#[test]
+fn a_sequence_restored_with_another_increment_is_caught_on_mariadb() {
+    let Some(db) = mysql() else { return };
+    let run = verify(
+        &db,
+        &[
+            (
+                "2024-01-01-000001_invoice_numbers",
+                "CREATE SEQUENCE invoice_numbers START WITH 1000 INCREMENT BY 1;",
+                Some("DROP SEQUENCE invoice_numbers;"),
+            ),
+            (
+                "2024-01-02-000001_invoice_steps",
+                "ALTER SEQUENCE invoice_numbers INCREMENT BY 10;",
+                Some("ALTER SEQUENCE invoice_numbers INCREMENT BY 5;"),
+            ),
+        ],
+        &[],
+    );
+    run.expect(3).stderr_has(&["invoice_steps"]);
+    let l = line(&run, "sequence invoice_numbers");
+    assert!(
+        l.contains("increment by 1 ") && l.contains("increment by 5 "),
+        "{l}"
+    );
+}
+
 /// Three planted mistakes among five migrations: one run names all three.
 #[test]
 fn keep_going_lists_every_failing_migration_in_one_run() {

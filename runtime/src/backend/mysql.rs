@@ -370,7 +370,26 @@ fn snapshot_routines(
         ),
     )?;
     for r in sequences {
-        snap.sequences.insert(r.a, "sequence".to_owned());
+        let definition = sequence_definition(conn, &r.a)?;
+        snap.sequences.insert(r.a, definition);
     }
     Ok(())
+}
+
+/// A MariaDB sequence's start, bounds, increment, cache and cycle, from its own
+/// `SHOW CREATE SEQUENCE` (information_schema has no view of them).
+fn sequence_definition(conn: &mut MysqlConnection, name: &str) -> QueryResult<String> {
+    #[derive(QueryableByName)]
+    struct Created {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        #[diesel(column_name = "Create Table")]
+        create: String,
+    }
+    let created: Created = diesel::sql_query(format!("SHOW CREATE SEQUENCE {}", Mysql.quote(name)))
+        .get_result(conn)?;
+    // From `start with`: the name is the key, the engine is not the sequence's.
+    let text = created.create.to_lowercase();
+    let start = text.find("start with").unwrap_or(0);
+    let end = text.find(" engine=").unwrap_or(text.len());
+    Ok(fold(&text[start..end.max(start)]))
 }
