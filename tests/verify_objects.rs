@@ -265,6 +265,41 @@ fn a_trigger_recreated_for_other_events_and_a_sequence_with_another_increment_ar
     );
 }
 
+/// A child table's copy of a constraint, which no statement of the migration names.
+#[test]
+fn a_down_that_drops_a_constraint_from_the_parent_only_is_caught() {
+    let Some(db) = postgres() else { return };
+    let run = verify(
+        &db,
+        &[
+            (
+                "2024-01-01-000001_counters",
+                "CREATE TABLE counters (id BIGINT PRIMARY KEY, n INT NOT NULL);
+                 CREATE TABLE daily_counters (day DATE) INHERITS (counters);",
+                Some("DROP TABLE daily_counters; DROP TABLE counters;"),
+            ),
+            // Between them, so that the child is not named by a neighbour either.
+            (
+                "2024-01-02-000000_notes",
+                "CREATE TABLE notes (id BIGINT PRIMARY KEY);",
+                Some("DROP TABLE notes;"),
+            ),
+            (
+                "2024-01-02-000001_positive_counts",
+                "ALTER TABLE counters ADD CONSTRAINT positive_n CHECK (n > 0);",
+                Some("ALTER TABLE ONLY counters DROP CONSTRAINT positive_n;"),
+            ),
+        ],
+        &[],
+    );
+    run.expect(3).stderr_has(&["positive_counts"]);
+    assert!(
+        line(&run, "constraint positive_n on daily_counters").contains("left behind"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn a_view_with_a_frozen_now_and_a_select_star_view_over_a_reordered_table_pass() {
     let Some(db) = postgres() else { return };

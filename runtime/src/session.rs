@@ -428,9 +428,15 @@ impl Session {
             && self.throwaway
             && let Some(Body::Sql(sql)) = m.body(action)
             && let Some(done) = self.driver.script_in_one_round_trip(&mut self.conn, sql)
-            && done.as_ref().is_ok_and(|&ran| ran)
+            && !matches!(done, Ok(false))
         {
-            Ok(())
+            // Committed, or not even rolled back: the connection is lost.
+            done.map(drop).map_err(|e| {
+                (
+                    StepError::Body(MigrationError::from(e)),
+                    Aftermath::RolledBack,
+                )
+            })
         } else if transactional {
             // Also where a script run in one round trip failed and was rolled back: run
             // again statement by statement, it names the statement that fails.

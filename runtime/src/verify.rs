@@ -174,47 +174,6 @@ fn account(step: &VerifyStep) -> String {
 /// `writable_schema` lets SQL rewrite them.
 const CHANGES_UNNAMED: [&str; 4] = ["cascade", "rename", "vacuum", "writable_schema"];
 
-/// Words that no object can be named unquoted on any of the three databases (reserved on
-/// each): not names, so never looked up.
-const RESERVED: [&str; 36] = [
-    "all",
-    "and",
-    "as",
-    "case",
-    "check",
-    "collate",
-    "constraint",
-    "create",
-    "default",
-    "distinct",
-    "else",
-    "except",
-    "foreign",
-    "from",
-    "group",
-    "having",
-    "in",
-    "intersect",
-    "into",
-    "limit",
-    "not",
-    "null",
-    "on",
-    "or",
-    "order",
-    "primary",
-    "references",
-    "select",
-    "table",
-    "then",
-    "to",
-    "union",
-    "unique",
-    "using",
-    "when",
-    "where",
-];
-
 /// What a migration's snapshots read: the names its SQL holds, or everything.
 type Names = Option<BTreeSet<String>>;
 
@@ -249,32 +208,39 @@ fn names_of(m: &Migration) -> Names {
             {
                 return None;
             }
-            let text = match t.kind {
-                TokenKind::Word if RESERVED.iter().any(|w| t.text.eq_ignore_ascii_case(w)) => {
-                    continue;
-                }
-                TokenKind::Word => t.text,
-                TokenKind::QuotedIdent | TokenKind::String => {
-                    let inner = t.text.trim_start_matches(['E', 'e']);
-                    inner
-                        .get(1..inner.len().saturating_sub(1))
-                        .unwrap_or_default()
-                }
+            let name = match t.kind {
+                TokenKind::Word => t.text.to_owned(),
+                TokenKind::QuotedIdent | TokenKind::String => unquoted(t.text),
+                // SQLite's `[quoted name]` (or an array subscript): not read here.
+                TokenKind::Punct if t.text == "[" => return None,
                 _ => continue,
             };
             // A backslash would need each database's own escaping in the catalog queries.
-            if text.contains('\\') {
+            if name.contains('\\') {
                 return None;
             }
-            // `'public.users'::regclass`, `'users'` given to a function; `"Users"` is
-            // found by PostgreSQL as written, elsewhere without regard to case.
-            for part in text.split('.') {
+            // `"audit.log"` whole, and `'public.users'::regclass` by its parts; `"Users"`
+            // is found by PostgreSQL as written, elsewhere without regard to case.
+            for part in std::iter::once(name.as_str()).chain(name.split('.')) {
                 names.insert(part.to_owned());
                 names.insert(part.to_lowercase());
             }
         }
     }
     Some(names)
+}
+
+/// The text between the quotes of a quoted name or string literal (`E'...'` too), its
+/// doubled quotes undone: `"a""b"` is `a"b`.
+fn unquoted(token: &str) -> String {
+    let token = token.trim_start_matches(['E', 'e']);
+    let Some(quote) = token.chars().next() else {
+        return String::new();
+    };
+    let inner = token
+        .get(quote.len_utf8()..token.len().saturating_sub(quote.len_utf8()))
+        .unwrap_or_default();
+    inner.replace(&format!("{quote}{quote}"), &quote.to_string())
 }
 
 fn union(a: &Names, b: &Names) -> Names {
@@ -598,11 +564,16 @@ mod tests {
         for name in ["Users", "users", "public", "diesel_manage_updated_at", "id"] {
             assert!(names.contains(name), "{name}: {names:?}");
         }
-        // A reserved word names nothing.
-        assert!(
-            !names.contains("create") && !names.contains("table"),
-            "{names:?}"
+        let m = Migration::sql(
+            1,
+            "quoted",
+            "CREATE TABLE \"audit.log\" (id INT); CREATE TABLE \"a\"\"b\" (id INT); SELECT 'it''s'",
+            Some("DROP TABLE \"audit.log\""),
         );
+        let names = names_of(&m).unwrap();
+        for name in ["audit.log", "a\"b", "it's"] {
+            assert!(names.contains(name), "{name}: {names:?}");
+        }
     }
 
     #[test]
@@ -612,6 +583,7 @@ mod tests {
             "ALTER TABLE t RENAME TO t_old",
             "INSERT INTO t VALUES ('a\\b')",
             "VACUUM",
+            "CREATE TABLE [my table] (id INT)",
         ] {
             let m = Migration::sql(1, "m", up, Some("SELECT 1"));
             assert!(names_of(&m).is_none(), "{up}");

@@ -127,6 +127,17 @@ impl Driver for Postgres {
         conn: &mut AnyConnection,
         sql: &str,
     ) -> Option<QueryResult<bool>> {
+        // One message is lexed whole before it runs, so a setting that changes how the
+        // rest is read must take effect first; a prepared statement would outlive the
+        // rollback and fail the run again.
+        let lexed_differently = updown_sql::lexer::tokens(sql).iter().any(|t| {
+            ["prepare", "standard_conforming_strings", "backslash_quote"]
+                .iter()
+                .any(|w| t.text.eq_ignore_ascii_case(w))
+        });
+        if lexed_differently {
+            return None;
+        }
         let conn = inner(conn);
         // Line breaks: the script may end in a `--` comment.
         Some(
@@ -249,19 +260,26 @@ fn snapshot_query(named: bool) -> String {
             )
         )
     };
-    // The table, one of its indexes, or a table its keys reference (a cascade drops
-    // them), is named. On PostgreSQL a constraint or trigger is only ever changed
-    // through its table, which the statement names.
+    // The table, one of its indexes or constraints, a table its keys reference (a
+    // cascade drops them), or a table it inherits from or is a partition of (which
+    // share its constraints, indexes and triggers), is named.
     let tables = by_oid(
         "pg_class",
         "c",
         &format!(
-            "WITH rels AS MATERIALIZED ({relations})
+            "WITH rels AS ({relations})
              SELECT oid FROM rels
              UNION SELECT x.indrelid FROM rels r {} x ON TRUE
-             UNION SELECT k.conrelid {} JOIN pg_constraint k ON k.oid = d.objid AND k.contype = 'f'",
+             UNION SELECT k.conrelid FROM {names} {} k ON TRUE
+             UNION SELECT k.conrelid {} JOIN pg_constraint k ON k.oid = d.objid AND k.contype = 'f'
+             UNION SELECT i.inhrelid FROM rels r {} i ON TRUE",
             lookup("pg_index", "indexrelid = r.oid"),
-            dependents("rels", "pg_constraint")
+            lookup(
+                "pg_constraint",
+                &format!("conname = names.n AND connamespace = {SCHEMA}")
+            ),
+            dependents("rels", "pg_constraint"),
+            lookup("pg_inherits", "inhparent = r.oid"),
         ),
     );
     let views = by_oid(

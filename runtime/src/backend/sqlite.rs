@@ -176,7 +176,7 @@ pub(crate) struct Master {
     rows: BTreeMap<i64, MasterRow>,
     /// Lower-case name and table name -> the rows that have it, so that a scope's rows
     /// are found without going through every row.
-    by_name: HashMap<String, BTreeSet<i64>>,
+    by_name: BTreeMap<String, BTreeSet<i64>>,
     /// Whether `rows` was ever read whole.
     read: bool,
     /// Table name -> its structure and the definitions (its SQL and its indexes') it
@@ -243,14 +243,33 @@ impl Master {
         }
     }
 
-    /// The rows whose name or table is one of `names`.
+    /// The rows whose name or table is one of `names`, and the shadow tables of a
+    /// virtual table among them (`docs_fts` owns `docs_fts_data`, `docs_fts_idx`...),
+    /// which go with it though no statement names them.
     fn named<'n>(&self, names: impl IntoIterator<Item = &'n String>) -> BTreeSet<i64> {
-        names
-            .into_iter()
-            .filter_map(|n| self.by_name.get(&n.to_lowercase()))
-            .flatten()
-            .copied()
-            .collect()
+        let mut ids = BTreeSet::new();
+        for name in names {
+            let key = name.to_lowercase();
+            let Some(found) = self.by_name.get(&key) else {
+                continue;
+            };
+            ids.extend(found);
+            let is_virtual = |id: &i64| {
+                let sql = &self.rows[id].sql;
+                sql.get(..20)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("create virtual table"))
+            };
+            if found.iter().any(is_virtual) {
+                let shadows = format!("{key}_");
+                ids.extend(
+                    self.by_name
+                        .range(shadows.clone()..)
+                        .take_while(|(k, _)| k.starts_with(&shadows))
+                        .flat_map(|(_, found)| found),
+                );
+            }
+        }
+        ids
     }
 
     /// The user objects in `scope`: named objects, the indexes and triggers of named
@@ -538,7 +557,7 @@ mod tests {
     fn named_snapshots_read_by_rowid_match_a_whole_read() {
         let mut conn = SqliteConnection::establish(":memory:").unwrap();
         let mut master = Master::default();
-        let steps: [(&str, &[&str]); 11] = [
+        let steps: [(&str, &[&str]); 14] = [
             (
                 "CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT CHECK (v <> ''))",
                 &["a"],
@@ -562,6 +581,11 @@ mod tests {
                 &["ct", "c"],
             ),
             ("DROP TABLE c", &["c"]),
+            // Its shadow tables come and go with it, though nothing names them.
+            ("CREATE VIRTUAL TABLE docs USING fts5(body)", &["docs"]),
+            ("DROP TABLE docs", &["docs"]),
+            // Takes a rowid the shadow tables had.
+            ("CREATE TABLE e (id INTEGER PRIMARY KEY)", &["e"]),
         ];
         for (sql, named) in steps {
             conn.batch_execute(sql).unwrap();
