@@ -20,8 +20,9 @@ const LOCK_KEY: i64 = 0x7570_646f_776e;
 
 #[derive(Default)]
 pub(crate) struct Postgres {
-    /// Whether this session prepared its snapshot statements.
-    prepared: std::cell::Cell<bool>,
+    /// Whether this session prepared its snapshot statements, and which of them
+    /// (named, everything) it has run.
+    prepared: std::cell::Cell<(bool, [bool; 2])>,
 }
 
 pub(crate) fn connect(url: &DatabaseUrl) -> Result<(AnyConnection, Box<dyn Driver>), Error> {
@@ -447,10 +448,11 @@ const PREPARED: [&str; 2] = ["updown_snapshot_named", "updown_snapshot_all"];
 pub(super) fn snapshot(
     conn: &mut PgConnection,
     scope: Scope<'_>,
-    prepared: &std::cell::Cell<bool>,
+    prepared: &std::cell::Cell<(bool, [bool; 2])>,
     counts: bool,
 ) -> QueryResult<(Snapshot, BTreeMap<String, i64>)> {
-    if !prepared.get() {
+    let (ready, mut ran) = prepared.get();
+    if !ready {
         conn.batch_execute(&format!(
             "PREPARE {}(text[], bool) AS {}; PREPARE {}(bool) AS {}",
             PREPARED[0],
@@ -458,13 +460,28 @@ pub(super) fn snapshot(
             PREPARED[1],
             snapshot_query(false)
         ))?;
-        prepared.set(true);
     }
-    let execute = match scope.sql_list() {
-        Some(list) => format!("EXECUTE {}(ARRAY[{list}]::text[], {counts})", PREPARED[0]),
-        None => format!("EXECUTE {}({counts})", PREPARED[1]),
+    let (which, execute) = match scope.sql_list() {
+        Some(list) => (
+            0,
+            format!("EXECUTE {}(ARRAY[{list}]::text[], {counts})", PREPARED[0]),
+        ),
+        None => (1, format!("EXECUTE {}({counts})", PREPARED[1])),
     };
-    let rows: Vec<CatalogRow> = diesel::sql_query(execute).load(conn)?;
+    // The first run plans the statement (once for the session on a scratch database,
+    // see `tune_scratch`), when the catalogs may be as small as they will ever be: it
+    // is planned without sequential scans, so that it keeps to the indexes as they grow.
+    let first = !ran[which];
+    if first {
+        conn.batch_execute("SET enable_seqscan = off")?;
+    }
+    let rows: QueryResult<Vec<CatalogRow>> = diesel::sql_query(execute).load(conn);
+    if first {
+        conn.batch_execute("RESET enable_seqscan")?;
+        ran[which] = true;
+    }
+    prepared.set((true, ran));
+    let rows = rows?;
     let mut snap = Snapshot::default();
     let mut row_counts = BTreeMap::new();
     for r in rows {
