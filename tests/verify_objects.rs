@@ -28,6 +28,17 @@ fn mysql() -> Option<TestDb> {
         .find(|d| d.backend == Backend::Mysql)
 }
 
+/// Asserts that the line of stderr naming `object` holds `part`.
+#[track_caller]
+fn line_has(run: &Run, object: &str, part: &str) {
+    let l = line(run, object);
+    assert!(
+        l.contains(part),
+        "{object}: {part:?} not in {l:?}\n{}",
+        run.stderr
+    );
+}
+
 /// The line of stderr that names `object`.
 #[track_caller]
 fn line<'a>(run: &'a Run, object: &str) -> &'a str {
@@ -52,11 +63,7 @@ fn a_down_that_leaves_an_extension_behind_is_caught() {
         &[],
     );
     run.expect(3);
-    assert!(
-        line(&run, "extension pg_trgm").contains("left behind"),
-        "{}",
-        run.stderr
-    );
+    line_has(&run, "extension pg_trgm", "left behind");
 }
 
 #[test]
@@ -82,17 +89,15 @@ fn a_down_that_renames_a_key_is_caught_and_ignore_names_makes_it_a_note() {
     ];
     let run = verify(&db, &folders, &[]);
     run.expect(3).stderr_has(&["20240102000001 swap_accounts"]);
-    assert!(
-        line(&run, "name of the primary key of accounts")
-            .contains("expected `accounts_pkey`, found `accounts_old_pkey`"),
-        "{}",
-        run.stderr
+    line_has(
+        &run,
+        "name of the primary key of accounts",
+        "expected `accounts_pkey`, found `accounts_old_pkey`",
     );
-    assert!(
-        line(&run, "name of constraint accounts_email_key on accounts")
-            .contains("found `accounts_email_old_key`"),
-        "{}",
-        run.stderr
+    line_has(
+        &run,
+        "name of constraint accounts_email_key on accounts",
+        "found `accounts_email_old_key`",
     );
     let run = verify(&db, &folders, &["--ignore-names"]);
     run.expect(0)
@@ -149,11 +154,7 @@ fn a_down_that_changes_a_functions_search_path_or_body_is_caught() {
         &[],
     );
     run.expect(3);
-    assert!(
-        line(&run, "function touch()").contains("RETURN NEW"),
-        "{}",
-        run.stderr
-    );
+    line_has(&run, "function touch()", "RETURN NEW");
 }
 
 #[test]
@@ -178,12 +179,10 @@ fn types_enum_order_composites_and_domains_are_compared() {
         &[],
     );
     run.expect(3);
-    assert!(
-        line(&run, "type mood").contains(
-            "expected `enum ('sad', 'ok', 'happy')`, found `enum ('happy', 'ok', 'sad')`"
-        ),
-        "{}",
-        run.stderr
+    line_has(
+        &run,
+        "type mood",
+        "expected `enum ('sad', 'ok', 'happy')`, found `enum ('happy', 'ok', 'sad')`",
     );
 
     let run = verify(
@@ -198,16 +197,12 @@ fn types_enum_order_composites_and_domains_are_compared() {
         &[],
     );
     run.expect(3);
-    assert!(
-        line(&run, "type address").contains("left behind (`composite (street text, city text)`)"),
-        "{}",
-        run.stderr
+    line_has(
+        &run,
+        "type address",
+        "left behind (`composite (street text, city text)`)",
     );
-    assert!(
-        line(&run, "type postcode").contains("domain text NOT NULL"),
-        "{}",
-        run.stderr
-    );
+    line_has(&run, "type postcode", "domain text NOT NULL");
 }
 
 #[test]
@@ -257,11 +252,10 @@ fn a_trigger_recreated_for_other_events_and_a_sequence_with_another_increment_ar
         &[],
     );
     run.expect(3);
-    assert!(
-        line(&run, "sequence invoice_numbers")
-            .contains("increment 1`, found `bigint start 1000 increment 5"),
-        "{}",
-        run.stderr
+    line_has(
+        &run,
+        "sequence invoice_numbers",
+        "increment 1`, found `bigint start 1000 increment 5",
     );
 }
 
@@ -293,10 +287,10 @@ fn a_down_that_drops_a_constraint_from_the_parent_only_is_caught() {
         &[],
     );
     run.expect(3).stderr_has(&["positive_counts"]);
-    assert!(
-        line(&run, "constraint positive_n on daily_counters").contains("left behind"),
-        "{}",
-        run.stderr
+    line_has(
+        &run,
+        "constraint positive_n on daily_counters",
+        "left behind",
     );
 }
 
@@ -369,11 +363,7 @@ fn routines_triggers_and_keys_are_compared_on_mysql() {
         &[],
     );
     run.expect(3);
-    assert!(
-        line(&run, "function recount(IN int").contains("left behind (`procedure"),
-        "{}",
-        run.stderr
-    );
+    line_has(&run, "function recount(IN int", "left behind (`procedure");
 
     let run = verify(
         &db,
@@ -399,17 +389,12 @@ fn routines_triggers_and_keys_are_compared_on_mysql() {
         &[],
     );
     run.expect(3);
-    assert!(
-        line(&run, "name of constraint orders_customer_fk on orders")
-            .contains("orders_customer_fk_old"),
-        "{}",
-        run.stderr
+    line_has(
+        &run,
+        "name of constraint orders_customer_fk on orders",
+        "orders_customer_fk_old",
     );
-    assert!(
-        line(&run, "trigger orders_log").contains("left behind"),
-        "{}",
-        run.stderr
-    );
+    line_has(&run, "trigger orders_log", "left behind");
 }
 
 #[test]
