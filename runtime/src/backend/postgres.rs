@@ -20,9 +20,10 @@ const LOCK_KEY: i64 = 0x7570_646f_776e;
 
 #[derive(Default)]
 pub(crate) struct Postgres {
-    /// Whether this session prepared its snapshot statements, and which of them
-    /// (named, everything) it has run.
-    prepared: std::cell::Cell<(bool, [bool; 2])>,
+    /// Whether this session prepared its snapshot statements.
+    prepared: std::cell::Cell<bool>,
+    /// Whether it has run (and so planned) the one of named objects.
+    named_planned: std::cell::Cell<bool>,
 }
 
 pub(crate) fn connect(url: &DatabaseUrl) -> Result<(AnyConnection, Box<dyn Driver>), Error> {
@@ -95,7 +96,7 @@ impl Driver for Postgres {
     }
 
     fn snapshot(&self, conn: &mut AnyConnection, scope: Scope<'_>) -> QueryResult<Snapshot> {
-        snapshot(inner(conn), scope, &self.prepared, false).map(|(snap, _)| snap)
+        snapshot(inner(conn), scope, self, false).map(|(snap, _)| snap)
     }
 
     fn observe(
@@ -103,7 +104,7 @@ impl Driver for Postgres {
         conn: &mut AnyConnection,
         scope: Scope<'_>,
     ) -> QueryResult<(Snapshot, BTreeMap<String, i64>)> {
-        snapshot(inner(conn), scope, &self.prepared, true)
+        snapshot(inner(conn), scope, self, true)
     }
 
     fn extensions(&self, conn: &mut AnyConnection) -> QueryResult<Vec<(String, String)>> {
@@ -448,11 +449,10 @@ const PREPARED: [&str; 2] = ["updown_snapshot_named", "updown_snapshot_all"];
 pub(super) fn snapshot(
     conn: &mut PgConnection,
     scope: Scope<'_>,
-    prepared: &std::cell::Cell<(bool, [bool; 2])>,
+    session: &Postgres,
     counts: bool,
 ) -> QueryResult<(Snapshot, BTreeMap<String, i64>)> {
-    let (ready, mut ran) = prepared.get();
-    if !ready {
+    if !session.prepared.get() {
         conn.batch_execute(&format!(
             "PREPARE {}(text[], bool) AS {}; PREPARE {}(bool) AS {}",
             PREPARED[0],
@@ -460,29 +460,29 @@ pub(super) fn snapshot(
             PREPARED[1],
             snapshot_query(false)
         ))?;
+        session.prepared.set(true);
     }
-    let (which, execute) = match scope.sql_list() {
+    let (named, execute) = match scope.sql_list() {
         Some(list) => (
-            0,
+            true,
             format!("EXECUTE {}(ARRAY[{list}]::text[], {counts})", PREPARED[0]),
         ),
-        None => (1, format!("EXECUTE {}({counts})", PREPARED[1])),
+        None => (false, format!("EXECUTE {}({counts})", PREPARED[1])),
     };
     // The first run plans the statement (once for the session on a scratch database,
     // see `tune_scratch`), when the catalogs may be as small as they will ever be. The
     // named one, which looks a few names up, is planned without sequential scans, so that
     // it keeps to the indexes as they grow; the one of everything reads whole catalogs,
     // which scans do best.
-    let first = which == 0 && !ran[which];
+    let first = named && !session.named_planned.get();
     if first {
         conn.batch_execute("SET enable_seqscan = off")?;
     }
     let rows: QueryResult<Vec<CatalogRow>> = diesel::sql_query(execute).load(conn);
     if first {
         conn.batch_execute("RESET enable_seqscan")?;
+        session.named_planned.set(true);
     }
-    ran[which] = true;
-    prepared.set((true, ran));
     let rows = rows?;
     let mut snap = Snapshot::default();
     let mut row_counts = BTreeMap::new();
