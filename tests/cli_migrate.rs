@@ -107,7 +107,7 @@ fn status_and_history_json_have_the_documented_shape() {
         assert_eq!(
             keys(&status["summary"]),
             [
-                "applied", "dirty", "missing", "modified", "pending", "total"
+                "applied", "dirty", "missing", "modified", "pending", "running", "total"
             ]
         );
         assert_eq!(status["summary"]["total"], 3);

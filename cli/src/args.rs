@@ -87,7 +87,7 @@ pub enum Command {
     /// Undo applied migrations: the last batch unless told otherwise
     Rollback {
         /// Undo the last N migrations applied
-        #[arg(long, value_name = "N", conflicts_with = "to")]
+        #[arg(long, value_name = "N", conflicts_with = "to", allow_hyphen_values = true, value_parser = parse_steps)]
         steps: Option<usize>,
         /// Undo every migration after this version (0 undoes all, but for a diesel folder numbered 0)
         #[arg(long, value_name = "VERSION")]
@@ -105,7 +105,7 @@ pub enum Command {
     /// Roll back the last N migrations, then apply them again
     Redo {
         /// How many of the last applied migrations to redo
-        #[arg(long, value_name = "N", default_value_t = 1)]
+        #[arg(long, value_name = "N", default_value_t = 1, allow_hyphen_values = true, value_parser = parse_steps)]
         steps: usize,
         /// Confirm, where the environment asks for it (production)
         #[arg(long)]
@@ -296,6 +296,18 @@ where
 {
     let matches = command.try_get_matches_from_mut(args)?;
     Args::from_arg_matches(&matches).map_err(|e| e.with_cmd(command))
+}
+
+/// A number of migrations to undo: 1 or more, since 0 would do nothing and say nothing.
+fn parse_steps(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<i64>() {
+        Ok(n) if n >= 1 => usize::try_from(n).map_err(|e| e.to_string()),
+        Ok(_) => Err(
+            "give 1 or more migrations; to undo every migration, use `reset` or `rollback --to 0`"
+                .into(),
+        ),
+        Err(_) => Err("give a whole number of migrations, 1 or more".into()),
+    }
 }
 
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {

@@ -1,6 +1,7 @@
 //! One resolved configuration from the raw arguments: the URL (flag, environment,
 //! `.env`, or the program's default), the environment name, formats.
 
+use crate::stdio::outln;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -72,7 +73,7 @@ impl Config {
     /// Prints a line for people on stdout, unless quiet.
     pub fn say(&self, line: impl AsRef<str>) {
         if !self.quiet {
-            println!("{}", line.as_ref());
+            outln!("{}", line.as_ref());
         }
     }
 }

@@ -3,7 +3,7 @@
 //! | code | meaning |
 //! |---|---|
 //! | 0 | success (and `--help`, `--version`) |
-//! | 1 | refused before anything ran (drift, missing, out of order, dirty, irreversible, lock timeout, production guard), or `check` found problems |
+//! | 1 | refused before anything ran (drift, missing, out of order, dirty, irreversible, lock timeout, production guard, updown's tables unreadable: another program's, a newer layout, an unknown state), or `check` found problems |
 //! | 2 | a migration failed |
 //! | 3 | `verify` found a `down` that does not undo its `up` |
 //! | 4 | a rollback failed |
@@ -35,7 +35,9 @@ impl From<Error> for Failure {
 /// The exit code of a failure.
 pub(crate) fn exit_code(failure: &Failure) -> u8 {
     match failure {
-        Failure::Runtime(Error::Refused { .. } | Error::LockTimeout { .. }) => 1,
+        Failure::Runtime(
+            Error::Refused { .. } | Error::LockTimeout { .. } | Error::Tracking { .. },
+        ) => 1,
         Failure::Check(_) => 1,
         Failure::Runtime(Error::MigrationFailed(_)) => 2,
         Failure::Verify(_) => 3,

@@ -4,6 +4,7 @@
 /// The exit code of a run stopped by a signal, as shells report SIGINT.
 pub const INTERRUPTED: i32 = 130;
 
+use crate::stdio::errln;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Set once a signal arrived: the handler is dropping scratch databases and will exit.
@@ -20,7 +21,7 @@ pub fn drop_scratch_on_signal() {
             1 => "its scratch database was dropped".to_owned(),
             n => format!("{n} scratch databases were dropped"),
         };
-        eprintln!("\ninterrupted: verify stopped; {what}; nothing was changed on the target");
+        errln!("\ninterrupted: verify stopped; {what}; nothing was changed on the target");
         std::process::exit(INTERRUPTED);
     });
     // Another handler of the program's own stays in charge.

@@ -28,6 +28,7 @@ mod interrupt;
 mod messages;
 mod output;
 mod package;
+mod stdio;
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -41,6 +42,7 @@ use updown::{Action, Event, MigrateOptions, RollbackOptions, RollbackTarget, Ver
 use crate::args::{AdoptFrom, Command, Format, Identity, LogFormat, NewArgs};
 use crate::config::Config;
 use crate::exit::{Failure, exit_code};
+use crate::stdio::{errln, outln};
 
 /// Runs the command line of this program's migrations, named after the binary's file and
 /// without a `--version`: see [`cli!`] for both from your crate.
@@ -121,24 +123,26 @@ impl Cli {
         let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
         let name = self.program_name(args.first());
         let mut log_format = LogFormat::Text;
-        let outcome = dot_env().and_then(|()| {
-            // After `.env`: clap reads the environment as the command is built.
-            let mut command = args::command(&Identity {
-                name: &name,
-                version: self.version.as_deref(),
-                default_database_url: self.default_database_url.as_deref(),
+        let outcome = dot_env()
+            .and_then(|()| readable_environment())
+            .and_then(|()| {
+                // After `.env`: clap reads the environment as the command is built.
+                let mut command = args::command(&Identity {
+                    name: &name,
+                    version: self.version.as_deref(),
+                    default_database_url: self.default_database_url.as_deref(),
+                });
+                let args = args::parse(&mut command, args).map_err(Failure::Arguments)?;
+                log_format = args.log_format;
+                // Neither needs a configuration: a bad DATABASE_URL does not stop them.
+                match &args.command {
+                    Command::New(new) => return scaffold(new, args.quiet),
+                    Command::Completions(c) => return completions(c.shell, &mut command, &name),
+                    _ => {}
+                }
+                let config = Config::resolve(&args, self.default_database_url.as_deref())?;
+                execute(&config, args.command)
             });
-            let args = args::parse(&mut command, args).map_err(Failure::Arguments)?;
-            log_format = args.log_format;
-            // Neither needs a configuration: a bad DATABASE_URL does not stop them.
-            match &args.command {
-                Command::New(new) => return scaffold(new, args.quiet),
-                Command::Completions(c) => return completions(c.shell, &mut command, &name),
-                _ => {}
-            }
-            let config = Config::resolve(&args, self.default_database_url.as_deref())?;
-            execute(&config, args.command)
-        });
         // A signal handler cleaning up decides the exit: its drop may be what ended the run.
         interrupt::wait_if_interrupted();
         finish(outcome, log_format)
@@ -166,6 +170,19 @@ fn dot_env() -> Result<(), Failure> {
     }
 }
 
+/// The variables the command line reads must be text: clap would only say that "one or
+/// more arguments" are not.
+fn readable_environment() -> Result<(), Failure> {
+    for name in ["DATABASE_URL", "UPDOWN_ENV"] {
+        if std::env::var_os(name).is_some_and(|value| value.to_str().is_none()) {
+            return Err(Failure::Usage(format!(
+                "{name} is not valid UTF-8, so it cannot be read; percent-encode the bytes that are not (`%FF`), or unset it and pass the value as an option"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Prints the failure, if any, and gives the exit code.
 fn finish(outcome: Result<(), Failure>, log_format: LogFormat) -> ExitCode {
     let Err(failure) = outcome else {
@@ -176,8 +193,8 @@ fn finish(outcome: Result<(), Failure>, log_format: LogFormat) -> ExitCode {
         (Failure::Arguments(e), _) => {
             let _ = e.print();
         }
-        (_, LogFormat::Text) => eprintln!("error: {}", messages::failure(&failure)),
-        (_, LogFormat::Json) => eprintln!(
+        (_, LogFormat::Text) => errln!("error: {}", messages::failure(&failure)),
+        (_, LogFormat::Json) => errln!(
             "{}",
             serde_json::json!({"level": "error", "message": messages::failure(&failure), "exit_code": code})
         ),
@@ -196,27 +213,36 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
     let progress = config.progress();
     let mut on_event = |event: Event<'_>| progress.event(event);
     if config.verbose && !config.quiet {
-        eprintln!("database: {database}");
+        errln!("database: {database}");
+    }
+    if let Some(file) = migrator.url().missing_file()
+        && matches!(command, Command::Status { .. } | Command::History { .. })
+        && !config.quiet
+    {
+        errln!(
+            "note: the SQLite file {} does not exist yet, so nothing is applied; `migrate` creates it",
+            file.display()
+        );
     }
     match command {
         Command::Status { format } => {
             let (status, not_adopted) = migrator.status_and_adoption()?;
             match format {
-                Format::Table => println!("{}", output::status_table(&database, &status)),
-                Format::Json => println!("{}", output::status_json(&database, &status)),
+                Format::Table => outln!("{}", output::status_table(&database, &status)),
+                Format::Json => outln!("{}", output::status_json(&database, &status)),
             }
             // Pending migrations diesel already ran must not be taken at their word.
             if let Some(problem) = not_adopted
                 && !config.quiet
             {
-                eprintln!("note: {}", messages::problem(&problem));
+                errln!("note: {}", messages::problem(&problem));
             }
         }
         Command::History { format } => {
             let history = migrator.history()?;
             match format {
-                Format::Table => println!("{}", output::history_table(&database, &history)),
-                Format::Json => println!("{}", output::history_json(&database, &history)),
+                Format::Table => outln!("{}", output::history_table(&database, &history)),
+                Format::Json => outln!("{}", output::history_json(&database, &history)),
             }
         }
         Command::Migrate { to, dry_run, allow } => {
@@ -313,11 +339,11 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
             let report = migrator.verify(&options, &mut |p| progress.show(p))?;
             progress.finish();
             for warning in &report.warnings {
-                eprintln!("warning: {warning}");
+                errln!("warning: {warning}");
             }
             match format {
-                Format::Table => println!("{}", output::verify_table(&report)),
-                Format::Json => println!("{}", output::verify_json(&report)),
+                Format::Table => outln!("{}", output::verify_table(&report)),
+                Format::Json => outln!("{}", output::verify_json(&report)),
             }
             if let Some(account) = report.failure_text() {
                 return Err(Failure::Verify(account));
@@ -359,7 +385,7 @@ fn run(
 ) -> Result<updown::Report, Failure> {
     if dry_run {
         let report = f(&mut |_| {})?;
-        println!("{}", output::dry_run(action, &report));
+        outln!("{}", output::dry_run(action, &report));
         return Ok(report);
     }
     let progress = config.progress();
@@ -382,8 +408,8 @@ fn lint(config: &Config, format: Format) -> Result<(), Failure> {
         .is_some_and(|url| url.backend() == updown::Backend::Postgres);
     let report = updown::check::check(&registry, postgres);
     match format {
-        Format::Table => println!("{}", output::check_table(&report)),
-        Format::Json => println!("{}", output::check_json(&report)),
+        Format::Table => outln!("{}", output::check_table(&report)),
+        Format::Json => outln!("{}", output::check_json(&report)),
     }
     match report.errors() {
         0 => Ok(()),
@@ -393,7 +419,9 @@ fn lint(config: &Config, format: Format) -> Result<(), Failure> {
 
 /// Prints the completion script of `command` for `shell`, completing `name`.
 fn completions(shell: Shell, command: &mut clap::Command, name: &str) -> Result<(), Failure> {
-    clap_complete::generate(shell, command, name, &mut std::io::stdout());
+    let mut script = Vec::new();
+    clap_complete::generate(shell, command, name, &mut script);
+    stdio::write_out(&script);
     Ok(())
 }
 
@@ -410,15 +438,15 @@ fn scaffold(new: &NewArgs, quiet: bool) -> Result<(), Failure> {
     let made = updown::scaffold::new_migration(&dir, &new.name, kind, SystemTime::now())
         .map_err(|e| Failure::Usage(e.to_string()))?;
     if !quiet {
-        println!("created {} (version {})", made.file.display(), made.version);
-        println!("declared it in {}", made.module_file.display());
+        outln!("created {} (version {})", made.file.display(), made.version);
+        outln!("declared it in {}", made.module_file.display());
         if made.module_file_created {
-            println!(
+            outln!(
                 "add `mod migrations;` (the module of {}) to your main.rs or lib.rs",
                 dir.display()
             );
         }
-        println!("write `up` and `down`: the crate does not compile until `down` undoes `up`");
+        outln!("write `up` and `down`: the crate does not compile until `down` undoes `up`");
     }
     Ok(())
 }

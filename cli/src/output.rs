@@ -1,5 +1,6 @@
 //! Printing: tables for people, JSON of the documented shape for programs.
 
+use crate::stdio::errln;
 use serde::Serialize;
 use updown::check::CheckReport;
 use updown::{Action, Event, HistoryEntry, Phase, Report, Status, VerifyProgress, VerifyReport};
@@ -57,6 +58,7 @@ pub fn status_table(database: &str, status: &Status) -> String {
         (s.modified, "modified"),
         (s.missing, "missing"),
         (s.dirty, "dirty"),
+        (s.running, "running"),
     ] {
         if n > 0 {
             counts.push(format!("{n} {label}"));
@@ -96,6 +98,7 @@ struct SummaryJson {
     modified: usize,
     missing: usize,
     dirty: usize,
+    running: usize,
 }
 
 pub fn status_json(database: &str, status: &Status) -> String {
@@ -122,6 +125,7 @@ pub fn status_json(database: &str, status: &Status) -> String {
             modified: s.modified,
             missing: s.missing,
             dirty: s.dirty,
+            running: s.running,
         },
     };
     serde_json::to_string_pretty(&doc).expect("serialisable")
@@ -328,7 +332,7 @@ impl Progress {
             Action::Rollback => "rollback",
         };
         match self.format {
-            LogFormat::Json => eprintln!(
+            LogFormat::Json => errln!(
                 "{}",
                 serde_json::json!({
                     "event": phase.as_str(),
@@ -349,7 +353,7 @@ impl Progress {
                 let took = duration
                     .map(|d| format!(" ({} ms)", d.as_millis()))
                     .unwrap_or_default();
-                eprintln!("{verb:<12} {version} {name}{took}");
+                errln!("{verb:<12} {version} {name}{took}");
             }
         }
     }
@@ -399,7 +403,7 @@ impl VerifyProgressLines {
                 bar.set_message(format!("{} {}", s.version, s.name));
                 bar.println(line);
             }
-            None => eprintln!("{line}"),
+            None => errln!("{line}"),
         }
     }
 

@@ -70,6 +70,16 @@ pub enum Error {
         cause: String,
     },
 
+    /// updown's tables hold what this updown cannot read: tables of their names that are
+    /// another program's, a layout or a state a newer updown wrote. Nothing was changed.
+    #[error("{problem}; nothing was changed. {fix}")]
+    Tracking {
+        /// What is wrong with them.
+        problem: String,
+        /// What to do.
+        fix: String,
+    },
+
     /// A fixture of `#[updown::test]` failed to run.
     #[error("a test fixture failed: {cause}\n  statement: {statement}")]
     Fixture {
@@ -256,6 +266,13 @@ pub enum Problem {
         /// The migration's name.
         name: String,
     },
+    /// A migration another migrator is running outside a transaction right now.
+    Running {
+        /// The migration's version.
+        version: i64,
+        /// The migration's name.
+        name: String,
+    },
     /// A rollback would have to pass a migration that cannot be undone.
     Irreversible {
         /// The migration's version.
@@ -321,6 +338,10 @@ impl fmt::Display for Problem {
             Problem::Dirty { version, name } => write!(
                 f,
                 "migration {version} {name} is marked dirty: it failed or was interrupted outside a transaction and may be half-applied"
+            ),
+            Problem::Running { version, name } => write!(
+                f,
+                "migration {version} {name} is being run by another migrator right now, outside a transaction"
             ),
             Problem::Irreversible {
                 version,

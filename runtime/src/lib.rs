@@ -253,6 +253,7 @@ pub mod check;
 mod connection;
 mod db;
 mod error;
+mod fault;
 mod harness;
 mod migration;
 mod migrator;

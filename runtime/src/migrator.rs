@@ -12,7 +12,7 @@ use crate::run::{
     Action, MigrateOptions, Progress, Repair, RepairChange, Report, RollbackOptions,
     RollbackTarget, Step,
 };
-use crate::session::{Connect, Session};
+use crate::session::{Connect, Session, Tables};
 use crate::status::{State, Status};
 use crate::tracking::{HistoryAction, HistoryEntry, NewHistory, RowState};
 use crate::url::DatabaseUrl;
@@ -202,7 +202,7 @@ impl Migrator {
             let plan = self.plan_migrate(session, options)?.or_refuse("migrate")?;
             session.apply_all(&plan.steps, progress)
         };
-        self.run(options.dry_run, run)
+        self.run(options.dry_run, Tables::Create, run)
     }
 
     /// Undoes applied migrations: by default the last batch.
@@ -222,18 +222,19 @@ impl Migrator {
             let plan = plan::rollback(&self.registry, &rows, options).or_refuse("rollback")?;
             session.revert_all(&plan.steps, progress)
         };
-        self.run(options.dry_run, run)
+        self.run(options.dry_run, Tables::Existing, run)
     }
 
     /// Runs `f` under the lock, or rehearses it.
     fn run(
         &self,
         dry_run: bool,
+        tables: Tables,
         f: impl FnOnce(&mut Session) -> Result<Report, Error>,
     ) -> Result<Report, Error> {
         match dry_run {
             true => Session::rehearsed(&self.connect(), f),
-            false => Session::locked(&self.connect(), f),
+            false => Session::locked(&self.connect(), tables, f),
         }
     }
 
@@ -249,7 +250,7 @@ impl Migrator {
             target: RollbackTarget::Steps(steps),
             ..options.clone()
         };
-        Session::locked(&self.connect(), |session| {
+        Session::locked(&self.connect(), Tables::Existing, |session| {
             let rows = session.applied()?;
             let plan = plan::rollback(&self.registry, &rows, &options).or_refuse("redo")?;
             let mut report = session.revert_all(&plan.steps, progress)?;
@@ -284,7 +285,7 @@ impl Migrator {
             target: RollbackTarget::All,
             ..options.clone()
         };
-        Session::locked(&self.connect(), |session| {
+        Session::locked(&self.connect(), Tables::Existing, |session| {
             let rows = session.applied()?;
             let plan = plan::rollback(&self.registry, &rows, &options).or_refuse("reset")?;
             session.revert_all(&plan.steps, progress)
@@ -298,7 +299,7 @@ impl Migrator {
         if let Some(v) = version {
             self.known_version(v)?;
         }
-        Session::locked(&self.connect(), |session| {
+        Session::locked(&self.connect(), Tables::Existing, |session| {
             let status = session.status(&self.registry)?;
             let mut done = Vec::new();
             for m in status
@@ -306,38 +307,43 @@ impl Migrator {
                 .iter()
                 .filter(|m| version.is_none_or(|v| v == m.version))
             {
-                let mut tracking = session.tracking();
-                let (change, written) = match m.state {
-                    State::Modified => (
-                        RepairChange::ChecksumAccepted {
-                            recorded: m.recorded_checksum.clone().unwrap_or_default(),
-                            current: m.checksum.clone(),
-                        },
-                        tracking.set_checksum(m.version, &m.checksum),
-                    ),
-                    State::Dirty if applied => (
-                        RepairChange::MarkedApplied,
-                        tracking
-                            .mark_clean(m.version, 0)
-                            .and_then(|()| tracking.set_checksum(m.version, &m.checksum)),
-                    ),
-                    State::Dirty => (
-                        RepairChange::MadePending,
-                        tracking.delete_applied(m.version),
-                    ),
-                    _ => continue,
-                };
-                written.map_err(|e| Error::database("updating updown_migrations", e))?;
-                session.record(&NewHistory {
-                    version: m.version,
-                    name: &m.name,
-                    action: HistoryAction::Repair,
-                    batch: m.batch,
-                    checksum: &m.checksum,
-                    duration_ms: 0,
-                    error: None,
-                    note: Some(&change.to_string()),
+                // The row and its history entry together, or neither.
+                let change = session.all_or_nothing(|session| {
+                    let mut tracking = session.tracking();
+                    let (change, written) = match m.state {
+                        State::Modified => (
+                            RepairChange::ChecksumAccepted {
+                                recorded: m.recorded_checksum.clone().unwrap_or_default(),
+                                current: m.checksum.clone(),
+                            },
+                            tracking.set_checksum(m.version, &m.checksum),
+                        ),
+                        State::Dirty | State::Running if applied => (
+                            RepairChange::MarkedApplied,
+                            tracking
+                                .mark_clean(m.version, 0)
+                                .and_then(|()| tracking.set_checksum(m.version, &m.checksum)),
+                        ),
+                        State::Dirty | State::Running => (
+                            RepairChange::MadePending,
+                            tracking.delete_applied(m.version),
+                        ),
+                        _ => return Ok(None),
+                    };
+                    written.map_err(|e| Error::database("updating updown_migrations", e))?;
+                    session.record(&NewHistory {
+                        version: m.version,
+                        name: &m.name,
+                        action: HistoryAction::Repair,
+                        batch: m.batch,
+                        checksum: &m.checksum,
+                        duration_ms: 0,
+                        error: None,
+                        note: Some(&change.to_string()),
+                    })?;
+                    Ok(Some(change))
                 })?;
+                let Some(change) = change else { continue };
                 done.push(Repair {
                     version: m.version,
                     name: m.name.clone(),
@@ -354,7 +360,7 @@ impl Migrator {
     /// picks.
     pub fn baseline(&self, version: i64) -> Result<Report, Error> {
         self.known_version(version)?;
-        Session::locked(&self.connect(), |session| {
+        Session::locked(&self.connect(), Tables::Create, |session| {
             let status = session.status(&self.registry)?;
             let batch = Self::recorded_batch(session)?;
             let pending: Vec<&crate::Migration> = status
@@ -388,7 +394,7 @@ impl Migrator {
             command: COMMAND,
             problems,
         };
-        Session::locked_with(&self.connect(), false, |session| {
+        Session::locked(&self.connect(), Tables::Leave, |session| {
             let status = session.status(&self.registry)?;
             let Some(versions) = session.unadopted(&status)? else {
                 return Err(refuse(vec![Problem::NoDieselTable]));
@@ -407,7 +413,7 @@ impl Migrator {
             if adopted.is_empty() {
                 return Ok(Report::default());
             }
-            session.create_tracking()?;
+            session.prepare_tracking()?;
             let batch = Self::recorded_batch(session)?;
             self.record_all(
                 session,
@@ -484,7 +490,7 @@ impl Migrator {
                     problems: vec![problem],
                 });
             }
-            let pass = Session::locked(&self.connect(), |session| {
+            let pass = Session::locked(&self.connect(), Tables::Create, |session| {
                 verify::run(session, &mut verifying, None)
             })?;
             return Ok(VerifyReport {
@@ -510,7 +516,7 @@ impl Migrator {
                 report.database = scratch.url.redacted().to_owned();
             }
             // A throwaway database needs none of updown's tables: nothing is recorded.
-            let pass = Session::locked_with(&self.connect_to(&scratch.url), false, |session| {
+            let pass = Session::locked(&self.connect_to(&scratch.url), Tables::Leave, |session| {
                 session.throwaway = true;
                 let warnings = session.prepare_scratch(&extensions, &options.scratch_setup)?;
                 if resume_after.is_none() {
@@ -574,7 +580,7 @@ fn record_without_running(
     };
     let mut tracking = session.tracking();
     tracking
-        .insert_applied(m, 0, batch, RowState::Applied)
+        .insert_applied(m, 0, batch, RowState::Applied, None)
         .and_then(|()| {
             tracking.record(&NewHistory {
                 version: m.version(),

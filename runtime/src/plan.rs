@@ -80,6 +80,7 @@ pub(crate) fn migrate<'r>(
         let (version, name) = (m.version, m.name.clone());
         match m.state {
             State::Dirty => problems.push(Problem::Dirty { version, name }),
+            State::Running => problems.push(Problem::Running { version, name }),
             State::Modified if !options.allow_drift => problems.push(Problem::Drift {
                 version,
                 name,
@@ -237,6 +238,7 @@ mod tests {
             duration_ms: 1,
             batch,
             state,
+            runner: None,
         }
     }
 

@@ -107,6 +107,26 @@ pub fn new_migration(
     if !valid {
         return Err(ScaffoldError::InvalidName { name });
     }
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |error| ScaffoldError::Io { path, error }
+    };
+    fs::create_dir_all(dir).map_err(io(dir))?;
+    let sibling = dir.with_extension("rs");
+    let module_file = if sibling.is_file() {
+        sibling
+    } else {
+        dir.join("mod.rs")
+    };
+    let mut out = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&module_file)
+        .map_err(io(&module_file))?;
+    // Held until the module is declared: two `new` at once take versions one after the
+    // other, never the same.
+    out.lock().map_err(io(&module_file))?;
+    let module_file_created = out.metadata().map_err(io(&module_file))?.len() == 0;
     let taken = versions_in(dir);
     let (date, time) = (0..)
         .map(|second| timestamp(now + Duration::from_secs(second)))
@@ -115,42 +135,24 @@ pub fn new_migration(
     let version: i64 = format!("{date}{time}").parse().expect("digits");
     let module = format!("m{date}_{time}_{name}");
     let file = dir.join(format!("{module}.rs"));
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |error| ScaffoldError::Io { path, error }
-    };
-    fs::create_dir_all(dir).map_err(io(dir))?;
     let text = match kind {
         Kind::Rust => rust_template(&date, &time, &name),
         Kind::Sql => sql_template(&date, &time, &name),
     };
-    // The version is free; a file of that name can still appear meanwhile (another
-    // `updown new`): never overwritten.
+    // The version is free; a file of that name can still appear meanwhile (written by
+    // hand): never overwritten.
     let created = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(&file);
-    let mut out = created.map_err(|error| match error.kind() {
+    let mut migration = created.map_err(|error| match error.kind() {
         std::io::ErrorKind::AlreadyExists => ScaffoldError::Exists { path: file.clone() },
         _ => ScaffoldError::Io {
             path: file.clone(),
             error,
         },
     })?;
-    std::io::Write::write_all(&mut out, text.as_bytes()).map_err(io(&file))?;
-
-    let sibling = dir.with_extension("rs");
-    let module_file = if sibling.is_file() {
-        sibling
-    } else {
-        dir.join("mod.rs")
-    };
-    let module_file_created = !module_file.exists();
-    let mut out = fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&module_file)
-        .map_err(io(&module_file))?;
+    std::io::Write::write_all(&mut migration, text.as_bytes()).map_err(io(&file))?;
     if module_file_created {
         writeln!(
             out,

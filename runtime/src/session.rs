@@ -13,6 +13,7 @@ use crate::backend::{self, Driver, LockError};
 use crate::connection::AnyConnection;
 use crate::db::{Db, Guard, MigrationError};
 use crate::error::{Aftermath, Error, Failure};
+use crate::fault;
 use crate::migration::{Body, Migration};
 use crate::plan::Planned;
 use crate::registry::Registry;
@@ -20,7 +21,10 @@ use crate::run::{Action, Event, Phase, Progress, Report, Step};
 use crate::schema::{Scope, Snapshot};
 use crate::statement_log::StatementLog;
 use crate::status::Status;
-use crate::tracking::{AppliedRow, HistoryAction, HistoryEntry, NewHistory, RowState, Tracking};
+use crate::tracking::{
+    AppliedRow, HistoryAction, HistoryEntry, LAYOUT, Layout, NewHistory, RowState, Tracking,
+    check_columns,
+};
 use crate::url::DatabaseUrl;
 
 /// One connection, its driver, and the log of the statements it ran.
@@ -34,6 +38,22 @@ pub(crate) struct Session {
     /// A scratch database that is thrown away: steps record nothing in updown's
     /// tables, which nothing will read.
     pub(crate) throwaway: bool,
+    /// Set once updown's tables are known to be at this updown's layout.
+    current_layout: bool,
+    /// This session's id, recorded on the rows it marks running.
+    runner: Option<String>,
+}
+
+/// What a locked session does with updown's tables before it runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tables {
+    /// Creates them where there are none; upgrades an older layout.
+    Create,
+    /// Upgrades an older layout, creates nothing where there are none: a rollback or a
+    /// repair of a database updown never migrated has nothing to do, and leaves it so.
+    Existing,
+    /// Leaves them alone: a scratch database, or a caller that prepares them itself.
+    Leave,
 }
 
 /// Why one step failed inside its transaction.
@@ -59,8 +79,15 @@ pub(crate) struct Connect<'a> {
 }
 
 impl Session {
+    /// A session that reads: a SQLite file that does not exist is not created, and reads
+    /// as an empty database.
     pub(crate) fn open(to: &Connect<'_>) -> Result<Session, Error> {
-        let (mut conn, driver) = backend::connect(to.url)?;
+        Self::open_with(to, false)
+    }
+
+    /// A session, creating the SQLite file when `create` and it does not exist.
+    fn open_with(to: &Connect<'_>, create: bool) -> Result<Session, Error> {
+        let (mut conn, driver) = backend::connect(to.url, create)?;
         for sql in to.session_sql {
             conn.batch_execute(sql).map_err(|e| Error::DatabaseText {
                 context: format!("running the session SQL `{sql}`"),
@@ -75,6 +102,8 @@ impl Session {
             log,
             dry_run: false,
             throwaway: false,
+            current_layout: false,
+            runner: None,
         })
     }
 
@@ -83,9 +112,11 @@ impl Session {
     /// releases it with the connection.
     pub(crate) fn locked<T>(
         to: &Connect<'_>,
+        tables: Tables,
         f: impl FnOnce(&mut Session) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        Self::locked_with(to, true, f)
+        let session = Session::open_with(to, tables == Tables::Create)?;
+        Self::locked_on(session, to, tables, f)
     }
 
     /// A dry run of `f`, under the lock: where DDL is transactional, inside one
@@ -96,7 +127,8 @@ impl Session {
         f: impl FnOnce(&mut Session) -> Result<Report, Error>,
     ) -> Result<Report, Error> {
         type Manager = <AnyConnection as Connection>::TransactionManager;
-        Self::locked_with(to, false, |session| {
+        let session = Session::open(to)?;
+        Self::locked_on(session, to, Tables::Leave, |session| {
             session.dry_run = true;
             session.log.set_capture(true);
             if !session.driver.transactional_ddl() {
@@ -104,20 +136,20 @@ impl Session {
             }
             Manager::begin_transaction(&mut session.conn)
                 .map_err(|e| Error::database("starting the dry run's transaction", e))?;
-            let result = session.create_tracking().and_then(|()| f(session));
+            let result = session.prepare_tracking().and_then(|()| f(session));
             Manager::rollback_transaction(&mut session.conn)
                 .map_err(|e| Error::database("rolling back the dry run", e))?;
             result
         })
     }
 
-    pub(crate) fn locked_with<T>(
+    fn locked_on<T>(
+        mut session: Session,
         to: &Connect<'_>,
-        create_tables: bool,
+        tables: Tables,
         f: impl FnOnce(&mut Session) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let (url, timeout) = (to.url, to.lock_timeout);
-        let mut session = Session::open(to)?;
         session
             .driver
             .lock(&mut session.conn, timeout)
@@ -131,12 +163,13 @@ impl Session {
                     cause: url.scrub(&e.to_string()),
                 },
             })?;
-        let created = if create_tables {
-            session.create_tracking()
-        } else {
-            Ok(())
+        let created = match tables {
+            Tables::Create => session.prepare_tracking(),
+            Tables::Existing if session.layout()? != Layout::ABSENT => session.prepare_tracking(),
+            Tables::Existing | Tables::Leave => Ok(()),
         };
         let result = created.and_then(|()| f(&mut session));
+        fault::point("before-unlock", None);
         let released = session.driver.unlock(&mut session.conn);
         match (result, released) {
             (Err(e), _) => Err(e),
@@ -145,10 +178,30 @@ impl Session {
         }
     }
 
-    pub(crate) fn create_tracking(&mut self) -> Result<(), Error> {
-        self.driver
-            .create_tracking(&mut self.conn)
-            .map_err(|e| Error::database("creating updown's tables", e))
+    /// Brings updown's tables to this updown's layout: creates them in a database that
+    /// has none, upgrades an older layout in place keeping every row, and refuses,
+    /// creating nothing, tables of those names that are not updown's.
+    pub(crate) fn prepare_tracking(&mut self) -> Result<(), Error> {
+        let statements = self.layout()?.upgrade(&self.driver.column_types());
+        if statements.is_empty() {
+            return Ok(());
+        }
+        let run = |session: &mut Session| {
+            for sql in &statements {
+                session.conn.batch_execute(sql).map_err(|e| {
+                    Error::database(format!("bringing updown's tables to layout {LAYOUT}"), e)
+                })?;
+            }
+            Ok(())
+        };
+        // Where DDL commits implicitly, an interrupted upgrade is finished by the next
+        // run: the layout is read from what is there.
+        match self.driver.transactional_ddl() {
+            true => self.all_or_nothing(run)?,
+            false => run(self)?,
+        }
+        self.current_layout = true;
+        Ok(())
     }
 
     /// The door to updown's tables on this connection.
@@ -156,27 +209,83 @@ impl Session {
         Tracking(&mut self.conn)
     }
 
-    fn tracked(&mut self) -> Result<bool, Error> {
-        self.driver
-            .tracking_exists(&mut self.conn)
-            .map_err(|e| Error::database("looking for updown_migrations", e))
+    /// What the database holds of updown's tables, read without changing anything; an
+    /// error where a table of theirs is another program's or a newer updown's.
+    fn layout(&mut self) -> Result<Layout, Error> {
+        if self.current_layout {
+            return Ok(Layout::Current);
+        }
+        let failed = |e| Error::database("reading the layout of updown's tables", e);
+        let marker = self
+            .driver
+            .table_exists(&mut self.conn, "updown_layout")
+            .map_err(failed)?;
+        if marker {
+            match self.tracking().recorded_layout().map_err(failed)? {
+                Some(LAYOUT) => {
+                    self.current_layout = true;
+                    return Ok(Layout::Current);
+                }
+                Some(newer) if newer > LAYOUT => {
+                    return Err(Error::Tracking {
+                        problem: format!(
+                            "updown's tables here are at layout {newer}, written by a newer updown; this program's updown knows layouts up to {LAYOUT}"
+                        ),
+                        fix: "migrate with the newer program, or upgrade the `updown` crate of this one".into(),
+                    });
+                }
+                _ => {}
+            }
+        }
+        let foreign = |problem| {
+            Error::Tracking {
+            problem,
+            fix: "check that the database URL names the database this program migrates; if it does, rename that table so that updown can create its own".into(),
+        }
+        };
+        let migrations = self
+            .driver
+            .columns(&mut self.conn, "updown_migrations")
+            .map_err(failed)?;
+        let runner = match &migrations {
+            Some(columns) => check_columns("updown_migrations", columns).map_err(foreign)?,
+            None => false,
+        };
+        let history = self
+            .driver
+            .columns(&mut self.conn, "updown_history")
+            .map_err(failed)?;
+        if let Some(columns) = &history {
+            check_columns("updown_history", columns).map_err(foreign)?;
+        }
+        Ok(Layout::Partial {
+            migrations: migrations.is_some(),
+            runner,
+            history: history.is_some(),
+            marker,
+        })
     }
 
-    /// Reads updown's tables with `read`; nothing when they do not exist yet.
-    fn read_tracked<T>(
-        &mut self,
-        table: &str,
-        read: impl FnOnce(&mut Tracking<'_>) -> diesel::QueryResult<Vec<T>>,
-    ) -> Result<Vec<T>, Error> {
-        if !self.tracked()? {
+    /// The rows of `updown_migrations`, by version; none when it does not exist yet.
+    pub(crate) fn applied(&mut self) -> Result<Vec<AppliedRow>, Error> {
+        let layout = self.layout()?;
+        if !layout.has_migrations() {
             return Ok(Vec::new());
         }
-        read(&mut self.tracking()).map_err(|e| Error::database(format!("reading {table}"), e))
-    }
-
-    /// The rows of `updown_migrations`, by version.
-    pub(crate) fn applied(&mut self) -> Result<Vec<AppliedRow>, Error> {
-        self.read_tracked("updown_migrations", |t| t.applied())
+        let rows = self
+            .tracking()
+            .applied(layout.has_runner())
+            .map_err(|e| Error::database("reading updown_migrations", e))?;
+        rows.map_err(|unknown| Error::Tracking {
+            problem: format!(
+                "migration {} {} has the state `{}` in updown_migrations, which this updown does not know (it writes applied, dirty and running)",
+                unknown.version, unknown.name, unknown.state
+            ),
+            fix: format!(
+                "a newer updown or another program wrote it: use that; or check by hand what of the migration is in the database, set its state to `dirty` and run `repair --version {}`",
+                unknown.version
+            ),
+        })
     }
 
     /// The versions diesel recorded as applied, or `None` when the database has no
@@ -216,7 +325,13 @@ impl Session {
             .filter(|m| m.state != crate::status::State::Pending)
             .map(|m| m.version)
             .collect();
-        known.extend(self.read_tracked("updown_history", |t| t.versions_in_history())?);
+        if self.layout()?.has_history() {
+            known.extend(
+                self.tracking()
+                    .versions_in_history()
+                    .map_err(|e| Error::database("reading updown_history", e))?,
+            );
+        }
         Ok(Some(
             versions
                 .into_iter()
@@ -249,16 +364,36 @@ impl Session {
 
     /// The rows of `updown_history`, oldest first.
     pub(crate) fn history(&mut self) -> Result<Vec<HistoryEntry>, Error> {
-        self.read_tracked("updown_history", |t| t.history())
+        if !self.layout()?.has_history() {
+            return Ok(Vec::new());
+        }
+        self.tracking()
+            .history()
+            .map_err(|e| Error::database("reading updown_history", e))
     }
 
+    /// Where each migration stands. A row marked running whose session no longer holds
+    /// the lock was interrupted: it is dirty.
     pub(crate) fn status(&mut self, registry: &Registry) -> Result<Status, Error> {
-        let rows = self.applied()?;
+        let mut rows = self.applied()?;
+        for row in rows.iter_mut().filter(|r| r.state == RowState::Running) {
+            let alive = match &row.runner {
+                Some(runner) => self
+                    .driver
+                    .runner_alive(&mut self.conn, runner)
+                    .map_err(|e| Error::database("asking who holds the migration lock", e))?,
+                None => false,
+            };
+            if !alive {
+                row.state = RowState::Dirty;
+            }
+        }
         Ok(Status::compute(registry, &rows))
     }
 
     pub(crate) fn next_batch(&mut self) -> Result<i64, Error> {
-        if !self.tracked()? {
+        let layout = self.layout()?;
+        if !(layout.has_migrations() && layout.has_history()) {
             return Ok(1);
         }
         self.tracking()
@@ -443,8 +578,10 @@ impl Session {
             self.conn
                 .transaction::<_, StepError, _>(|conn| {
                     statements = run_body(conn, &log, m, action).map_err(StepError::Body)?;
+                    fault::point("after-body", Some(version));
                     if records {
                         record_success(&mut Tracking(conn), m, action, batch, started.elapsed())?;
+                        fault::point("after-history", Some(version));
                     }
                     Ok(())
                 })
@@ -506,6 +643,10 @@ impl Session {
         })
     }
 
+    /// A step outside a transaction: its row is marked running by this session before
+    /// the body runs, then either marked dirty (the body failed) or, in one transaction
+    /// with its history row, made applied or deleted. A kill leaves it marked running by
+    /// a session that is gone, which reads as dirty.
     fn untransacted_step(
         &mut self,
         m: &Migration,
@@ -515,11 +656,17 @@ impl Session {
     ) -> Result<(), (StepError, Aftermath)> {
         let records = !self.throwaway;
         if records {
-            let mark = match action {
-                Action::Apply => self.tracking().insert_applied(m, 0, batch, RowState::Dirty),
-                Action::Rollback => self.tracking().mark_dirty(m.version),
-            };
-            mark.map_err(|e| (StepError::Tracking(e), Aftermath::RolledBack))?;
+            let marked = self.runner().and_then(|runner| {
+                let mut tracking = self.tracking();
+                match action {
+                    Action::Apply => {
+                        tracking.insert_applied(m, 0, batch, RowState::Running, Some(&runner))
+                    }
+                    Action::Rollback => tracking.mark(m.version, RowState::Running, Some(&runner)),
+                }
+            });
+            marked.map_err(|e| (StepError::Tracking(e), Aftermath::RolledBack))?;
+            fault::point("before-body", Some(m.version));
         }
         let log = self.log.clone();
         let mut body_result = None;
@@ -528,20 +675,48 @@ impl Session {
                 body_result = Some(run_body(conn, &log, m, action).map(drop));
             })
             .map_err(|e| (StepError::Tracking(e), Aftermath::Dirty))?;
-        body_result
-            .expect("outside_transaction runs its closure")
-            .map_err(|e| (StepError::Body(e), Aftermath::Dirty))?;
+        if let Err(e) = body_result.expect("outside_transaction runs its closure") {
+            if records {
+                // Running by no one: dirty either way, this says it failed.
+                let _ = self.tracking().mark(m.version, RowState::Dirty, None);
+            }
+            return Err((StepError::Body(e), Aftermath::Dirty));
+        }
+        fault::point("after-body", Some(m.version));
         if !records {
             return Ok(());
         }
         let duration = started.elapsed();
-        let mut tracking = self.tracking();
-        let done = match action {
-            Action::Apply => tracking.mark_clean(m.version, millis(duration)),
-            Action::Rollback => tracking.delete_applied(m.version),
+        type Manager = <AnyConnection as Connection>::TransactionManager;
+        let done = Manager::begin_transaction(&mut self.conn).and_then(|()| {
+            let mut tracking = self.tracking();
+            match action {
+                Action::Apply => tracking.mark_clean(m.version, millis(duration)),
+                Action::Rollback => tracking.delete_applied(m.version),
+            }
+            .and_then(|()| record_history(&mut tracking, m, action, batch, duration))
+        });
+        let done = match done {
+            Ok(()) => {
+                fault::point("after-history", Some(m.version));
+                Manager::commit_transaction(&mut self.conn)
+            }
+            Err(e) => {
+                let _ = Manager::rollback_transaction(&mut self.conn);
+                Err(e)
+            }
         };
-        done.and_then(|()| record_history(&mut tracking, m, action, batch, duration))
-            .map_err(|e| (StepError::Tracking(e), Aftermath::Dirty))
+        done.map_err(|e| (StepError::Tracking(e), Aftermath::Dirty))
+    }
+
+    /// This session's id, asked of the database once.
+    fn runner(&mut self) -> diesel::QueryResult<String> {
+        if let Some(id) = &self.runner {
+            return Ok(id.clone());
+        }
+        let id = self.driver.session_id(&mut self.conn)?;
+        self.runner = Some(id.clone());
+        Ok(id)
     }
 }
 
@@ -564,7 +739,9 @@ fn record_success(
     duration: Duration,
 ) -> diesel::QueryResult<()> {
     match action {
-        Action::Apply => tracking.insert_applied(m, millis(duration), batch, RowState::Applied)?,
+        Action::Apply => {
+            tracking.insert_applied(m, millis(duration), batch, RowState::Applied, None)?
+        }
         Action::Rollback => tracking.delete_applied(m.version)?,
     }
     record_history(tracking, m, action, batch, duration)

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use crate::registry::{Registry, merge_in_diesel_order};
-use crate::tracking::AppliedRow;
+use crate::tracking::{AppliedRow, RowState};
 
 /// The state of one migration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -18,6 +18,8 @@ pub enum State {
     Missing,
     /// Failed or interrupted outside a transaction: may be half-applied.
     Dirty,
+    /// Being run outside a transaction by another migrator right now.
+    Running,
 }
 
 impl State {
@@ -29,6 +31,7 @@ impl State {
             State::Modified => "modified",
             State::Missing => "missing",
             State::Dirty => "dirty",
+            State::Running => "running",
         }
     }
 }
@@ -98,6 +101,8 @@ pub struct Summary {
     pub missing: usize,
     /// How many are [`State::Dirty`].
     pub dirty: usize,
+    /// How many are [`State::Running`].
+    pub running: usize,
 }
 
 impl Status {
@@ -114,7 +119,9 @@ impl Status {
                     m.version_text().into_owned(),
                     match rows_by_version.remove(&m.version) {
                         Some(r) => {
-                            let state = if r.is_dirty() {
+                            let state = if r.state == RowState::Running {
+                                State::Running
+                            } else if r.is_dirty() {
                                 State::Dirty
                             } else if r.checksum != m.checksum {
                                 State::Modified
@@ -140,10 +147,10 @@ impl Status {
         let mut gone: Vec<(String, MigrationStatus)> = rows_by_version
             .into_values()
             .map(|r| {
-                let state = if r.is_dirty() {
-                    State::Dirty
-                } else {
-                    State::Missing
+                let state = match r.state {
+                    RowState::Running => State::Running,
+                    RowState::Dirty => State::Dirty,
+                    RowState::Applied => State::Missing,
                 };
                 (
                     r.version.to_string(),
@@ -190,6 +197,7 @@ impl Status {
                 State::Modified => s.modified += 1,
                 State::Missing => s.missing += 1,
                 State::Dirty => s.dirty += 1,
+                State::Running => s.running += 1,
             }
         }
         s

@@ -85,7 +85,7 @@ impl TestDatabase {
             Migrator::with_url(Registry::collect()?, scratch.url.clone())
                 .migrate(&migrate, &mut |_| {})?;
         }
-        let (conn, _) = backend::connect(&scratch.url)?;
+        let (conn, _) = backend::connect(&scratch.url, true)?;
         let mut database = TestDatabase {
             conn,
             _scratch: scratch,

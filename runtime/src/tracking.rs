@@ -1,6 +1,7 @@
 //! updown's own tables, read and written with diesel's query builder so that the same
-//! code serves every backend. Columns are kept to types every backend decodes alike
-//! (BIGINT and TEXT; times as RFC 3339 UTC text).
+//! code serves every backend, and their layout, checked before they are read or written.
+//! Columns are kept to types every backend decodes alike (BIGINT and TEXT; times as
+//! RFC 3339 UTC text).
 
 use diesel::prelude::*;
 
@@ -16,6 +17,13 @@ diesel::table! {
         duration_ms -> BigInt,
         batch -> BigInt,
         state -> Text,
+        runner -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    updown_layout (version) {
+        version -> BigInt,
     }
 }
 
@@ -46,40 +54,196 @@ pub(crate) struct ColumnTypes {
     pub word: &'static str,
 }
 
-/// `CREATE TABLE IF NOT EXISTS` for both tables: the columns are those of the `table!`s
-/// above, on every backend.
-pub(crate) fn create_tables_sql(t: &ColumnTypes) -> String {
-    let ColumnTypes {
-        id,
-        name,
-        checksum,
-        time,
-        word,
-    } = t;
-    format!(
-        "CREATE TABLE IF NOT EXISTS updown_migrations (
-            version BIGINT NOT NULL PRIMARY KEY,
-            name {name} NOT NULL,
-            checksum {checksum} NOT NULL,
-            applied_at {time} NOT NULL,
-            duration_ms BIGINT NOT NULL,
-            batch BIGINT NOT NULL,
-            state {word} NOT NULL
-        );
-        CREATE TABLE IF NOT EXISTS updown_history (
-            id {id},
-            version BIGINT NOT NULL,
-            name {name} NOT NULL,
-            action {word} NOT NULL,
-            batch BIGINT,
-            checksum {checksum} NOT NULL,
-            at {time} NOT NULL,
-            duration_ms BIGINT NOT NULL,
-            outcome {word} NOT NULL,
-            error TEXT,
-            note TEXT
-        );"
-    )
+/// The layout of updown's tables that this updown reads and writes, recorded in
+/// `updown_layout`:
+/// - 1: `updown_migrations` and `updown_history` as first released (no `updown_layout`);
+/// - 2: `updown_migrations.runner`, the session running a migration marked `running`,
+///   and `updown_layout`.
+pub const LAYOUT: i64 = 2;
+
+/// The columns of `updown_migrations` in layout 1; layout 2 adds `runner`.
+pub(crate) const MIGRATIONS_COLUMNS: &[&str] = &[
+    "version",
+    "name",
+    "checksum",
+    "applied_at",
+    "duration_ms",
+    "batch",
+    "state",
+];
+
+/// The columns of `updown_history`, the same in every layout.
+pub(crate) const HISTORY_COLUMNS: &[&str] = &[
+    "id",
+    "version",
+    "name",
+    "action",
+    "batch",
+    "checksum",
+    "at",
+    "duration_ms",
+    "outcome",
+    "error",
+    "note",
+];
+
+/// What a database holds of updown's tables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Layout {
+    /// This updown's layout, as `updown_layout` records.
+    Current,
+    /// An older layout, or tables a killed migrator left half-created: what is there.
+    Partial {
+        migrations: bool,
+        runner: bool,
+        history: bool,
+        marker: bool,
+    },
+}
+
+impl Layout {
+    /// No table of updown's at all: a database updown never migrated.
+    pub(crate) const ABSENT: Layout = Layout::Partial {
+        migrations: false,
+        runner: false,
+        history: false,
+        marker: false,
+    };
+
+    /// Whether `updown_migrations` can be read.
+    pub(crate) fn has_migrations(&self) -> bool {
+        matches!(
+            self,
+            Layout::Current
+                | Layout::Partial {
+                    migrations: true,
+                    ..
+                }
+        )
+    }
+
+    /// Whether `updown_history` can be read.
+    pub(crate) fn has_history(&self) -> bool {
+        matches!(
+            self,
+            Layout::Current | Layout::Partial { history: true, .. }
+        )
+    }
+
+    /// Whether `updown_migrations` has its `runner` column.
+    pub(crate) fn has_runner(&self) -> bool {
+        matches!(self, Layout::Current | Layout::Partial { runner: true, .. })
+    }
+
+    /// The statements that bring the tables to [`LAYOUT`], keeping every row, in the
+    /// order they must run. Each is safe to run again after an interruption (where DDL
+    /// commits implicitly), since the layout is read afresh first.
+    pub(crate) fn upgrade(&self, t: &ColumnTypes) -> Vec<String> {
+        let Layout::Partial {
+            migrations,
+            runner,
+            history,
+            marker,
+        } = *self
+        else {
+            return Vec::new();
+        };
+        let ColumnTypes {
+            id,
+            name,
+            checksum,
+            time,
+            word,
+        } = t;
+        let mut out = Vec::new();
+        if !migrations {
+            out.push(format!(
+                "CREATE TABLE updown_migrations (
+                    version BIGINT NOT NULL PRIMARY KEY,
+                    name {name} NOT NULL,
+                    checksum {checksum} NOT NULL,
+                    applied_at {time} NOT NULL,
+                    duration_ms BIGINT NOT NULL,
+                    batch BIGINT NOT NULL,
+                    state {word} NOT NULL,
+                    runner {name}
+                )"
+            ));
+        } else if !runner {
+            out.push(format!(
+                "ALTER TABLE updown_migrations ADD COLUMN runner {name}"
+            ));
+        }
+        if !history {
+            out.push(format!(
+                "CREATE TABLE updown_history (
+                    id {id},
+                    version BIGINT NOT NULL,
+                    name {name} NOT NULL,
+                    action {word} NOT NULL,
+                    batch BIGINT,
+                    checksum {checksum} NOT NULL,
+                    at {time} NOT NULL,
+                    duration_ms BIGINT NOT NULL,
+                    outcome {word} NOT NULL,
+                    error TEXT,
+                    note TEXT
+                )"
+            ));
+        }
+        if !marker {
+            out.push("CREATE TABLE updown_layout (version BIGINT NOT NULL PRIMARY KEY)".into());
+        }
+        out.push("DELETE FROM updown_layout".into());
+        out.push(format!(
+            "INSERT INTO updown_layout (version) VALUES ({LAYOUT})"
+        ));
+        out
+    }
+}
+
+/// Checks that `columns`, those of updown's `table` as the database has them, are one of
+/// updown's layouts: `Ok(has the runner column)`, or what is wrong, to show.
+pub(crate) fn check_columns(table: &str, columns: &[String]) -> Result<bool, String> {
+    let ours: &[&str] = match table {
+        "updown_migrations" => MIGRATIONS_COLUMNS,
+        _ => HISTORY_COLUMNS,
+    };
+    let mut found: Vec<String> = columns.iter().map(|c| c.to_ascii_lowercase()).collect();
+    found.sort();
+    let runner = table == "updown_migrations" && found.iter().any(|c| c == "runner");
+    let mut expected: Vec<String> = ours.iter().map(|c| (*c).to_owned()).collect();
+    if runner {
+        expected.push("runner".into());
+    }
+    expected.sort();
+    if found == expected {
+        return Ok(runner);
+    }
+    let foreign: Vec<&str> = found
+        .iter()
+        .filter(|c| !expected.contains(c))
+        .map(String::as_str)
+        .collect();
+    let lacking: Vec<&str> = expected
+        .iter()
+        .filter(|c| !found.contains(c))
+        .map(String::as_str)
+        .collect();
+    let mut what = Vec::new();
+    if !lacking.is_empty() {
+        what.push(format!("lacks {}", lacking.join(", ")));
+    }
+    if !foreign.is_empty() {
+        what.push(format!(
+            "has {}, which updown's has not",
+            foreign.join(", ")
+        ));
+    }
+    Err(format!(
+        "the table `{table}` in this database is not updown's: it {}",
+        what.join(" and ")
+    ))
 }
 
 /// The state of a row of `updown_migrations`.
@@ -87,9 +251,11 @@ pub(crate) fn create_tables_sql(t: &ColumnTypes) -> String {
 pub enum RowState {
     /// Applied and recorded.
     Applied,
-    /// Marked before a body that runs outside a transaction, and not cleared: the body
-    /// failed, was interrupted, or is running.
+    /// Its body, run outside a transaction, failed: it may be half-applied.
     Dirty,
+    /// Marked before a body that runs outside a transaction: running, or interrupted
+    /// when the session in `runner` holds the lock no longer.
+    Running,
 }
 
 /// What a history row records.
@@ -148,7 +314,7 @@ macro_rules! words {
 }
 
 words! {
-    RowState { Applied = "applied", Dirty = "dirty" }
+    RowState { Applied = "applied", Dirty = "dirty", Running = "running" }
     HistoryAction {
         Apply = "apply",
         Rollback = "rollback",
@@ -160,7 +326,7 @@ words! {
 }
 
 /// A row of `updown_migrations`.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone)]
 pub struct AppliedRow {
     /// The migration's version.
     pub version: i64,
@@ -174,15 +340,57 @@ pub struct AppliedRow {
     pub duration_ms: i64,
     /// The batch it was applied in: one per `migrate`.
     pub batch: i64,
-    /// Applied, or marked dirty.
-    #[diesel(deserialize_as = String)]
+    /// Applied, marked dirty, or running.
     pub state: RowState,
+    /// For a row marked running: the session running it (a PostgreSQL backend pid, a
+    /// MySQL connection id, `pid@host` for SQLite).
+    pub runner: Option<String>,
 }
 
 impl AppliedRow {
-    /// Marked dirty: may be half-applied.
+    /// Marked dirty or running: may be half-applied.
     pub fn is_dirty(&self) -> bool {
-        self.state == RowState::Dirty
+        self.state != RowState::Applied
+    }
+}
+
+/// A row of `updown_migrations` as stored, its state not yet read.
+#[derive(Queryable)]
+struct StoredRow {
+    version: i64,
+    name: String,
+    checksum: String,
+    applied_at: String,
+    duration_ms: i64,
+    batch: i64,
+    state: String,
+    runner: Option<String>,
+}
+
+/// A row whose state this updown does not know.
+pub(crate) struct UnknownState {
+    pub version: i64,
+    pub name: String,
+    pub state: String,
+}
+
+impl StoredRow {
+    fn read(self) -> Result<AppliedRow, UnknownState> {
+        let state = RowState::try_from(self.state.clone()).map_err(|_| UnknownState {
+            version: self.version,
+            name: self.name.clone(),
+            state: self.state,
+        })?;
+        Ok(AppliedRow {
+            version: self.version,
+            name: self.name,
+            checksum: self.checksum,
+            applied_at: self.applied_at,
+            duration_ms: self.duration_ms,
+            batch: self.batch,
+            state,
+            runner: self.runner,
+        })
     }
 }
 
@@ -235,11 +443,40 @@ fn now() -> String {
 pub(crate) struct Tracking<'c>(pub(crate) &'c mut AnyConnection);
 
 impl Tracking<'_> {
-    /// All applied (or dirty) migrations, by version: one SELECT.
-    pub(crate) fn applied(&mut self) -> QueryResult<Vec<AppliedRow>> {
-        updown_migrations::table
-            .order(updown_migrations::version.asc())
-            .load(self.0)
+    /// All applied (or dirty) migrations, by version: one SELECT. `runner`: whether the
+    /// table has that column (layout 2), else it reads as empty.
+    pub(crate) fn applied(
+        &mut self,
+        runner: bool,
+    ) -> QueryResult<Result<Vec<AppliedRow>, UnknownState>> {
+        use diesel::dsl::sql;
+        use diesel::sql_types::{Nullable, Text};
+        use updown_migrations::dsl as m;
+        let runner_column = match runner {
+            true => sql::<Nullable<Text>>("runner"),
+            false => sql::<Nullable<Text>>("NULL"),
+        };
+        let rows: Vec<StoredRow> = m::updown_migrations
+            .select((
+                m::version,
+                m::name,
+                m::checksum,
+                m::applied_at,
+                m::duration_ms,
+                m::batch,
+                m::state,
+                runner_column,
+            ))
+            .order(m::version.asc())
+            .load(self.0)?;
+        Ok(rows.into_iter().map(StoredRow::read).collect())
+    }
+
+    /// The layout `updown_layout` records, if any row does.
+    pub(crate) fn recorded_layout(&mut self) -> QueryResult<Option<i64>> {
+        updown_layout::table
+            .select(diesel::dsl::max(updown_layout::version))
+            .first(self.0)
     }
 
     /// The audit trail, oldest first.
@@ -275,6 +512,7 @@ impl Tracking<'_> {
         duration_ms: i64,
         batch: i64,
         state: RowState,
+        runner: Option<&str>,
     ) -> QueryResult<()> {
         diesel::insert_into(updown_migrations::table)
             .values((
@@ -285,6 +523,7 @@ impl Tracking<'_> {
                 updown_migrations::duration_ms.eq(duration_ms),
                 updown_migrations::batch.eq(batch),
                 updown_migrations::state.eq(state.as_str()),
+                updown_migrations::runner.eq(runner),
             ))
             .execute(self.0)
             .map(drop)
@@ -294,6 +533,7 @@ impl Tracking<'_> {
         diesel::update(updown_migrations::table.find(version))
             .set((
                 updown_migrations::state.eq(RowState::Applied.as_str()),
+                updown_migrations::runner.eq(None::<&str>),
                 updown_migrations::duration_ms.eq(duration_ms),
                 updown_migrations::applied_at.eq(now()),
             ))
@@ -301,9 +541,18 @@ impl Tracking<'_> {
             .map(drop)
     }
 
-    pub(crate) fn mark_dirty(&mut self, version: i64) -> QueryResult<()> {
+    /// Marks a row `dirty`, or `running` by `runner`.
+    pub(crate) fn mark(
+        &mut self,
+        version: i64,
+        state: RowState,
+        runner: Option<&str>,
+    ) -> QueryResult<()> {
         diesel::update(updown_migrations::table.find(version))
-            .set(updown_migrations::state.eq(RowState::Dirty.as_str()))
+            .set((
+                updown_migrations::state.eq(state.as_str()),
+                updown_migrations::runner.eq(runner),
+            ))
             .execute(self.0)
             .map(drop)
     }

@@ -55,62 +55,105 @@ impl fmt::Display for Backend {
 /// A parsed database URL.
 ///
 /// Accepted forms: `sqlite://PATH`, `sqlite:PATH`, `sqlite::memory:`, a bare file path,
-/// `postgres://` or `postgresql://`, `mysql://` or `mariadb://`.
+/// `postgres://` or `postgresql://`, a PostgreSQL `key=value` connection string,
+/// `mysql://` or `mariadb://`.
+///
+/// The password is taken out where the URL is read: what the value holds is the URL with
+/// `***` in the password's place, which is all that is ever shown, and the password beside
+/// it, put back only for the driver. A password may be percent-encoded or not: `@`, `:`,
+/// `/`, `#`, `?` and `%` in it are read as part of it.
 ///
 /// ```
-/// let url = updown::DatabaseUrl::parse("postgres://app:secret@db/app").unwrap();
+/// let url = updown::DatabaseUrl::parse("postgres://app:se#cr/et@db/app").unwrap();
 /// assert_eq!(url.redacted(), "postgres://app:***@db/app");
+/// assert_eq!(format!("{url:?}"), "postgres://app:***@db/app");
 /// ```
 #[derive(Clone)]
 pub struct DatabaseUrl {
     backend: Backend,
-    /// What the driver connects to: a file path for SQLite, a URL otherwise.
-    target: String,
+    /// The URL with every password replaced by `***`.
     redacted: String,
-    password: Option<String>,
+    /// Each password, with where its `***` stands in `redacted`.
+    secrets: Vec<Secret>,
+    /// For SQLite: the file the driver opens.
+    file: Option<String>,
 }
+
+/// A password, never shown: `Debug` prints `***`.
+#[derive(Clone)]
+struct Secret {
+    /// The byte offset of its `***` in the redacted URL.
+    at: usize,
+    /// The password itself, to recognise it in a driver's message.
+    plain: String,
+    /// How the driver reads it at that place: percent-encoded in a URL, quoted in a
+    /// `key=value` string.
+    spelled: String,
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+const MASK: &str = "***";
 
 impl DatabaseUrl {
     /// Reads `url`, naming the problem (never the password) when it is not usable.
     pub fn parse(url: &str) -> Result<Self, Error> {
         let url = url.trim();
-        let redacted = redact(url);
+        let Parsed { redacted, secrets } = parse_secrets(url);
+        let shown = redacted.clone();
         let invalid = |reason: &str| Error::InvalidUrl {
-            url: redacted.clone(),
+            url: shown.clone(),
             reason: reason.to_owned(),
         };
         if url.is_empty() {
             return Err(invalid("it is empty"));
         }
-        let (backend, target) = match url.split_once("://") {
+        let no_database = || {
+            invalid("it names no database; for SQLite give a file path, as in `sqlite://app.db`")
+        };
+        let (backend, file) = match url.split_once("://") {
             Some((scheme, rest)) => match scheme.to_ascii_lowercase().as_str() {
-                "sqlite" => (Backend::Sqlite, rest.to_owned()),
-                "postgres" | "postgresql" => (Backend::Postgres, url.to_owned()),
-                "mysql" | "mariadb" => (Backend::Mysql, format!("mysql://{rest}")),
+                "sqlite" if rest.is_empty() || rest.starts_with('?') => return Err(no_database()),
+                "sqlite" => (Backend::Sqlite, Some(rest.to_owned())),
+                "postgres" | "postgresql" => (Backend::Postgres, None),
+                "mysql" | "mariadb" => (Backend::Mysql, None),
                 other => {
                     return Err(invalid(&format!(
                         "unsupported scheme `{other}://`; use `sqlite://PATH`, `postgres://...` or `mysql://...`"
                     )));
                 }
             },
+            None if is_key_value(url) => (Backend::Postgres, None),
             None => match url.strip_prefix("sqlite:") {
-                Some(":memory:") => (Backend::Sqlite, ":memory:".to_owned()),
-                Some(path) => (Backend::Sqlite, path.to_owned()),
-                None => (Backend::Sqlite, url.to_owned()),
+                Some("") => return Err(no_database()),
+                Some(path) => (Backend::Sqlite, Some(path.to_owned())),
+                None => (Backend::Sqlite, Some(url.to_owned())),
             },
         };
-        if target.is_empty() || (backend == Backend::Sqlite && target.starts_with('?')) {
-            return Err(invalid(
-                "it names no database; for SQLite give a file path, as in `sqlite://app.db`",
-            ));
-        }
-        let password = server_url(url).and_then(|u| password(&u));
-        Ok(DatabaseUrl {
+        let parsed = DatabaseUrl {
             backend,
-            target,
             redacted,
-            password,
-        })
+            secrets,
+            file,
+        };
+        if backend == Backend::Mysql {
+            // The driver reads the URL with the `url` crate: what it would refuse, say now.
+            let database = url::Url::parse(&parsed.mysql_redacted())
+                .map_err(|e| invalid(&e.to_string()))?
+                .path()
+                .trim_matches('/')
+                .to_owned();
+            if database.is_empty() {
+                return Err(invalid(
+                    "it names no database; add one, as in `mysql://user:password@host/app`",
+                ));
+            }
+        }
+        Ok(parsed)
     }
 
     /// The backend the URL names.
@@ -118,18 +161,60 @@ impl DatabaseUrl {
         self.backend
     }
 
-    pub(crate) fn target(&self) -> &str {
-        &self.target
+    /// For SQLite, the file the URL names (or `:memory:`).
+    pub(crate) fn file(&self) -> Option<&str> {
+        self.file.as_deref()
+    }
+
+    /// For SQLite, the file the URL names when it does not exist (yet): reading commands
+    /// do not create it.
+    pub fn missing_file(&self) -> Option<&std::path::Path> {
+        let file = self.file.as_deref()?;
+        let plain = file != ":memory:" && !file.starts_with("file:");
+        let path = std::path::Path::new(file);
+        (plain && !path.exists()).then_some(path)
+    }
+
+    /// Runs `f` on the URL as the driver reads it, password included: the only place
+    /// the password is put back, for no longer than `f` runs.
+    pub(crate) fn with_secret<T>(&self, f: impl FnOnce(&str) -> T) -> T {
+        if let Some(file) = &self.file {
+            return f(file);
+        }
+        let mut full = match self.backend {
+            Backend::Mysql => self.mysql_redacted(),
+            _ => self.redacted.clone(),
+        };
+        for secret in self.secrets.iter().rev() {
+            // `mysql://` for `mariadb://` moves what follows the scheme.
+            let at = secret.at + full.len() - self.redacted.len();
+            full.replace_range(at..at + MASK.len(), &secret.spelled);
+        }
+        f(&full)
+    }
+
+    /// The redacted URL with `mysql://` for `mariadb://`, the scheme the driver knows.
+    fn mysql_redacted(&self) -> String {
+        match self.redacted.split_once("://") {
+            Some((_, rest)) => format!("mysql://{rest}"),
+            None => self.redacted.clone(),
+        }
     }
 
     /// The same server with another database: `postgres://u@h/app` -> `postgres://u@h/NAME`.
     pub(crate) fn with_database(&self, name: &str) -> Result<DatabaseUrl, Error> {
-        let mut url = url::Url::parse(&self.target).map_err(|e| Error::InvalidUrl {
-            url: self.redacted.clone(),
-            reason: e.to_string(),
-        })?;
-        url.set_path(name);
-        DatabaseUrl::parse(url.as_str())
+        self.with_secret(|full| {
+            if is_key_value(full) {
+                // libpq takes the last value of a keyword given twice.
+                return DatabaseUrl::parse(&format!("{full} dbname={name}"));
+            }
+            let mut url = url::Url::parse(full).map_err(|e| Error::InvalidUrl {
+                url: self.redacted.clone(),
+                reason: e.to_string(),
+            })?;
+            url.set_path(name);
+            DatabaseUrl::parse(url.as_str())
+        })
     }
 
     /// The URL with its password replaced by `***`: the only form ever shown.
@@ -137,12 +222,17 @@ impl DatabaseUrl {
         &self.redacted
     }
 
-    /// Replaces the password wherever it appears in `text` (a driver's error message, say).
+    /// Replaces the password wherever it appears in `text` (a driver's error message,
+    /// say), as written or encoded. A short password is masked only where it stands
+    /// apart from letters and digits, so that `a` does not garble `translate`.
     pub fn scrub(&self, text: &str) -> String {
-        match &self.password {
-            Some(p) => text.replace(p.as_str(), "***"),
-            None => text.to_owned(),
+        let mut out = text.to_owned();
+        for secret in &self.secrets {
+            for needle in [&secret.plain, &secret.spelled] {
+                out = mask(&out, needle);
+            }
         }
+        out
     }
 }
 
@@ -158,62 +248,257 @@ impl fmt::Display for DatabaseUrl {
     }
 }
 
-/// A server URL (`scheme://authority/...`); SQLite paths are not URLs.
-fn server_url(text: &str) -> Option<url::Url> {
-    url::Url::parse(text).ok().filter(|u| u.has_host())
+/// A URL read into its redacted text and its passwords.
+struct Parsed {
+    redacted: String,
+    secrets: Vec<Secret>,
 }
 
-/// The password as the URL spells it: in the user-info or in a `password=` parameter.
-fn password(url: &url::Url) -> Option<String> {
-    let in_query = || {
-        url.query_pairs()
-            .find(|(k, _)| k == "password")
-            .map(|(_, v)| v.into_owned())
+/// Takes every password out of `text`: the user-info's and a `password=` query
+/// parameter's of a `scheme://` URL (SQLite paths excepted), or the `password` of a
+/// `key=value` string.
+fn parse_secrets(text: &str) -> Parsed {
+    let mut out = Parsed {
+        redacted: String::with_capacity(text.len()),
+        secrets: Vec::new(),
     };
-    url.password()
-        .map(str::to_owned)
-        .or_else(in_query)
-        .filter(|p| !p.is_empty())
-}
-
-/// The URL with any password, in the user-info or in a `password=` parameter, shown as
-/// `***`. A server URL that does not parse is shown without anything before its `@`.
-pub fn redact(text: &str) -> String {
     let Some((scheme, rest)) = text
         .split_once("://")
         .filter(|(scheme, _)| !scheme.eq_ignore_ascii_case("sqlite"))
     else {
-        return text.to_owned();
+        if is_key_value(text) {
+            key_value_secrets(text, &mut out);
+        } else {
+            out.redacted.push_str(text);
+        }
+        return out;
     };
-    let Some(mut url) = server_url(text) else {
-        return match rest.rsplit_once('@') {
-            Some((_, host)) => format!("{scheme}://***@{host}"),
-            None => text.to_owned(),
+    out.redacted.push_str(scheme);
+    out.redacted.push_str("://");
+    let after_info = match user_info_end(rest) {
+        Some(at) => {
+            let info = &rest[..at];
+            let (user, password) = match info.split_once(':') {
+                Some((user, password)) => (user, Some(password)),
+                None => (info, None),
+            };
+            // Normalised, so that an `@` or `:` in the user name reaches the driver encoded.
+            out.redacted.push_str(&encode(&decode(user)));
+            if let Some(password) = password.filter(|p| !p.is_empty()) {
+                out.redacted.push(':');
+                out.push_secret(decode(password), encode);
+            }
+            out.redacted.push('@');
+            &rest[at + 1..]
+        }
+        None => rest,
+    };
+    let Some((before_query, query)) = after_info.split_once('?') else {
+        out.redacted.push_str(after_info);
+        return out;
+    };
+    out.redacted.push_str(before_query);
+    out.redacted.push('?');
+    let (query, fragment) = match query.split_once('#') {
+        Some((query, fragment)) => (query, Some(fragment)),
+        None => (query, None),
+    };
+    for (i, pair) in query.split('&').enumerate() {
+        if i > 0 {
+            out.redacted.push('&');
+        }
+        match pair.split_once('=') {
+            Some(("password", value)) if !value.is_empty() => {
+                out.redacted.push_str("password=");
+                out.push_secret(decode(value), encode);
+            }
+            _ => out.redacted.push_str(pair),
+        }
+    }
+    if let Some(fragment) = fragment {
+        out.redacted.push('#');
+        out.redacted.push_str(fragment);
+    }
+    out
+}
+
+impl Parsed {
+    fn push_secret(&mut self, plain: String, spell: fn(&str) -> String) {
+        self.secrets.push(Secret {
+            at: self.redacted.len(),
+            spelled: spell(&plain),
+            plain,
+        });
+        self.redacted.push_str(MASK);
+    }
+}
+
+/// Where the user-info of a URL's `rest` (after `scheme://`) ends: its last `@` whose
+/// user name (up to the first `:`) holds no `/`, `?` or `#`, so that a password may hold
+/// any of them, `@` included, and an `@` in a path or query is not taken for one.
+fn user_info_end(rest: &str) -> Option<usize> {
+    rest.match_indices('@').rev().map(|(at, _)| at).find(|&at| {
+        let user = rest[..at].split(':').next().unwrap_or_default();
+        !user.contains(['/', '?', '#'])
+    })
+}
+
+/// libpq's connection keywords that may open a `key=value` string.
+const LIBPQ_KEYWORDS: &[&str] = &[
+    "host",
+    "hostaddr",
+    "port",
+    "dbname",
+    "user",
+    "password",
+    "passfile",
+    "service",
+    "sslmode",
+    "connect_timeout",
+    "application_name",
+    "options",
+    "client_encoding",
+    "target_session_attrs",
+];
+
+/// A PostgreSQL `key=value` connection string, such as `host=db dbname=app`.
+fn is_key_value(text: &str) -> bool {
+    text.split_once('=').is_some_and(|(key, _)| {
+        let key = key.trim();
+        LIBPQ_KEYWORDS.contains(&key)
+    })
+}
+
+/// The `password` of a `key=value` string, whose values are bare words or `'quoted'`
+/// with `\'` and `\\` escapes.
+fn key_value_secrets(text: &str, out: &mut Parsed) {
+    let mut rest = text;
+    while !rest.is_empty() {
+        let spaces = rest.len() - rest.trim_start().len();
+        out.redacted.push_str(&rest[..spaces]);
+        rest = &rest[spaces..];
+        let Some(eq) = rest.find('=') else {
+            out.redacted.push_str(rest);
+            return;
         };
-    };
-    if url.password().is_some() {
-        let _ = url.set_password(Some("***"));
+        let key = rest[..eq].trim();
+        out.redacted.push_str(&rest[..=eq]);
+        rest = &rest[eq + 1..];
+        let spaces = rest.len() - rest.trim_start().len();
+        out.redacted.push_str(&rest[..spaces]);
+        rest = &rest[spaces..];
+        let (value, len) = key_value_word(rest);
+        if key == "password" && !value.is_empty() {
+            out.push_secret(value, quote_key_value);
+        } else {
+            out.redacted.push_str(&rest[..len]);
+        }
+        rest = &rest[len..];
     }
-    if url.query_pairs().any(|(k, _)| k == "password") {
-        let pairs: Vec<(String, String)> = url
-            .query_pairs()
-            .map(|(k, v)| {
-                let v = if k == "password" {
-                    "***".into()
-                } else {
-                    v.into_owned()
-                };
-                (k.into_owned(), v)
-            })
-            .collect();
-        url.query_pairs_mut().clear().extend_pairs(pairs);
+}
+
+/// The value at the start of `text` and how many bytes it takes.
+fn key_value_word(text: &str) -> (String, usize) {
+    let mut value = String::new();
+    let mut chars = text.char_indices().peekable();
+    let quoted = text.starts_with('\'');
+    if quoted {
+        chars.next();
     }
-    url.to_string()
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some((_, escaped)) = chars.next() {
+                    value.push(escaped);
+                }
+            }
+            '\'' if quoted => return (value, i + 1),
+            c if c.is_whitespace() && !quoted => return (value, i),
+            c => value.push(c),
+        }
+    }
+    (value, text.len())
+}
+
+fn quote_key_value(plain: &str) -> String {
+    format!("'{}'", plain.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// Percent-decodes what is validly encoded; a `%` not followed by two hex digits stays.
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(hi), Some(lo)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push((hi * 16 + lo) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
+}
+
+/// Percent-encodes all but the unreserved characters.
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `text` with `needle` masked, except where a letter or digit of it runs on into one of
+/// the text around it (it is then part of another word).
+fn mask(text: &str, needle: &str) -> String {
+    if needle.is_empty() {
+        return text.to_owned();
+    }
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let (first, last) = (needle.chars().next(), needle.chars().next_back());
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (at, _) in text.match_indices(needle) {
+        if at < copied {
+            continue;
+        }
+        let before = text[..at].chars().next_back();
+        let after = text[at + needle.len()..].chars().next();
+        let joined = (word(first) && word(before)) || (word(last) && word(after));
+        if joined {
+            continue;
+        }
+        out.push_str(&text[copied..at]);
+        out.push_str(MASK);
+        copied = at + needle.len();
+    }
+    out.push_str(&text[copied..]);
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn redact(text: &str) -> String {
+        parse_secrets(text).redacted
+    }
+
+    fn target(url: &DatabaseUrl) -> String {
+        url.with_secret(str::to_owned)
+    }
 
     #[test]
     fn redacts_passwords() {
@@ -249,7 +534,7 @@ mod tests {
 
     #[test]
     fn sqlite_forms() {
-        for (input, target) in [
+        for (input, file) in [
             ("sqlite://app.db", "app.db"),
             ("sqlite:///tmp/app.db", "/tmp/app.db"),
             ("sqlite:app.db", "app.db"),
@@ -258,7 +543,7 @@ mod tests {
         ] {
             let url = DatabaseUrl::parse(input).unwrap();
             assert_eq!(url.backend(), Backend::Sqlite, "{input}");
-            assert_eq!(url.target(), target, "{input}");
+            assert_eq!(target(&url), file, "{input}");
         }
     }
 
@@ -267,16 +552,16 @@ mod tests {
         let url = DatabaseUrl::parse("postgres://u:pw@h:5432/app?sslmode=disable").unwrap();
         let other = url.with_database("scratch").unwrap();
         assert_eq!(
-            other.target(),
+            target(&other),
             "postgres://u:pw@h:5432/scratch?sslmode=disable"
         );
         assert_eq!(
             other.redacted(),
             "postgres://u:***@h:5432/scratch?sslmode=disable"
         );
-        let maria = DatabaseUrl::parse("mariadb://u:pw@127.0.0.1").unwrap();
+        let maria = DatabaseUrl::parse("mariadb://u:pw@127.0.0.1/app").unwrap();
         assert_eq!(
-            maria.with_database("x").unwrap().target(),
+            target(&maria.with_database("x").unwrap()),
             "mysql://u:pw@127.0.0.1/x"
         );
     }
@@ -289,7 +574,7 @@ mod tests {
         );
         let maria = DatabaseUrl::parse("mariadb://u:p@127.0.0.1/db").unwrap();
         assert_eq!(maria.backend(), Backend::Mysql);
-        assert_eq!(maria.target(), "mysql://u:p@127.0.0.1/db");
+        assert_eq!(target(&maria), "mysql://u:p@127.0.0.1/db");
     }
 
     #[test]
@@ -301,5 +586,84 @@ mod tests {
         assert!(!err.contains("pw@"), "{err}");
         assert!(DatabaseUrl::parse("  ").is_err());
         assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
+
+    #[test]
+    fn passwords_are_taken_out_however_they_are_written() {
+        for (input, shown, driver) in [
+            (
+                "postgres://u:ab#cd12@host/db",
+                "postgres://u:***@host/db",
+                "postgres://u:ab%23cd12@host/db",
+            ),
+            (
+                "postgres://u:a/b?c:d@host:5432/db?sslmode=disable",
+                "postgres://u:***@host:5432/db?sslmode=disable",
+                "postgres://u:a%2Fb%3Fc%3Ad@host:5432/db?sslmode=disable",
+            ),
+            (
+                "postgres://u:p%40ss@host/db",
+                "postgres://u:***@host/db",
+                "postgres://u:p%40ss@host/db",
+            ),
+            (
+                "postgres://u:p@ss@host/db",
+                "postgres://u:***@host/db",
+                "postgres://u:p%40ss@host/db",
+            ),
+            (
+                "postgres://u:50%off@host/db",
+                "postgres://u:***@host/db",
+                "postgres://u:50%25off@host/db",
+            ),
+            (
+                "postgres://host/db?user=u&password=a%26b#x",
+                "postgres://host/db?user=u&password=***#x",
+                "postgres://host/db?user=u&password=a%26b#x",
+            ),
+            (
+                "host=db user=u password='se cr\\'et' dbname=app",
+                "host=db user=u password=*** dbname=app",
+                "host=db user=u password='se cr\\'et' dbname=app",
+            ),
+            (
+                "host=db password=plain#word dbname=app",
+                "host=db password=*** dbname=app",
+                "host=db password='plain#word' dbname=app",
+            ),
+            (
+                "mariadb://u:x@y#z@127.0.0.1/app",
+                "mariadb://u:***@127.0.0.1/app",
+                "mysql://u:x%40y%23z@127.0.0.1/app",
+            ),
+        ] {
+            let url = DatabaseUrl::parse(input).unwrap();
+            assert_eq!(url.redacted(), shown, "{input}");
+            assert_eq!(format!("{url:?} {url}"), format!("{shown} {shown}"));
+            assert_eq!(target(&url), driver, "{input}");
+        }
+        let kv = DatabaseUrl::parse("host=db user=u password=pw").unwrap();
+        assert_eq!(kv.backend(), Backend::Postgres);
+        assert_eq!(
+            target(&kv.with_database("scratch").unwrap()),
+            "host=db user=u password='pw' dbname=scratch"
+        );
+    }
+
+    #[test]
+    fn a_mysql_url_must_name_a_database() {
+        for input in ["mysql://u:pw@127.0.0.1:3306", "mysql://u:pw@127.0.0.1/"] {
+            let err = DatabaseUrl::parse(input).unwrap_err().to_string();
+            assert!(err.contains("it names no database"), "{err}");
+            assert!(!err.contains("pw"), "{err}");
+        }
+    }
+
+    #[test]
+    fn scrubbing_masks_the_password_not_the_letters_it_shares_with_words() {
+        let url = DatabaseUrl::parse("postgres://u:a@db/app").unwrap();
+        assert_eq!(url.scrub("translate a"), "translate ***");
+        let url = DatabaseUrl::parse("postgres://u:ab%23cd@db/app").unwrap();
+        assert_eq!(url.scrub("x ab#cd, ab%23cd"), "x ***, ***");
     }
 }

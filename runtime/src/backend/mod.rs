@@ -10,6 +10,7 @@ use diesel::connection::SimpleConnection;
 use crate::connection::AnyConnection;
 use crate::error::Error;
 use crate::schema::{Scope, Snapshot, sql_literal};
+use crate::tracking::ColumnTypes;
 use crate::url::{Backend, DatabaseUrl};
 
 #[cfg(feature = "mysql")]
@@ -45,13 +46,35 @@ pub(crate) trait Driver {
         Ok(count.n > 0)
     }
 
-    /// Whether `updown_migrations` exists, without creating anything.
-    fn tracking_exists(&self, conn: &mut AnyConnection) -> QueryResult<bool> {
-        self.table_exists(conn, "updown_migrations")
+    /// A query whose column `name` lists the columns of `table` visible here.
+    fn columns_query(&self, table: &'static str) -> String;
+
+    /// The columns of `table`, or `None` when it does not exist.
+    fn columns(
+        &self,
+        conn: &mut AnyConnection,
+        table: &'static str,
+    ) -> QueryResult<Option<Vec<String>>> {
+        #[derive(diesel::QueryableByName)]
+        struct Name {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            name: String,
+        }
+        let names: Vec<Name> =
+            diesel::RunQueryDsl::load(diesel::sql_query(self.columns_query(table)), conn)?;
+        Ok((!names.is_empty()).then(|| names.into_iter().map(|n| n.name).collect()))
     }
 
-    /// Creates `updown_migrations` and `updown_history` if they do not exist.
-    fn create_tracking(&self, conn: &mut AnyConnection) -> QueryResult<()>;
+    /// How this database spells the column types of updown's tables.
+    fn column_types(&self) -> ColumnTypes;
+
+    /// Who this session is, as recorded in `updown_migrations.runner` while it runs a
+    /// migration outside a transaction.
+    fn session_id(&self, conn: &mut AnyConnection) -> QueryResult<String>;
+
+    /// Whether `runner` (a [`session_id`](Driver::session_id)) still holds the migration
+    /// lock, i.e. is still running what it marked.
+    fn runner_alive(&self, conn: &mut AnyConnection, runner: &str) -> QueryResult<bool>;
 
     /// Takes the lock that serialises migrators, waiting at most `timeout`.
     fn lock(&self, conn: &mut AnyConnection, timeout: Duration) -> Result<(), LockError>;
@@ -157,7 +180,7 @@ pub(crate) trait Driver {
     /// A fresh, empty database `name` beside `target`: by default a new database on
     /// the same server, dropped with the returned guard.
     fn create_scratch(&self, target: &DatabaseUrl, name: &str) -> Result<Scratch, Error> {
-        let (mut conn, _) = connect(target)?;
+        let (mut conn, _) = connect(target, true)?;
         conn.batch_execute(&format!("CREATE DATABASE {name}"))
             .map_err(|e| Error::Scratch {
                 name: name.to_owned(),
@@ -195,10 +218,15 @@ fn driver(backend: Backend) -> Result<Box<dyn Driver>, Error> {
 }
 
 /// Opens a connection for `url` with the driver of its backend.
-pub(crate) fn connect(url: &DatabaseUrl) -> Result<(AnyConnection, Box<dyn Driver>), Error> {
+/// Connects to `url`; `create`: a SQLite file that does not exist is created, else read
+/// as an empty database.
+pub(crate) fn connect(
+    url: &DatabaseUrl,
+    #[allow(unused_variables)] create: bool,
+) -> Result<(AnyConnection, Box<dyn Driver>), Error> {
     match url.backend() {
         #[cfg(feature = "sqlite")]
-        Backend::Sqlite => sqlite::connect(url),
+        Backend::Sqlite => sqlite::connect(url, create),
         #[cfg(feature = "postgres")]
         Backend::Postgres => postgres::connect(url),
         #[cfg(feature = "mysql")]
@@ -276,7 +304,7 @@ impl Leftover {
     fn remove(&self) {
         match self {
             Leftover::Database(server, name) => {
-                if let Ok((mut conn, driver)) = connect(server) {
+                if let Ok((mut conn, driver)) = connect(server, true) {
                     let _ = driver.drop_database(&mut conn, name);
                 }
             }

@@ -11,7 +11,7 @@ use super::{Driver, LockError};
 use crate::connection::AnyConnection;
 use crate::error::Error;
 use crate::schema::{Column, Index, Scope, Snapshot, Table, fold, normalise_sql};
-use crate::tracking::{ColumnTypes, create_tables_sql};
+use crate::tracking::ColumnTypes;
 use crate::url::DatabaseUrl;
 
 /// `GET_LOCK` names are server-wide: the database name keeps two databases apart.
@@ -20,10 +20,12 @@ const LOCK_NAME: &str = "CONCAT('updown:', DATABASE())";
 pub(crate) struct Mysql;
 
 pub(crate) fn connect(url: &DatabaseUrl) -> Result<(AnyConnection, Box<dyn Driver>), Error> {
-    let conn = MysqlConnection::establish(url.target()).map_err(|e| Error::Connect {
-        url: url.redacted().to_owned(),
-        cause: url.scrub(e.to_string().trim()),
-    })?;
+    let conn = url
+        .with_secret(MysqlConnection::establish)
+        .map_err(|e| Error::Connect {
+            url: url.redacted().to_owned(),
+            cause: url.scrub(e.to_string().trim()),
+        })?;
     Ok((AnyConnection::Mysql(conn), Box::new(Mysql)))
 }
 
@@ -42,6 +44,12 @@ struct MaybeNumber {
 }
 
 #[derive(QueryableByName)]
+struct Text {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    text: String,
+}
+
+#[derive(QueryableByName)]
 struct Holder {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     id: i64,
@@ -57,14 +65,35 @@ impl Driver for Mysql {
         )
     }
 
-    fn create_tracking(&self, conn: &mut AnyConnection) -> QueryResult<()> {
-        inner(conn).batch_execute(&create_tables_sql(&ColumnTypes {
+    fn columns_query(&self, table: &'static str) -> String {
+        format!(
+            "SELECT CAST(COLUMN_NAME AS CHAR) AS name FROM information_schema.COLUMNS
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{table}'"
+        )
+    }
+
+    fn column_types(&self) -> ColumnTypes {
+        ColumnTypes {
             id: "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
             name: "VARCHAR(255)",
             checksum: "VARCHAR(64)",
             time: "VARCHAR(32)",
             word: "VARCHAR(16)",
-        }))
+        }
+    }
+
+    fn session_id(&self, conn: &mut AnyConnection) -> QueryResult<String> {
+        let id: Text = diesel::sql_query("SELECT CAST(CONNECTION_ID() AS CHAR) AS text")
+            .get_result(inner(conn))?;
+        Ok(id.text)
+    }
+
+    fn runner_alive(&self, conn: &mut AnyConnection, runner: &str) -> QueryResult<bool> {
+        let holder: Text = diesel::sql_query(format!(
+            "SELECT COALESCE(CAST(IS_USED_LOCK({LOCK_NAME}) AS CHAR), '') AS text"
+        ))
+        .get_result(inner(conn))?;
+        Ok(holder.text == runner)
     }
 
     fn lock(&self, conn: &mut AnyConnection, timeout: Duration) -> Result<(), LockError> {
@@ -132,7 +161,7 @@ fn holder(conn: &mut MysqlConnection) -> Option<String> {
 // --- schema snapshot ---------------------------------------------------------------
 
 /// updown's own tables, left out of snapshots.
-const OWN: &str = "('updown_migrations', 'updown_history')";
+const OWN: &str = "('updown_migrations', 'updown_history', 'updown_layout')";
 
 /// Every column is selected as text: information_schema mixes signed and unsigned
 /// integers that diesel decodes strictly.

@@ -11,7 +11,7 @@ use super::{Driver, LockError};
 use crate::connection::AnyConnection;
 use crate::error::Error;
 use crate::schema::{Column, Extension, Index, Scope, Snapshot, fold, normalise_sql};
-use crate::tracking::{ColumnTypes, create_tables_sql};
+use crate::tracking::ColumnTypes;
 use crate::url::DatabaseUrl;
 
 /// The advisory lock key: "updown" in ASCII. Advisory locks are per database, so one
@@ -31,9 +31,11 @@ pub(crate) fn connect(url: &DatabaseUrl) -> Result<(AnyConnection, Box<dyn Drive
         url: url.redacted().to_owned(),
         cause: url.scrub(e.to_string().trim()),
     };
-    let mut conn = PgConnection::establish(url.target()).map_err(|e| failed(&e))?;
+    let mut conn = url
+        .with_secret(PgConnection::establish)
+        .map_err(|e| failed(&e))?;
     // Names this session in pg_stat_activity, so a waiting migrator can say who holds the lock.
-    if !url.target().contains("application_name") {
+    if !url.redacted().contains("application_name") {
         conn.batch_execute("SET application_name = 'updown'")
             .map_err(|e| failed(&e))?;
     }
@@ -46,6 +48,18 @@ fn inner(conn: &mut AnyConnection) -> &mut PgConnection {
         AnyConnection::Postgres(c) => c,
         _ => unreachable!("the PostgreSQL driver is only paired with PostgreSQL connections"),
     }
+}
+
+#[derive(QueryableByName)]
+struct Text {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    text: String,
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
 }
 
 #[derive(QueryableByName)]
@@ -67,14 +81,42 @@ impl Driver for Postgres {
         )
     }
 
-    fn create_tracking(&self, conn: &mut AnyConnection) -> QueryResult<()> {
-        inner(conn).batch_execute(&create_tables_sql(&ColumnTypes {
+    fn columns_query(&self, table: &'static str) -> String {
+        format!(
+            "SELECT a.attname::text AS name FROM pg_attribute a
+             WHERE a.attrelid = to_regclass('{table}') AND a.attnum > 0 AND NOT a.attisdropped"
+        )
+    }
+
+    fn column_types(&self) -> ColumnTypes {
+        ColumnTypes {
             id: "BIGSERIAL PRIMARY KEY",
             name: "TEXT",
             checksum: "TEXT",
             time: "TEXT",
             word: "TEXT",
-        }))
+        }
+    }
+
+    fn session_id(&self, conn: &mut AnyConnection) -> QueryResult<String> {
+        let id: Text =
+            diesel::sql_query("SELECT pg_backend_pid()::text AS text").get_result(inner(conn))?;
+        Ok(id.text)
+    }
+
+    fn runner_alive(&self, conn: &mut AnyConnection, runner: &str) -> QueryResult<bool> {
+        let Ok(pid) = runner.parse::<i32>() else {
+            return Ok(false);
+        };
+        let (classid, objid) = (LOCK_KEY >> 32, LOCK_KEY & 0xffff_ffff);
+        let held: Count = diesel::sql_query(format!(
+            "SELECT COUNT(*) AS n FROM pg_locks l
+             WHERE l.locktype = 'advisory' AND l.granted AND l.pid = {pid}
+               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+               AND l.classid = {classid} AND l.objid = {objid} AND l.objsubid = 1"
+        ))
+        .get_result(inner(conn))?;
+        Ok(held.n > 0)
     }
 
     fn lock(&self, conn: &mut AnyConnection, timeout: Duration) -> Result<(), LockError> {
@@ -191,7 +233,7 @@ fn holder(conn: &mut PgConnection) -> Option<String> {
 // One query per snapshot: every catalog read once, as rows of (kind, a, b, c, d, seq).
 
 /// updown's own objects, left out of snapshots.
-const OWN: &str = "('updown_migrations', 'updown_history', 'updown_history_id_seq', 'updown_migrations_pkey', 'updown_history_pkey')";
+const OWN: &str = "('updown_migrations', 'updown_history', 'updown_layout', 'updown_history_id_seq', 'updown_migrations_pkey', 'updown_history_pkey', 'updown_layout_pkey')";
 
 #[derive(QueryableByName)]
 struct CatalogRow {

@@ -11,7 +11,7 @@ use super::{Driver, Leftover, LockError, Scratch};
 use crate::connection::AnyConnection;
 use crate::error::Error;
 use crate::schema::{Column, Index, Scope, Snapshot, Table, fold, normalise_sql, sql_literal};
-use crate::tracking::{ColumnTypes, create_tables_sql};
+use crate::tracking::ColumnTypes;
 use crate::url::DatabaseUrl;
 
 #[derive(Default)]
@@ -22,8 +22,15 @@ pub(crate) struct Sqlite {
 
 const READ_BUSY_TIMEOUT_MS: u32 = 5_000;
 
-pub(crate) fn connect(url: &DatabaseUrl) -> Result<(AnyConnection, Box<dyn Driver>), Error> {
-    let path = url.target();
+pub(crate) fn connect(
+    url: &DatabaseUrl,
+    create: bool,
+) -> Result<(AnyConnection, Box<dyn Driver>), Error> {
+    let mut path = url.file().expect("a SQLite URL names a file");
+    if !create && url.missing_file().is_some() {
+        // `status` on a file that does not exist yet: what it would show, without it.
+        path = ":memory:";
+    }
     if path != ":memory:" && !path.starts_with("file:") {
         let parent = std::path::Path::new(path).parent();
         if let Some(dir) = parent.filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
@@ -62,14 +69,31 @@ impl Driver for Sqlite {
         format!("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = '{table}'")
     }
 
-    fn create_tracking(&self, conn: &mut AnyConnection) -> QueryResult<()> {
-        conn.batch_execute(&create_tables_sql(&ColumnTypes {
+    fn columns_query(&self, table: &'static str) -> String {
+        format!("SELECT name FROM pragma_table_info('{table}')")
+    }
+
+    fn column_types(&self) -> ColumnTypes {
+        ColumnTypes {
             id: "INTEGER PRIMARY KEY AUTOINCREMENT",
             name: "TEXT",
             checksum: "TEXT",
             time: "TEXT",
             word: "TEXT",
-        }))
+        }
+    }
+
+    fn session_id(&self, _conn: &mut AnyConnection) -> QueryResult<String> {
+        Ok(format!("{}@{}", std::process::id(), host_name()))
+    }
+
+    /// SQLite has no lock to ask: a runner on this host is alive while its process is.
+    fn runner_alive(&self, _conn: &mut AnyConnection, runner: &str) -> QueryResult<bool> {
+        let Some((pid, host)) = runner.split_once('@') else {
+            return Ok(false);
+        };
+        let process = std::path::Path::new("/proc").join(pid);
+        Ok(host == host_name() && pid.parse::<u32>().is_ok() && process.exists())
     }
 
     fn lock(&self, conn: &mut AnyConnection, timeout: Duration) -> Result<(), LockError> {
@@ -127,6 +151,13 @@ impl Driver for Sqlite {
     }
 }
 
+/// This machine's name, where the system says it (Linux), for [`Driver::session_id`].
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_owned())
+        .unwrap_or_default()
+}
+
 fn is_busy(e: &diesel::result::Error) -> bool {
     let text = e.to_string();
     text.contains("database is locked") || text.contains("database is busy")
@@ -156,7 +187,8 @@ impl MasterRow {
     /// SQLite's own objects and updown's tables are never part of a snapshot.
     fn is_user_object(&self) -> bool {
         !self.name.starts_with("sqlite_")
-            && !["updown_migrations", "updown_history"].contains(&self.owner.as_str())
+            && !["updown_migrations", "updown_history", "updown_layout"]
+                .contains(&self.owner.as_str())
     }
 }
 

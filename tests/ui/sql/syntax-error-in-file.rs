@@ -4,7 +4,7 @@ use updown::prelude::*;
 #[derive(Migration)]
 #[migration(
     version = 20250101_120000,
-    up_file = "../../../../tests/ui/sql/files/broken.up.sql",
+    up_file = "ui-files/broken.up.sql",
     down = "DROP TABLE users"
 )]
 struct CreateUsers;
