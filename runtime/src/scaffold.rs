@@ -126,13 +126,30 @@ pub fn new_migration(
     // Held until the module is declared: two `new` at once take versions one after the
     // other, never the same.
     out.lock().map_err(io(&module_file))?;
+    // Only for the machine's own clock: a clock set elsewhere, as in tests, is left alone.
+    let real = SystemTime::now();
+    let gap = now.duration_since(real).or_else(|_| real.duration_since(now));
+    let live = gap.is_ok_and(|gap| gap < Duration::from_secs(60));
+    let mut issued = live.then(LastIssued::lock).flatten();
     let module_file_created = out.metadata().map_err(io(&module_file))?.len() == 0;
     let taken = versions_in(dir);
+    // After the last version given here, when that was moments ago.
+    let start = issued
+        .as_ref()
+        .and_then(LastIssued::time)
+        .filter(|last| {
+            last.duration_since(now)
+                .is_ok_and(|ahead| ahead < Duration::from_secs(3600))
+        })
+        .map_or(now, |last| last + Duration::from_secs(1));
     let (date, time) = (0..)
-        .map(|second| timestamp(now + Duration::from_secs(second)))
+        .map(|second| timestamp(start + Duration::from_secs(second)))
         .find(|(date, time)| !taken.contains(&format!("{date}_{time}")))
         .expect("a free second");
     let version: i64 = format!("{date}{time}").parse().expect("digits");
+    if let Some(issued) = &mut issued {
+        issued.record(version);
+    }
     let module = format!("m{date}_{time}_{name}");
     let file = dir.join(format!("{module}.rs"));
     let text = match kind {
@@ -167,6 +184,55 @@ pub fn new_migration(
         module_file,
         module_file_created,
     })
+}
+
+/// The last version `new` gave on this machine, in a file of the temporary directory held
+/// locked while a version is chosen: two `new` in the same second, in one folder or in two
+/// (two crates linked into one program), never give the same version. Where the file
+/// cannot be used, the versions in the folder are all that is checked.
+struct LastIssued(fs::File);
+
+impl LastIssued {
+    fn lock() -> Option<LastIssued> {
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(std::env::temp_dir().join("updown-new-last-version"))
+            .ok()?;
+        file.lock().ok()?;
+        Some(LastIssued(file))
+    }
+
+    /// When the last version given stands for, if the file holds one.
+    fn time(&self) -> Option<SystemTime> {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut &self.0, &mut text).ok()?;
+        let d = text.trim();
+        let digits = d.len() == 14 && d.chars().all(|c| c.is_ascii_digit());
+        let rfc3339 = format!(
+            "{}-{}-{}T{}:{}:{}Z",
+            &d.get(..4)?,
+            &d[4..6],
+            &d[6..8],
+            &d[8..10],
+            &d[10..12],
+            &d[12..14]
+        );
+        digits
+            .then(|| humantime::parse_rfc3339(&rfc3339).ok())
+            .flatten()
+    }
+
+    fn record(&mut self, version: i64) {
+        use std::io::Seek;
+        let _ = self
+            .0
+            .set_len(0)
+            .and_then(|()| self.0.seek(std::io::SeekFrom::Start(0)))
+            .and_then(|_| writeln!(self.0, "{version}"));
+    }
 }
 
 /// The `YYYYMMDD_HHMMSS` versions of the migrations in `dir`, from their names

@@ -125,7 +125,8 @@ fn with_database(url: &str, name: &str) -> String {
     format!("{root}/{name}{query}")
 }
 
-fn connect_url(backend: updown::Backend, url: &str) -> AnyConnection {
+/// A connection to `url` on `backend`, opened by the test itself.
+pub fn connect_url(backend: updown::Backend, url: &str) -> AnyConnection {
     use diesel::Connection;
     match backend {
         updown::Backend::Sqlite => AnyConnection::Sqlite(
