@@ -49,9 +49,12 @@ struct Row {
     text: String,
 }
 
+/// A word for each version: a state, or an action.
+type ByVersion = Vec<(i64, String)>;
+
 /// The state of each tracking row, and the last successful action of each version in
 /// the history.
-fn recorded(db: &TestDb) -> (Vec<(i64, String)>, Vec<(i64, String)>) {
+fn recorded(db: &TestDb) -> (ByVersion, ByVersion) {
     if !db.table_exists("updown_migrations") {
         return (Vec::new(), Vec::new());
     }
@@ -88,8 +91,14 @@ fn check_nothing_half_recorded(db: &TestDb, case: &str) -> (Option<i64>, String)
     let mut dirty = None;
     let mut left = Vec::new();
     for version in VERSIONS {
-        let row = rows.iter().find(|(v, _)| *v == version).map(|(_, s)| s.as_str());
-        let history = last.iter().find(|(v, _)| *v == version).map(|(_, a)| a.as_str());
+        let row = rows
+            .iter()
+            .find(|(v, _)| *v == version)
+            .map(|(_, s)| s.as_str());
+        let history = last
+            .iter()
+            .find(|(v, _)| *v == version)
+            .map(|(_, a)| a.as_str());
         let state = shown["migrations"]
             .as_array()
             .expect("migrations")
@@ -140,8 +149,14 @@ fn recover(db: &TestDb, dirty: Option<i64>, case: &str) {
         .expect(0);
     let (rows, last) = recorded(db);
     for version in VERSIONS {
-        assert!(effect(db, version), "{case}: {version} has no effect after recovery");
-        assert!(rows.contains(&(version, "applied".into())), "{case}: {version} not applied");
+        assert!(
+            effect(db, version),
+            "{case}: {version} has no effect after recovery"
+        );
+        assert!(
+            rows.contains(&(version, "applied".into())),
+            "{case}: {version} not applied"
+        );
         assert!(
             last.contains(&(version, "apply".into()))
                 || (dirty == Some(version) && last.contains(&(version, "repair".into()))),
@@ -189,7 +204,11 @@ fn a_process_stopped_at_any_seam_leaves_nothing_half_recorded() {
             recover(&db, dirty, &case);
             println!(
                 "RELIABILITY | fault | {backend} | {command} | {point} | {} | left {left} | consistent; lock free; recovered |",
-                if reached { "aborted there" } else { "not on this path" }
+                if reached {
+                    "aborted there"
+                } else {
+                    "not on this path"
+                }
             );
         }
     }

@@ -26,7 +26,10 @@ fn shown_state(db: &TestDb, bin: &str, version: i64) -> String {
 #[test]
 fn status_tells_a_running_migration_from_an_interrupted_one() {
     // Only where a migration runs outside a transaction is its mark visible to others.
-    for db in databases().into_iter().filter(|db| db.backend == Backend::Mysql) {
+    for db in databases()
+        .into_iter()
+        .filter(|db| db.backend == Backend::Mysql)
+    {
         let mut child = db
             .command(bin!("app_slow"), &["migrate"])
             .env("UPDOWN_FIXTURE_SLEEP_MS", "30000")
@@ -138,7 +141,12 @@ fn new_in_two_folders_in_the_same_second_takes_two_versions() {
             let dir = db.dir().join(folder);
             db.run_bare(
                 bin!("app"),
-                &["new", &format!("step_{i}"), "--dir", dir.to_str().expect("utf-8")],
+                &[
+                    "new",
+                    &format!("step_{i}"),
+                    "--dir",
+                    dir.to_str().expect("utf-8"),
+                ],
                 &[],
             )
             .expect(0);
@@ -146,7 +154,11 @@ fn new_in_two_folders_in_the_same_second_takes_two_versions() {
     }
     for folder in ["first", "second"] {
         for entry in std::fs::read_dir(db.dir().join(folder)).expect("written") {
-            let name = entry.expect("entry").file_name().into_string().expect("utf-8");
+            let name = entry
+                .expect("entry")
+                .file_name()
+                .into_string()
+                .expect("utf-8");
             if name.starts_with("m2") {
                 versions.push(name[1..16].to_owned());
             }
@@ -195,7 +207,9 @@ fn tables_of_layout_one_are_upgraded_in_place_keeping_every_row() {
                 .execute(&mut db.connect())
                 .unwrap_or_else(|e| panic!("{sql}: {e}"));
         };
-        copy("CREATE TABLE kept_migrations AS SELECT version, name, checksum, applied_at, duration_ms, batch, state FROM updown_migrations");
+        copy(
+            "CREATE TABLE kept_migrations AS SELECT version, name, checksum, applied_at, duration_ms, batch, state FROM updown_migrations",
+        );
         copy("CREATE TABLE kept_history AS SELECT * FROM updown_history");
         copy("DROP TABLE updown_migrations");
         copy("DROP TABLE updown_history");
@@ -217,7 +231,11 @@ fn tables_of_layout_one_are_upgraded_in_place_keeping_every_row() {
             .expect(0)
             .stdout_has(&["2 applied, 1 pending"]);
         db.run(bin!("app"), &["history"]).expect(0);
-        assert!(!db.table_exists("updown_layout"), "{}: status wrote", db.backend);
+        assert!(
+            !db.table_exists("updown_layout"),
+            "{}: status wrote",
+            db.backend
+        );
 
         db.run(bin!("app"), &["migrate"])
             .expect(0)

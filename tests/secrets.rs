@@ -160,7 +160,11 @@ const SUITE: &[(&[&str], i32)] = &[
 ];
 
 fn database_of(db: &TestDb) -> String {
-    db.url.rsplit('/').next().expect("a database name").to_owned()
+    db.url
+        .rsplit('/')
+        .next()
+        .expect("a database name")
+        .to_owned()
 }
 
 /// What a run printed must hold no piece of `password`.
@@ -239,12 +243,17 @@ fn no_password_is_ever_shown_whatever_its_characters_and_the_url_form() {
             assert_hidden(&run, form, WRONG);
 
             // Nor does any row updown wrote.
+            let commands = SUITE.len() + 4;
             let rows: Vec<HistoryText> = diesel::sql_query(
                 "SELECT CONCAT(COALESCE(error, ''), ' ', COALESCE(note, ''), ' ', name) AS text FROM updown_history",
             )
             .load(&mut db.connect())
             .expect("the history is readable");
-            assert!(rows.len() >= 10, "{form}: the suite wrote {} history rows", rows.len());
+            assert!(
+                rows.len() >= 10,
+                "{form}: the suite wrote {} history rows",
+                rows.len()
+            );
             for row in rows {
                 for piece in pieces(PASSWORD) {
                     assert!(
@@ -254,6 +263,9 @@ fn no_password_is_ever_shown_whatever_its_characters_and_the_url_form() {
                     );
                 }
             }
+            println!(
+                "RELIABILITY | secrets | {backend} | {form} | {commands} commands, the history read | no piece of the password shown |"
+            );
         }
     }
 }

@@ -128,7 +128,9 @@ pub fn new_migration(
     out.lock().map_err(io(&module_file))?;
     // Only for the machine's own clock: a clock set elsewhere, as in tests, is left alone.
     let real = SystemTime::now();
-    let gap = now.duration_since(real).or_else(|_| real.duration_since(now));
+    let gap = now
+        .duration_since(real)
+        .or_else(|_| real.duration_since(now));
     let live = gap.is_ok_and(|gap| gap < Duration::from_secs(60));
     let mut issued = live.then(LastIssued::lock).flatten();
     let module_file_created = out.metadata().map_err(io(&module_file))?.len() == 0;

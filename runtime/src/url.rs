@@ -162,6 +162,7 @@ impl DatabaseUrl {
     }
 
     /// For SQLite, the file the URL names (or `:memory:`).
+    #[cfg(feature = "sqlite")]
     pub(crate) fn file(&self) -> Option<&str> {
         self.file.as_deref()
     }
