@@ -45,13 +45,16 @@ impl Account {
         let (var, statements) = match backend {
             Backend::Postgres => (
                 POSTGRES_URL_VAR,
-                vec![format!(
-                    "CREATE ROLE {user} LOGIN CREATEDB PASSWORD '{literal}'"
-                )],
+                vec![
+                    // Left by a run that was killed, its pid given again.
+                    format!("DROP ROLE IF EXISTS {user}"),
+                    format!("CREATE ROLE {user} LOGIN CREATEDB PASSWORD '{literal}'"),
+                ],
             ),
             _ => (
                 MYSQL_URL_VAR,
                 vec![
+                    format!("DROP USER IF EXISTS '{user}'@'127.0.0.1'"),
                     format!("CREATE USER '{user}'@'127.0.0.1' IDENTIFIED BY '{literal}'"),
                     format!("GRANT ALL ON *.* TO '{user}'@'127.0.0.1'"),
                 ],

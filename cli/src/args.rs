@@ -67,7 +67,7 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Show every migration: applied, pending, modified, missing or dirty
+    /// Show every migration: applied, pending, modified, missing, dirty or running
     Status {
         /// Output for people (table) or programs (json)
         #[arg(long, value_enum, default_value_t = Format::Table)]

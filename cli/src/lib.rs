@@ -165,16 +165,41 @@ impl Cli {
 /// environment's own (which win over it).
 fn dot_env() -> Result<(), Failure> {
     match dotenvy::dotenv() {
+        // The line is not shown: it may be the one holding the password.
+        Err(dotenvy::Error::LineParse(line, at)) => {
+            let number = std::fs::read_to_string(".env")
+                .ok()
+                .and_then(|text| text.lines().position(|l| l.contains(line.as_str())))
+                .map_or(String::new(), |i| format!(" {}", i + 1));
+            Err(Failure::Usage(format!(
+                "cannot read .env: line{number} does not parse at character {at}; each line must be `NAME=value`, a value with spaces or quotes in quotes"
+            )))
+        }
         Err(e) if !e.not_found() => Err(Failure::Usage(format!("cannot read .env: {e}"))),
         _ => Ok(()),
     }
 }
 
+/// `text` with the password of every URL in it shown as `***`.
+fn redact_urls(text: &str) -> String {
+    text.split_inclusive(|c: char| c.is_whitespace() || c == '\'' || c == '`')
+        .map(|word| {
+            let end = word.trim_end_matches(|c: char| c.is_whitespace() || c == '\'' || c == '`');
+            match end.contains("://") || end.contains('=') {
+                true => format!("{}{}", updown::redact(end), &word[end.len()..]),
+                false => word.to_owned(),
+            }
+        })
+        .collect()
+}
+
 /// The variables the command line reads must be text: clap would only say that "one or
 /// more arguments" are not.
 fn readable_environment() -> Result<(), Failure> {
-    for name in ["DATABASE_URL", "UPDOWN_ENV"] {
-        if std::env::var_os(name).is_some_and(|value| value.to_str().is_none()) {
+    let given =
+        |flag: &str| std::env::args_os().any(|a| a.to_str().is_some_and(|a| a.starts_with(flag)));
+    for (name, flag) in [("DATABASE_URL", "--database-url"), ("UPDOWN_ENV", "--env")] {
+        if !given(flag) && std::env::var_os(name).is_some_and(|value| value.to_str().is_none()) {
             return Err(Failure::Usage(format!(
                 "{name} is not valid UTF-8, so it cannot be read; percent-encode the bytes that are not (`%FF`), or unset it and pass the value as an option"
             )));
@@ -190,6 +215,10 @@ fn finish(outcome: Result<(), Failure>, log_format: LogFormat) -> ExitCode {
     };
     let code = exit_code(&failure);
     match (&failure, log_format) {
+        // clap quotes what it did not expect, which may be a URL given in the wrong place.
+        (Failure::Arguments(e), _) if e.use_stderr() => {
+            errln!("{}", redact_urls(&e.render().to_string()).trim_end());
+        }
         (Failure::Arguments(e), _) => {
             let _ = e.print();
         }

@@ -291,7 +291,7 @@ pub use status::{MigrationStatus, State, Status, Summary};
 pub use tracking::{AppliedRow, HistoryAction, HistoryEntry, Outcome, RowState};
 pub use updown_macros::{Migration, embed_diesel_migrations, migration, test};
 pub use updown_sql::{Dialect, Rule};
-pub use url::{Backend, DatabaseUrl};
+pub use url::{Backend, DatabaseUrl, redact};
 pub use verify::{Verdict, VerifyOptions, VerifyProgress, VerifyReport, VerifyStep};
 
 /// Schema snapshots: what `verify` compares, object by object.

@@ -318,15 +318,24 @@ impl Migrator {
                             },
                             tracking.set_checksum(m.version, &m.checksum),
                         ),
-                        State::Dirty | State::Running if applied => (
+                        State::Running => {
+                            return Err(Error::Refused {
+                                command: "repair",
+                                problems: vec![Problem::Running {
+                                    version: m.version,
+                                    name: m.name.clone(),
+                                }],
+                            });
+                        }
+                        State::Dirty if applied => (
                             RepairChange::MarkedApplied,
                             tracking
                                 .mark_clean(m.version, 0)
-                                .and_then(|()| tracking.set_checksum(m.version, &m.checksum)),
+                                .and_then(|_| tracking.set_checksum(m.version, &m.checksum)),
                         ),
-                        State::Dirty | State::Running => (
+                        State::Dirty => (
                             RepairChange::MadePending,
-                            tracking.delete_applied(m.version),
+                            tracking.delete_applied(m.version).map(drop),
                         ),
                         _ => return Ok(None),
                     };
@@ -516,14 +525,15 @@ impl Migrator {
                 report.database = scratch.url.redacted().to_owned();
             }
             // A throwaway database needs none of updown's tables: nothing is recorded.
-            let pass = Session::locked(&self.connect_to(&scratch.url), Tables::Leave, |session| {
-                session.throwaway = true;
-                let warnings = session.prepare_scratch(&extensions, &options.scratch_setup)?;
-                if resume_after.is_none() {
-                    report.warnings.extend(warnings);
-                }
-                verify::run(session, &mut verifying, resume_after)
-            })?;
+            let pass =
+                Session::locked(&self.connect_to(&scratch.url), Tables::Scratch, |session| {
+                    session.throwaway = true;
+                    let warnings = session.prepare_scratch(&extensions, &options.scratch_setup)?;
+                    if resume_after.is_none() {
+                        report.warnings.extend(warnings);
+                    }
+                    verify::run(session, &mut verifying, resume_after)
+                })?;
             report.steps.extend(pass.steps);
             match pass.resume_after {
                 Some(version) => resume_after = Some(version),

@@ -139,11 +139,12 @@ pub fn new_migration(
     let start = issued
         .as_ref()
         .and_then(LastIssued::time)
-        .filter(|last| {
-            last.duration_since(now)
+        .map(|last| last + Duration::from_secs(1))
+        .filter(|next| {
+            next.duration_since(now)
                 .is_ok_and(|ahead| ahead < Duration::from_secs(3600))
         })
-        .map_or(now, |last| last + Duration::from_secs(1));
+        .unwrap_or(now);
     let (date, time) = (0..)
         .map(|second| timestamp(start + Duration::from_secs(second)))
         .find(|(date, time)| !taken.contains(&format!("{date}_{time}")))
@@ -188,7 +189,7 @@ pub fn new_migration(
     })
 }
 
-/// The last version `new` gave on this machine, in a file of the temporary directory held
+/// The last version `new` gave for this user, in a file of the user's cache directory held
 /// locked while a version is chosen: two `new` in the same second, in one folder or in two
 /// (two crates linked into one program), never give the same version. Where the file
 /// cannot be used, the versions in the folder are all that is checked.
@@ -196,15 +197,30 @@ struct LastIssued(fs::File);
 
 impl LastIssued {
     fn lock() -> Option<LastIssued> {
+        let cache = std::env::var_os("XDG_CACHE_HOME")
+            .map(std::path::PathBuf::from)
+            .filter(|dir| dir.is_absolute())
+            .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cache")))?;
+        let dir = cache.join("updown");
+        fs::create_dir_all(&dir).ok()?;
         let file = fs::OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
-            .open(std::env::temp_dir().join("updown-new-last-version"))
+            .open(dir.join("new-last-version"))
             .ok()?;
-        file.lock().ok()?;
-        Some(LastIssued(file))
+        // Another `new` holds it for milliseconds; one that hangs is not waited for.
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Some(LastIssued(file)),
+                Err(fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(_) => return None,
+            }
+        }
     }
 
     /// When the last version given stands for, if the file holds one.
@@ -212,19 +228,19 @@ impl LastIssued {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut &self.0, &mut text).ok()?;
         let d = text.trim();
-        let digits = d.len() == 14 && d.chars().all(|c| c.is_ascii_digit());
+        if d.len() != 14 || !d.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
         let rfc3339 = format!(
             "{}-{}-{}T{}:{}:{}Z",
-            &d.get(..4)?,
+            &d[..4],
             &d[4..6],
             &d[6..8],
             &d[8..10],
             &d[10..12],
             &d[12..14]
         );
-        digits
-            .then(|| humantime::parse_rfc3339(&rfc3339).ok())
-            .flatten()
+        humantime::parse_rfc3339(&rfc3339).ok()
     }
 
     fn record(&mut self, version: i64) {

@@ -52,8 +52,10 @@ pub(crate) enum Tables {
     /// Upgrades an older layout, creates nothing where there are none: a rollback or a
     /// repair of a database updown never migrated has nothing to do, and leaves it so.
     Existing,
-    /// Leaves them alone: a scratch database, or a caller that prepares them itself.
+    /// Leaves them alone: a caller that prepares them itself.
     Leave,
+    /// A scratch database, created (its SQLite file too) and left without them.
+    Scratch,
 }
 
 /// Why one step failed inside its transaction.
@@ -115,7 +117,8 @@ impl Session {
         tables: Tables,
         f: impl FnOnce(&mut Session) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let session = Session::open_with(to, tables == Tables::Create)?;
+        let create = matches!(tables, Tables::Create | Tables::Scratch);
+        let session = Session::open_with(to, create)?;
         Self::locked_on(session, to, tables, f)
     }
 
@@ -165,8 +168,11 @@ impl Session {
             })?;
         let created = match tables {
             Tables::Create => session.prepare_tracking(),
-            Tables::Existing if session.layout()? != Layout::ABSENT => session.prepare_tracking(),
-            Tables::Existing | Tables::Leave => Ok(()),
+            Tables::Existing => session.layout().and_then(|layout| match layout {
+                Layout::ABSENT => Ok(()),
+                _ => session.prepare_tracking(),
+            }),
+            Tables::Leave | Tables::Scratch => Ok(()),
         };
         let result = created.and_then(|()| f(&mut session));
         fault::point("before-unlock", None);
@@ -182,9 +188,14 @@ impl Session {
     /// has none, upgrades an older layout in place keeping every row, and refuses,
     /// creating nothing, tables of those names that are not updown's.
     pub(crate) fn prepare_tracking(&mut self) -> Result<(), Error> {
-        let statements = self.layout()?.upgrade(&self.driver.column_types());
+        let layout = self.layout()?;
+        let statements = layout.upgrade(&self.driver.column_types());
         if statements.is_empty() {
             return Ok(());
+        }
+        // Rows this updown cannot read are refused before anything is upgraded.
+        if layout.has_migrations() {
+            self.applied()?;
         }
         let run = |session: &mut Session| {
             for sql in &statements {
@@ -220,7 +231,24 @@ impl Session {
             .driver
             .table_exists(&mut self.conn, "updown_layout")
             .map_err(failed)?;
+        let foreign = |problem| {
+            Error::Tracking {
+            problem,
+            fix: "check that the database URL names the database this program migrates; if it does, rename that table so that updown can create its own".into(),
+        }
+        };
         if marker {
+            let columns = self
+                .driver
+                .columns(&mut self.conn, "updown_layout")
+                .map_err(failed)?
+                .unwrap_or_default();
+            if columns.len() != 1 || !columns[0].eq_ignore_ascii_case("version") {
+                return Err(foreign(format!(
+                    "the table `updown_layout` in this database is not updown's: its columns are {}, updown's is version",
+                    columns.join(", ")
+                )));
+            }
             match self.tracking().recorded_layout().map_err(failed)? {
                 Some(LAYOUT) => {
                     self.current_layout = true;
@@ -237,12 +265,6 @@ impl Session {
                 _ => {}
             }
         }
-        let foreign = |problem| {
-            Error::Tracking {
-            problem,
-            fix: "check that the database URL names the database this program migrates; if it does, rename that table so that updown can create its own".into(),
-        }
-        };
         let migrations = self
             .driver
             .columns(&mut self.conn, "updown_migrations")
@@ -377,12 +399,14 @@ impl Session {
     pub(crate) fn status(&mut self, registry: &Registry) -> Result<Status, Error> {
         let mut rows = self.applied()?;
         for row in rows.iter_mut().filter(|r| r.state == RowState::Running) {
+            // Its id given again to this session (a server restarted): it is gone.
+            let mine = row.runner.is_some() && row.runner == self.runner().ok();
             let alive = match &row.runner {
-                Some(runner) => self
+                Some(runner) if !mine => self
                     .driver
                     .runner_alive(&mut self.conn, runner)
                     .map_err(|e| Error::database("asking who holds the migration lock", e))?,
-                None => false,
+                _ => false,
             };
             if !alive {
                 row.state = RowState::Dirty;
@@ -531,8 +555,9 @@ impl Session {
     }
 
     /// Applies or reverts one migration. In a transaction, its body and its tracking and
-    /// history rows commit together or not at all. Without one, it is marked dirty
-    /// before the body runs and clean after. On a throwaway database only the body runs.
+    /// history rows commit together or not at all. Without one, it is marked running
+    /// before the body runs and clean after (see `untransacted_step`). On a throwaway
+    /// database only the body runs.
     pub(crate) fn step(
         &mut self,
         m: &Migration,
@@ -690,11 +715,15 @@ impl Session {
         type Manager = <AnyConnection as Connection>::TransactionManager;
         let done = Manager::begin_transaction(&mut self.conn).and_then(|()| {
             let mut tracking = self.tracking();
-            match action {
+            let changed = match action {
                 Action::Apply => tracking.mark_clean(m.version, millis(duration)),
                 Action::Rollback => tracking.delete_applied(m.version),
+            }?;
+            if changed != 1 {
+                // Someone changed its row meanwhile (a `repair` while it ran).
+                return Err(diesel::result::Error::NotFound);
             }
-            .and_then(|()| record_history(&mut tracking, m, action, batch, duration))
+            record_history(&mut tracking, m, action, batch, duration)
         });
         let done = match done {
             Ok(()) => {
@@ -742,7 +771,7 @@ fn record_success(
         Action::Apply => {
             tracking.insert_applied(m, millis(duration), batch, RowState::Applied, None)?
         }
-        Action::Rollback => tracking.delete_applied(m.version)?,
+        Action::Rollback => drop(tracking.delete_applied(m.version)?),
     }
     record_history(tracking, m, action, batch, duration)
 }

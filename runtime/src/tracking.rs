@@ -529,7 +529,8 @@ impl Tracking<'_> {
             .map(drop)
     }
 
-    pub(crate) fn mark_clean(&mut self, version: i64, duration_ms: i64) -> QueryResult<()> {
+    /// Marks a row applied: how many rows that changed (1, or 0 if it is gone).
+    pub(crate) fn mark_clean(&mut self, version: i64, duration_ms: i64) -> QueryResult<usize> {
         diesel::update(updown_migrations::table.find(version))
             .set((
                 updown_migrations::state.eq(RowState::Applied.as_str()),
@@ -538,7 +539,6 @@ impl Tracking<'_> {
                 updown_migrations::applied_at.eq(now()),
             ))
             .execute(self.0)
-            .map(drop)
     }
 
     /// Marks a row `dirty`, or `running` by `runner`.
@@ -564,10 +564,9 @@ impl Tracking<'_> {
             .map(drop)
     }
 
-    pub(crate) fn delete_applied(&mut self, version: i64) -> QueryResult<()> {
-        diesel::delete(updown_migrations::table.find(version))
-            .execute(self.0)
-            .map(drop)
+    /// Deletes a row: how many rows that deleted (1, or 0 if it is gone).
+    pub(crate) fn delete_applied(&mut self, version: i64) -> QueryResult<usize> {
+        diesel::delete(updown_migrations::table.find(version)).execute(self.0)
     }
 
     pub(crate) fn record(&mut self, entry: &NewHistory<'_>) -> QueryResult<()> {

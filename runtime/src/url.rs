@@ -115,7 +115,23 @@ impl DatabaseUrl {
         let no_database = || {
             invalid("it names no database; for SQLite give a file path, as in `sqlite://app.db`")
         };
-        let (backend, file) = match url.split_once("://") {
+        let server_without_slashes = ["postgres:", "postgresql:", "mysql:", "mariadb:"]
+            .iter()
+            .any(|scheme| {
+                url.get(..scheme.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(scheme))
+                    && !url[scheme.len()..].starts_with("//")
+            });
+        if server_without_slashes {
+            return Err(invalid(
+                "write the scheme with `//`, as in `postgres://user@host/app`",
+            ));
+        }
+        let url_parts = match is_key_value(url) {
+            true => None,
+            false => url.split_once("://"),
+        };
+        let (backend, file) = match url_parts {
             Some((scheme, rest)) => match scheme.to_ascii_lowercase().as_str() {
                 "sqlite" if rest.is_empty() || rest.starts_with('?') => return Err(no_database()),
                 "sqlite" => (Backend::Sqlite, Some(rest.to_owned())),
@@ -186,9 +202,11 @@ impl DatabaseUrl {
             Backend::Mysql => self.mysql_redacted(),
             _ => self.redacted.clone(),
         };
+        // `mysql://` for `mariadb://` moves what follows the scheme; the secrets go back
+        // last first, so that the offsets of those before stay true.
+        let (now, then) = (full.len(), self.redacted.len());
         for secret in self.secrets.iter().rev() {
-            // `mysql://` for `mariadb://` moves what follows the scheme.
-            let at = secret.at + full.len() - self.redacted.len();
+            let at = secret.at + now - then;
             full.replace_range(at..at + MASK.len(), &secret.spelled);
         }
         f(&full)
@@ -224,8 +242,9 @@ impl DatabaseUrl {
     }
 
     /// Replaces the password wherever it appears in `text` (a driver's error message,
-    /// say), as written or encoded. A short password is masked only where it stands
-    /// apart from letters and digits, so that `a` does not garble `translate`.
+    /// say), as written or encoded. A password of fewer than 4 characters is masked only
+    /// where it stands apart from letters and digits, so that `a` does not garble
+    /// `translate`.
     pub fn scrub(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for secret in &self.secrets {
@@ -249,6 +268,12 @@ impl fmt::Display for DatabaseUrl {
     }
 }
 
+/// `text` with the password of a URL in it shown as `***`, for a URL that is shown and not
+/// used (one quoted in an argument error).
+pub fn redact(text: &str) -> String {
+    parse_secrets(text).redacted
+}
+
 /// A URL read into its redacted text and its passwords.
 struct Parsed {
     redacted: String,
@@ -263,14 +288,26 @@ fn parse_secrets(text: &str) -> Parsed {
         redacted: String::with_capacity(text.len()),
         secrets: Vec::new(),
     };
+    if is_key_value(text) {
+        key_value_secrets(text, &mut out);
+        return out;
+    }
     let Some((scheme, rest)) = text
         .split_once("://")
         .filter(|(scheme, _)| !scheme.eq_ignore_ascii_case("sqlite"))
     else {
-        if is_key_value(text) {
-            key_value_secrets(text, &mut out);
-        } else {
-            out.redacted.push_str(text);
+        match text.split_once(':') {
+            // A server URL without `//` is refused; shown, it keeps only its scheme.
+            Some((scheme, rest))
+                if !rest.is_empty()
+                    && ["postgres", "postgresql", "mysql", "mariadb"]
+                        .iter()
+                        .any(|s| s.eq_ignore_ascii_case(scheme)) =>
+            {
+                out.redacted.push_str(scheme);
+                out.redacted.push_str(":***");
+            }
+            _ => out.redacted.push_str(text),
         }
         return out;
     };
@@ -336,39 +373,31 @@ impl Parsed {
 
 /// Where the user-info of a URL's `rest` (after `scheme://`) ends: its last `@` whose
 /// user name (up to the first `:`) holds no `/`, `?` or `#`, so that a password may hold
-/// any of them, `@` included, and an `@` in a path or query is not taken for one.
+/// any of them, `@` included. What follows `host:PORT` is a path or a query, so an `@`
+/// there (`db:5432/app?application_name=a@b`) is not taken for the end of one.
 fn user_info_end(rest: &str) -> Option<usize> {
     rest.match_indices('@').rev().map(|(at, _)| at).find(|&at| {
-        let user = rest[..at].split(':').next().unwrap_or_default();
-        !user.contains(['/', '?', '#'])
+        let info = &rest[..at];
+        let (user, password) = info.split_once(':').unwrap_or((info, ""));
+        let port = password
+            .find(['/', '?', '#'])
+            .is_some_and(|end| end > 0 && password[..end].bytes().all(|b| b.is_ascii_digit()));
+        !user.contains(['/', '?', '#']) && !port
     })
 }
 
-/// libpq's connection keywords that may open a `key=value` string.
-const LIBPQ_KEYWORDS: &[&str] = &[
-    "host",
-    "hostaddr",
-    "port",
-    "dbname",
-    "user",
-    "password",
-    "passfile",
-    "service",
-    "sslmode",
-    "connect_timeout",
-    "application_name",
-    "options",
-    "client_encoding",
-    "target_session_attrs",
-];
-
-/// A PostgreSQL `key=value` connection string, such as `host=db dbname=app`.
+/// A PostgreSQL `key=value` connection string, such as `host=db dbname=app`: it opens
+/// with a word of letters and `_` and an `=` (a file path for SQLite has a `.`, a `/` or
+/// a `:` before any `=`).
 fn is_key_value(text: &str) -> bool {
     text.split_once('=').is_some_and(|(key, _)| {
         let key = key.trim();
-        LIBPQ_KEYWORDS.contains(&key)
+        !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_')
     })
 }
+
+/// The keywords of a `key=value` string whose values are secrets.
+const SECRET_KEYWORDS: &[&str] = &["password", "sslpassword"];
 
 /// The `password` of a `key=value` string, whose values are bare words or `'quoted'`
 /// with `\'` and `\\` escapes.
@@ -389,7 +418,7 @@ fn key_value_secrets(text: &str, out: &mut Parsed) {
         out.redacted.push_str(&rest[..spaces]);
         rest = &rest[spaces..];
         let (value, len) = key_value_word(rest);
-        if key == "password" && !value.is_empty() {
+        if SECRET_KEYWORDS.contains(&key) && !value.is_empty() {
             out.push_secret(value, quote_key_value);
         } else {
             out.redacted.push_str(&rest[..len]);
@@ -467,7 +496,8 @@ fn mask(text: &str, needle: &str) -> String {
     if needle.is_empty() {
         return text.to_owned();
     }
-    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let short = needle.chars().count() < 4;
+    let word = |c: Option<char>| short && c.is_some_and(char::is_alphanumeric);
     let (first, last) = (needle.chars().next(), needle.chars().next_back());
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
@@ -492,10 +522,6 @@ fn mask(text: &str, needle: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn redact(text: &str) -> String {
-        parse_secrets(text).redacted
-    }
 
     fn target(url: &DatabaseUrl) -> String {
         url.with_secret(str::to_owned)
@@ -648,6 +674,56 @@ mod tests {
         assert_eq!(
             target(&kv.with_database("scratch").unwrap()),
             "host=db user=u password='pw' dbname=scratch"
+        );
+    }
+
+    #[test]
+    fn two_passwords_go_back_where_they_were() {
+        let url = DatabaseUrl::parse("mariadb://app:pw12345@db/app?password=abcdefgh&x=1").unwrap();
+        assert_eq!(url.redacted(), "mariadb://app:***@db/app?password=***&x=1");
+        assert_eq!(
+            target(&url),
+            "mysql://app:pw12345@db/app?password=abcdefgh&x=1"
+        );
+        let kv = DatabaseUrl::parse("password=one1 host=db password=two22").unwrap();
+        assert_eq!(kv.redacted(), "password=*** host=db password=***");
+        assert_eq!(target(&kv), "password='one1' host=db password='two22'");
+    }
+
+    #[test]
+    fn an_at_after_host_and_port_is_not_a_password() {
+        for (input, shown) in [
+            (
+                "postgres://db:5432/app?application_name=svc@prod",
+                "postgres://db:5432/app?application_name=svc@prod",
+            ),
+            (
+                "postgres://db:5432/app?user=u&password=p%40ss",
+                "postgres://db:5432/app?user=u&password=***",
+            ),
+            ("postgres://db/app?x=a@b", "postgres://db/app?x=a@b"),
+        ] {
+            let url = DatabaseUrl::parse(input).unwrap();
+            assert_eq!(url.redacted(), shown);
+            assert_eq!(target(&url), input);
+        }
+    }
+
+    #[test]
+    fn key_value_strings_are_told_by_their_shape() {
+        let kv = DatabaseUrl::parse("sslrootcert=/ca.pem password=s3cret://x host=db").unwrap();
+        assert_eq!(kv.backend(), Backend::Postgres);
+        assert_eq!(kv.redacted(), "sslrootcert=/ca.pem password=*** host=db");
+        let err = DatabaseUrl::parse("postgres:u:pw@h/db")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`postgres:***`") && !err.contains("pw"),
+            "{err}"
+        );
+        assert_eq!(
+            DatabaseUrl::parse("./data/x=1.db").unwrap().backend(),
+            Backend::Sqlite
         );
     }
 

@@ -14,6 +14,10 @@ use crate::schema::{Column, Index, Scope, Snapshot, Table, fold, normalise_sql};
 use crate::tracking::ColumnTypes;
 use crate::url::DatabaseUrl;
 
+/// When the server started, in seconds since 1970.
+const SERVER_START: &str = "(SELECT UNIX_TIMESTAMP() - CAST(VARIABLE_VALUE AS SIGNED)
+     FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'UPTIME')";
+
 /// `GET_LOCK` names are server-wide: the database name keeps two databases apart.
 const LOCK_NAME: &str = "CONCAT('updown:', DATABASE())";
 
@@ -82,18 +86,34 @@ impl Driver for Mysql {
         }
     }
 
+    /// The connection id and when the server started: ids start again after a restart.
     fn session_id(&self, conn: &mut AnyConnection) -> QueryResult<String> {
-        let id: Text = diesel::sql_query("SELECT CAST(CONNECTION_ID() AS CHAR) AS text")
-            .get_result(inner(conn))?;
+        let id: Text = diesel::sql_query(format!(
+            "SELECT CONCAT(CONNECTION_ID(), '@', {SERVER_START}) AS text"
+        ))
+        .get_result(inner(conn))?;
         Ok(id.text)
     }
 
     fn runner_alive(&self, conn: &mut AnyConnection, runner: &str) -> QueryResult<bool> {
+        let Some((id, Ok(started))) = runner
+            .split_once('@')
+            .map(|(id, started)| (id, started.parse::<i64>()))
+        else {
+            return Ok(false);
+        };
         let holder: Text = diesel::sql_query(format!(
-            "SELECT COALESCE(CAST(IS_USED_LOCK({LOCK_NAME}) AS CHAR), '') AS text"
+            "SELECT CONCAT(COALESCE(CAST(IS_USED_LOCK({LOCK_NAME}) AS CHAR), ''), '@', {SERVER_START}) AS text"
         ))
         .get_result(inner(conn))?;
-        Ok(holder.text == runner)
+        // The server's start, from its uptime, may read a second apart.
+        let alive = holder.text.split_once('@').is_some_and(|(holder, now)| {
+            holder == id
+                && now
+                    .parse::<i64>()
+                    .is_ok_and(|now| (now - started).abs() <= 2)
+        });
+        Ok(alive)
     }
 
     fn lock(&self, conn: &mut AnyConnection, timeout: Duration) -> Result<(), LockError> {

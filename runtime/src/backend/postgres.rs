@@ -98,20 +98,28 @@ impl Driver for Postgres {
         }
     }
 
+    /// The backend's pid and when it started: a pid alone is given again after a restart.
     fn session_id(&self, conn: &mut AnyConnection) -> QueryResult<String> {
-        let id: Text =
-            diesel::sql_query("SELECT pg_backend_pid()::text AS text").get_result(inner(conn))?;
+        let id: Text = diesel::sql_query(
+            "SELECT pid::text || '@' || extract(epoch FROM backend_start)::bigint::text AS text
+             FROM pg_stat_activity WHERE pid = pg_backend_pid()",
+        )
+        .get_result(inner(conn))?;
         Ok(id.text)
     }
 
     fn runner_alive(&self, conn: &mut AnyConnection, runner: &str) -> QueryResult<bool> {
-        let Ok(pid) = runner.parse::<i32>() else {
+        let Some((Ok(pid), Ok(started))) = runner
+            .split_once('@')
+            .map(|(pid, started)| (pid.parse::<i32>(), started.parse::<i64>()))
+        else {
             return Ok(false);
         };
         let (classid, objid) = (LOCK_KEY >> 32, LOCK_KEY & 0xffff_ffff);
         let held: Count = diesel::sql_query(format!(
-            "SELECT COUNT(*) AS n FROM pg_locks l
+            "SELECT COUNT(*) AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
              WHERE l.locktype = 'advisory' AND l.granted AND l.pid = {pid}
+               AND extract(epoch FROM a.backend_start)::bigint = {started}
                AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
                AND l.classid = {classid} AND l.objid = {objid} AND l.objsubid = 1"
         ))

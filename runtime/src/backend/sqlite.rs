@@ -83,17 +83,23 @@ impl Driver for Sqlite {
         }
     }
 
+    /// The process, its host and when it started: a pid alone is given again.
     fn session_id(&self, _conn: &mut AnyConnection) -> QueryResult<String> {
-        Ok(format!("{}@{}", std::process::id(), host_name()))
+        let pid = std::process::id();
+        Ok(format!("{pid}@{}@{}", host_name(), process_start(pid)))
     }
 
     /// SQLite has no lock to ask: a runner on this host is alive while its process is.
     fn runner_alive(&self, _conn: &mut AnyConnection, runner: &str) -> QueryResult<bool> {
-        let Some((pid, host)) = runner.split_once('@') else {
+        let mut parts = runner.splitn(3, '@');
+        let (Some(pid), Some(host), Some(started)) = (parts.next(), parts.next(), parts.next())
+        else {
             return Ok(false);
         };
-        let process = std::path::Path::new("/proc").join(pid);
-        Ok(host == host_name() && pid.parse::<u32>().is_ok() && process.exists())
+        let Ok(pid) = pid.parse::<u32>() else {
+            return Ok(false);
+        };
+        Ok(host == host_name() && !started.is_empty() && process_start(pid) == started)
     }
 
     fn lock(&self, conn: &mut AnyConnection, timeout: Duration) -> Result<(), LockError> {
@@ -156,6 +162,17 @@ fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|name| name.trim().to_owned())
         .unwrap_or_default()
+}
+
+/// When process `pid` started, in clock ticks since boot (Linux); empty elsewhere or when
+/// there is no such process.
+fn process_start(pid: u32) -> String {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The name, in parentheses, may hold spaces: fields are counted after it.
+    stat.rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().nth(19))
+        .unwrap_or_default()
+        .to_owned()
 }
 
 fn is_busy(e: &diesel::result::Error) -> bool {
