@@ -312,7 +312,24 @@ cases![
         })],
         url: Url::None,
         args: &["status"],
-        stderr: &["cannot read .env", "this is not a var"],
+        stderr: &["cannot read .env", "line 1 does not parse", "NAME=value"],
+        ..CASE
+    }),
+    dot_env_line_with_a_password(Case {
+        name: ".env whose DATABASE_URL line does not parse",
+        setup: &[Step::With(|db| {
+            std::fs::write(
+                db.dir().join(".env"),
+                "# settings\nDATABASE_URL=postgres://u:pa ss'Wq9Zr@db/app x\n",
+            )
+            .unwrap();
+            None
+        })],
+        url: Url::None,
+        args: &["status"],
+        stderr: &["cannot read .env", "line 2 does not parse"],
+        // The line is not quoted: it holds the password.
+        never: &["Wq9Zr", "pa ss"],
         ..CASE
     }),
     database_url_not_utf8(Case {

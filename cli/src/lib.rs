@@ -166,13 +166,18 @@ impl Cli {
 fn dot_env() -> Result<(), Failure> {
     match dotenvy::dotenv() {
         // The line is not shown: it may be the one holding the password.
-        Err(dotenvy::Error::LineParse(line, at)) => {
+        Err(dotenvy::Error::LineParse(..)) => {
+            // The first line that does not parse alone.
             let number = std::fs::read_to_string(".env")
                 .ok()
-                .and_then(|text| text.lines().position(|l| l.contains(line.as_str())))
+                .and_then(|text| {
+                    text.lines().position(|line| {
+                        dotenvy::from_read_iter(line.as_bytes()).any(|item| item.is_err())
+                    })
+                })
                 .map_or(String::new(), |i| format!(" {}", i + 1));
             Err(Failure::Usage(format!(
-                "cannot read .env: line{number} does not parse at character {at}; each line must be `NAME=value`, a value with spaces or quotes in quotes"
+                "cannot read .env: line{number} does not parse; each line must be `NAME=value`, a value with spaces or quotes in quotes"
             )))
         }
         Err(e) if !e.not_found() => Err(Failure::Usage(format!("cannot read .env: {e}"))),
