@@ -166,14 +166,19 @@ impl Cli {
 fn dot_env() -> Result<(), Failure> {
     match dotenvy::dotenv() {
         // The line is not shown: it may be the one holding the password.
-        Err(dotenvy::Error::LineParse(..)) => {
-            // The first line that does not parse alone.
-            let number = std::fs::read_to_string(".env")
+        Err(dotenvy::Error::LineParse(line, _)) => {
+            // dotenvy reads the nearest .env, here or above.
+            let number = std::env::current_dir()
                 .ok()
+                .and_then(|dir| {
+                    dir.ancestors()
+                        .map(|d| d.join(".env"))
+                        .find(|f| f.is_file())
+                })
+                .and_then(|file| std::fs::read_to_string(file).ok())
                 .and_then(|text| {
-                    text.lines().position(|line| {
-                        dotenvy::from_read_iter(line.as_bytes()).any(|item| item.is_err())
-                    })
+                    text.find(line.as_str())
+                        .map(|at| text[..at].matches('\n').count())
                 })
                 .map_or(String::new(), |i| format!(" {}", i + 1));
             Err(Failure::Usage(format!(
@@ -185,17 +190,20 @@ fn dot_env() -> Result<(), Failure> {
     }
 }
 
-/// `text` with the password of every URL in it shown as `***`.
+/// `text` with every argument of the command line that holds a password (a URL given
+/// in the wrong place) replaced by its redacted form, as it was quoted.
 fn redact_urls(text: &str) -> String {
-    text.split_inclusive(|c: char| c.is_whitespace() || c == '\'' || c == '`')
-        .map(|word| {
-            let end = word.trim_end_matches(|c: char| c.is_whitespace() || c == '\'' || c == '`');
-            match end.contains("://") || end.contains('=') {
-                true => format!("{}{}", updown::redact(end), &word[end.len()..]),
-                false => word.to_owned(),
+    let mut out = text.to_owned();
+    for arg in std::env::args() {
+        let value = arg.split_once('=').map_or(arg.as_str(), |(_, v)| v);
+        for secret in [arg.as_str(), value] {
+            let shown = updown::redact(secret);
+            if shown != secret && !secret.is_empty() {
+                out = out.replace(secret, &shown);
             }
-        })
-        .collect()
+        }
+    }
+    out
 }
 
 /// The variables the command line reads must be text: clap would only say that "one or

@@ -301,6 +301,22 @@ impl Migrator {
         }
         Session::locked(&self.connect(), Tables::Existing, |session| {
             let status = session.status(&self.registry)?;
+            // A migration being run is refused before anything is repaired.
+            let running: Vec<Problem> = status
+                .migrations
+                .iter()
+                .filter(|m| m.state == State::Running && version.is_none_or(|v| v == m.version))
+                .map(|m| Problem::Running {
+                    version: m.version,
+                    name: m.name.clone(),
+                })
+                .collect();
+            if !running.is_empty() {
+                return Err(Error::Refused {
+                    command: "repair",
+                    problems: running,
+                });
+            }
             let mut done = Vec::new();
             for m in status
                 .migrations
@@ -318,15 +334,6 @@ impl Migrator {
                             },
                             tracking.set_checksum(m.version, &m.checksum),
                         ),
-                        State::Running => {
-                            return Err(Error::Refused {
-                                command: "repair",
-                                problems: vec![Problem::Running {
-                                    version: m.version,
-                                    name: m.name.clone(),
-                                }],
-                            });
-                        }
                         State::Dirty if applied => (
                             RepairChange::MarkedApplied,
                             tracking

@@ -373,26 +373,97 @@ impl Parsed {
 
 /// Where the user-info of a URL's `rest` (after `scheme://`) ends: its last `@` whose
 /// user name (up to the first `:`) holds no `/`, `?` or `#`, so that a password may hold
-/// any of them, `@` included. What follows `host:PORT` is a path or a query, so an `@`
-/// there (`db:5432/app?application_name=a@b`) is not taken for the end of one.
+/// any of them, `@` included. An `@` in a query is not taken for it: one that follows
+/// `host[:PORT]/path?` after an earlier `@`, or after no `@` at all when no path follows it
+/// (`db:5432/app?application_name=a@b`). Where both readings fit, the password one wins:
+/// hiding too much is the safe mistake.
 fn user_info_end(rest: &str) -> Option<usize> {
-    rest.match_indices('@').rev().map(|(at, _)| at).find(|&at| {
+    let ats: Vec<usize> = rest.match_indices('@').map(|(at, _)| at).collect();
+    ats.iter().rev().copied().find(|&at| {
         let info = &rest[..at];
-        let (user, password) = info.split_once(':').unwrap_or((info, ""));
-        let port = password
-            .find(['/', '?', '#'])
-            .is_some_and(|end| end > 0 && password[..end].bytes().all(|b| b.is_ascii_digit()));
-        !user.contains(['/', '?', '#']) && !port
+        let user = info.split(':').next().unwrap_or_default();
+        let in_query = ats
+            .iter()
+            .take_while(|&&earlier| earlier < at)
+            .any(|&earlier| host_then_query(&rest[earlier + 1..at]));
+        let no_user_info = host_then_query(info) && !rest[at + 1..].contains('/');
+        !user.contains(['/', '?', '#']) && !in_query && !no_user_info
     })
 }
 
+/// `text` opens with a host (a name, an address, `[IPv6]`), an optional `:PORT`, then a
+/// path or a query, and has a query.
+fn host_then_query(text: &str) -> bool {
+    let Some(end) = text.find(['/', '?']) else {
+        return false;
+    };
+    let host = &text[..end];
+    let name = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._[]:".contains(&b))
+    };
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    let port = match host.strip_prefix('[') {
+        Some(v6) => v6.ends_with(']') || v6.rsplit_once("]:").is_some_and(|(_, p)| digits(p)),
+        None => host.rsplit_once(':').is_none_or(|(_, p)| digits(p)),
+    };
+    name(host) && port && text[end..].contains('?')
+}
+
+/// libpq's connection keywords.
+const LIBPQ_KEYWORDS: &[&str] = &[
+    "host",
+    "hostaddr",
+    "port",
+    "dbname",
+    "user",
+    "password",
+    "passfile",
+    "require_auth",
+    "channel_binding",
+    "connect_timeout",
+    "client_encoding",
+    "options",
+    "application_name",
+    "fallback_application_name",
+    "keepalives",
+    "keepalives_idle",
+    "keepalives_interval",
+    "keepalives_count",
+    "tcp_user_timeout",
+    "replication",
+    "gssencmode",
+    "sslmode",
+    "requiressl",
+    "sslcompression",
+    "sslcert",
+    "sslkey",
+    "sslpassword",
+    "sslcertmode",
+    "sslrootcert",
+    "sslcrl",
+    "sslcrldir",
+    "sslsni",
+    "requirepeer",
+    "ssl_min_protocol_version",
+    "ssl_max_protocol_version",
+    "krbsrvname",
+    "gsslib",
+    "gssdelegation",
+    "service",
+    "target_session_attrs",
+    "load_balance_hosts",
+];
+
 /// A PostgreSQL `key=value` connection string, such as `host=db dbname=app`: it opens
-/// with a word of letters and `_` and an `=` (a file path for SQLite has a `.`, a `/` or
-/// a `:` before any `=`).
+/// with a libpq keyword and an `=`, or with any word and an `=` and has a space (a
+/// SQLite file such as `backup=2024.db` stays a file).
 fn is_key_value(text: &str) -> bool {
     text.split_once('=').is_some_and(|(key, _)| {
         let key = key.trim();
-        !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_')
+        let word = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_');
+        word && (LIBPQ_KEYWORDS.contains(&key) || text.trim().contains(char::is_whitespace))
     })
 }
 
@@ -707,6 +778,31 @@ mod tests {
             assert_eq!(url.redacted(), shown);
             assert_eq!(target(&url), input);
         }
+    }
+
+    #[test]
+    fn the_password_reading_wins_where_a_port_reading_does_not_fit() {
+        for (input, shown) in [
+            ("postgres://u:2024/spring@db/app", "postgres://u:***@db/app"),
+            (
+                "postgres://app:secret@db:5432/app?application_name=svc@prod",
+                "postgres://app:***@db:5432/app?application_name=svc@prod",
+            ),
+            (
+                "postgres://[::1]:5432/app?x=a@b",
+                "postgres://[::1]:5432/app?x=a@b",
+            ),
+        ] {
+            assert_eq!(
+                DatabaseUrl::parse(input).unwrap().redacted(),
+                shown,
+                "{input}"
+            );
+        }
+        assert_eq!(
+            DatabaseUrl::parse("backup=2024.db").unwrap().backend(),
+            Backend::Sqlite
+        );
     }
 
     #[test]

@@ -14,10 +14,6 @@ use crate::schema::{Column, Index, Scope, Snapshot, Table, fold, normalise_sql};
 use crate::tracking::ColumnTypes;
 use crate::url::DatabaseUrl;
 
-/// When the server started, in seconds since 1970.
-const SERVER_START: &str = "(SELECT UNIX_TIMESTAMP() - CAST(VARIABLE_VALUE AS SIGNED)
-     FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'UPTIME')";
-
 /// `GET_LOCK` names are server-wide: the database name keeps two databases apart.
 const LOCK_NAME: &str = "CONCAT('updown:', DATABASE())";
 
@@ -88,11 +84,10 @@ impl Driver for Mysql {
 
     /// The connection id and when the server started: ids start again after a restart.
     fn session_id(&self, conn: &mut AnyConnection) -> QueryResult<String> {
-        let id: Text = diesel::sql_query(format!(
-            "SELECT CONCAT(CONNECTION_ID(), '@', {SERVER_START}) AS text"
-        ))
-        .get_result(inner(conn))?;
-        Ok(id.text)
+        let conn = inner(conn);
+        let id: Text =
+            diesel::sql_query("SELECT CAST(CONNECTION_ID() AS CHAR) AS text").get_result(conn)?;
+        Ok(format!("{}@{}", id.text, server_start(conn)?))
     }
 
     fn runner_alive(&self, conn: &mut AnyConnection, runner: &str) -> QueryResult<bool> {
@@ -102,18 +97,13 @@ impl Driver for Mysql {
         else {
             return Ok(false);
         };
+        let conn = inner(conn);
         let holder: Text = diesel::sql_query(format!(
-            "SELECT CONCAT(COALESCE(CAST(IS_USED_LOCK({LOCK_NAME}) AS CHAR), ''), '@', {SERVER_START}) AS text"
+            "SELECT COALESCE(CAST(IS_USED_LOCK({LOCK_NAME}) AS CHAR), '') AS text"
         ))
-        .get_result(inner(conn))?;
-        // The server's start, from its uptime, may read a second apart.
-        let alive = holder.text.split_once('@').is_some_and(|(holder, now)| {
-            holder == id
-                && now
-                    .parse::<i64>()
-                    .is_ok_and(|now| (now - started).abs() <= 2)
-        });
-        Ok(alive)
+        .get_result(conn)?;
+        // The server's start, read from its uptime, may come out a second apart.
+        Ok(holder.text == id && server_start(conn)?.abs_diff(started) <= 2)
     }
 
     fn lock(&self, conn: &mut AnyConnection, timeout: Duration) -> Result<(), LockError> {
@@ -165,6 +155,25 @@ impl Driver for Mysql {
     fn transactional_ddl(&self) -> bool {
         false
     }
+}
+
+/// When the server started, in seconds since 1970, from its uptime (`SHOW GLOBAL STATUS`
+/// works on MySQL and MariaDB alike).
+fn server_start(conn: &mut MysqlConnection) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Status {
+        #[diesel(sql_type = diesel::sql_types::Text, column_name = "Value")]
+        value: String,
+    }
+    #[derive(QueryableByName)]
+    struct Now {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        now: i64,
+    }
+    let uptime: Status = diesel::sql_query("SHOW GLOBAL STATUS LIKE 'Uptime'").get_result(conn)?;
+    let now: Now =
+        diesel::sql_query("SELECT CAST(UNIX_TIMESTAMP() AS SIGNED) AS now").get_result(conn)?;
+    Ok(now.now - uptime.value.trim().parse::<i64>().unwrap_or(0))
 }
 
 /// Who holds the lock: its connection id, user and host from the process list.

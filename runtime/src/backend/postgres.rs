@@ -117,9 +117,10 @@ impl Driver for Postgres {
         };
         let (classid, objid) = (LOCK_KEY >> 32, LOCK_KEY & 0xffff_ffff);
         let held: Count = diesel::sql_query(format!(
-            "SELECT COUNT(*) AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+            // Another role does not see a session's start: the pid is all there is.
+            "SELECT COUNT(*) AS n FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
              WHERE l.locktype = 'advisory' AND l.granted AND l.pid = {pid}
-               AND extract(epoch FROM a.backend_start)::bigint = {started}
+               AND COALESCE(extract(epoch FROM a.backend_start)::bigint = {started}, true)
                AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
                AND l.classid = {classid} AND l.objid = {objid} AND l.objsubid = 1"
         ))

@@ -18,6 +18,21 @@ use crate::url::DatabaseUrl;
 pub(crate) struct Sqlite {
     /// What this session's snapshots read of `sqlite_master`.
     master: std::cell::RefCell<Master>,
+    /// This session's id, once asked for; live in [`LIVE_SESSIONS`] until it drops.
+    id: std::cell::OnceCell<String>,
+}
+
+/// The ids of this process's sessions that are open: a runner of this process is alive
+/// while its session is.
+static LIVE_SESSIONS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+impl Drop for Sqlite {
+    fn drop(&mut self) {
+        if let Some(id) = self.id.get() {
+            let mut live = LIVE_SESSIONS.lock().unwrap_or_else(|p| p.into_inner());
+            live.retain(|other| other != id);
+        }
+    }
 }
 
 const READ_BUSY_TIMEOUT_MS: u32 = 5_000;
@@ -85,13 +100,24 @@ impl Driver for Sqlite {
 
     /// The process, its host and when it started: a pid alone is given again.
     fn session_id(&self, _conn: &mut AnyConnection) -> QueryResult<String> {
-        let pid = std::process::id();
-        Ok(format!("{pid}@{}@{}", host_name(), process_start(pid)))
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let id = self.id.get_or_init(|| {
+            let pid = std::process::id();
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let id = format!("{pid}@{}@{}@{n}", host_name(), process_start(pid));
+            LIVE_SESSIONS
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(id.clone());
+            id
+        });
+        Ok(id.clone())
     }
 
-    /// SQLite has no lock to ask: a runner on this host is alive while its process is.
+    /// SQLite has no lock to ask: a runner on this host is alive while its process is, and
+    /// in this process while its session is open.
     fn runner_alive(&self, _conn: &mut AnyConnection, runner: &str) -> QueryResult<bool> {
-        let mut parts = runner.splitn(3, '@');
+        let mut parts = runner.splitn(4, '@');
         let (Some(pid), Some(host), Some(started)) = (parts.next(), parts.next(), parts.next())
         else {
             return Ok(false);
@@ -99,6 +125,10 @@ impl Driver for Sqlite {
         let Ok(pid) = pid.parse::<u32>() else {
             return Ok(false);
         };
+        if pid == std::process::id() && host == host_name() {
+            let live = LIVE_SESSIONS.lock().unwrap_or_else(|p| p.into_inner());
+            return Ok(live.iter().any(|id| id == runner));
+        }
         Ok(host == host_name() && !started.is_empty() && process_start(pid) == started)
     }
 
