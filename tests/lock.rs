@@ -1,37 +1,11 @@
 //! The migration lock: a second migrator waits, times out with exit 1, or finds the work
 //! done; a migrator that dies releases the lock with its connection.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use updown_tests::{TestDb, bin, databases, start_slow_migrate, states};
 
-use updown_tests::{TestDb, bin, databases, states};
-
-/// Starts `app_slow migrate`, which sleeps inside migration 1002, and returns once it
-/// holds the lock and has begun 1002 (the migration says so on stderr).
-fn start_holder(db: &TestDb, sleep_ms: &str) -> Child {
-    let mut child = db
-        .command(bin!("app_slow"), &["migrate"])
-        .env("UPDOWN_FIXTURE_SLEEP_MS", sleep_ms)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start app_slow");
-    let mut lines = BufReader::new(child.stderr.take().expect("piped")).lines();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let line = lines
-            .next()
-            .expect("holder ended before beginning 1002")
-            .expect("read stderr");
-        if line.starts_with("slow: sleeping") {
-            break;
-        }
-        assert!(Instant::now() < deadline, "holder never began 1002");
-    }
-    // Keep draining so the holder never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    child
+/// `app_slow migrate` holding the lock, inside migration 1002, for `sleep_ms`.
+fn start_holder(db: &TestDb, sleep_ms: &str) -> std::process::Child {
+    start_slow_migrate(db, bin!("app_slow"), sleep_ms)
 }
 
 #[test]

@@ -2,12 +2,11 @@
 //! apart from one that was interrupted, output to a pipe that closed, two `new` at once,
 //! and tables of an older updown upgraded in place.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use updown::Backend;
-use updown_tests::{TestDb, bin, databases, sqlite};
+use updown_tests::{TestDb, bin, databases, sqlite, start_slow_migrate};
 
 /// The state `status --format json` shows for `version`.
 fn shown_state(db: &TestDb, bin: &str, version: i64) -> String {
@@ -30,22 +29,7 @@ fn status_tells_a_running_migration_from_an_interrupted_one() {
         .into_iter()
         .filter(|db| db.backend == Backend::Mysql)
     {
-        let mut child = db
-            .command(bin!("app_slow"), &["migrate"])
-            .env("UPDOWN_FIXTURE_SLEEP_MS", "30000")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start app_slow");
-        let mut lines = BufReader::new(child.stderr.take().expect("piped")).lines();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !lines
-            .next()
-            .and_then(Result::ok)
-            .is_some_and(|l| l.starts_with("slow: sleeping"))
-        {
-            assert!(Instant::now() < deadline, "app_slow never began 1002");
-        }
+        let mut child = start_slow_migrate(&db, bin!("app_slow"), "30000");
         assert_eq!(shown_state(&db, bin!("app_slow"), 1002), "running");
         db.run(bin!("app_slow"), &["status"])
             .expect(0)

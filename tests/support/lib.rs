@@ -2,7 +2,7 @@
 //! machine has, the fixture binaries run as a user would, and direct reads of the
 //! database to check what they did.
 
-use std::io::Write;
+use std::io::{BufRead, Write};
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::Mutex;
@@ -386,4 +386,35 @@ pub fn diesel_dir(folders: &[(&str, &str, Option<&str>)]) -> tempfile::TempDir {
         }
     }
     dir
+}
+
+/// Starts `app_slow migrate` (the fixture binary `app_slow`), which sleeps inside migration
+/// 1002, and returns once it holds the lock and has begun 1002 (the migration says so on
+/// stderr).
+pub fn start_slow_migrate(db: &TestDb, app_slow: &str, sleep_ms: &str) -> std::process::Child {
+    let mut child = db
+        .command(app_slow, &["migrate"])
+        .env("UPDOWN_FIXTURE_SLEEP_MS", sleep_ms)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start app_slow");
+    let mut lines = std::io::BufReader::new(child.stderr.take().expect("piped")).lines();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let line = lines
+            .next()
+            .expect("holder ended before beginning 1002")
+            .expect("read stderr");
+        if line.starts_with("slow: sleeping") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "holder never began 1002"
+        );
+    }
+    // Keep draining so the holder never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    child
 }
