@@ -18,9 +18,9 @@
 //! migration is allowed there, and nothing else (its transaction was rolled back).
 //!
 //! Cases that do not depend on a server run on SQLite only; those about servers run on
-//! PostgreSQL and MariaDB. Not covered: a URL naming a backend that is not compiled in,
-//! since every fixture binary is built with the features of this package (all of them
-//! under `--all-features`) and none is built without one.
+//! PostgreSQL and MariaDB. A URL naming a backend that is not compiled in is tried where
+//! one is not: in the default build (`cargo test --workspace`, SQLite only), not under
+//! `--all-features`.
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
@@ -87,6 +87,8 @@ enum On {
     /// Where a failed migration's DDL is rolled back (not MySQL, where it is marked dirty).
     RollsBackDdl,
     Only(Backend),
+    /// SQLite, with a URL of this backend: only where its feature is compiled in.
+    SqliteWith(Backend),
 }
 
 /// One step of a setup.
@@ -151,6 +153,7 @@ cases![
     // --- the URL and the connection ---
     malformed_postgres_url(Case {
         name: "malformed URL (PostgreSQL, bad port)",
+        on: On::SqliteWith(Backend::Postgres),
         url: Url::Fixed("postgres://u@:badport/x"),
         args: &["status"],
         stderr: &["cannot connect to postgres://", "\"badport\"", "\"port\""],
@@ -180,6 +183,7 @@ cases![
     }),
     unreachable_postgres(Case {
         name: "unreachable host (PostgreSQL)",
+        on: On::SqliteWith(Backend::Postgres),
         url: Url::Fixed("postgres://u:pw-unreachable@127.0.0.1:1/db"),
         args: &["migrate"],
         stderr: &[
@@ -191,6 +195,7 @@ cases![
     }),
     unreachable_mysql(Case {
         name: "unreachable host (MySQL)",
+        on: On::SqliteWith(Backend::Mysql),
         url: Url::Fixed("mysql://u:pw-unreachable@127.0.0.1:1/db"),
         args: &["migrate"],
         stderr: &[
@@ -763,13 +768,21 @@ struct Outcome {
 fn check(case: &Case) {
     let dbs: Vec<TestDb> = match case.on {
         On::Sqlite => vec![sqlite()],
+        On::SqliteWith(backend) => {
+            let compiled = match backend {
+                Backend::Postgres => cfg!(feature = "postgres"),
+                Backend::Mysql => cfg!(feature = "mysql"),
+                _ => true,
+            };
+            compiled.then(sqlite).into_iter().collect()
+        }
         on => databases()
             .into_iter()
             .filter(|db| match on {
                 On::Servers => db.backend != Backend::Sqlite,
                 On::RollsBackDdl => db.rolls_back_ddl(),
                 On::Only(backend) => db.backend == backend,
-                On::All | On::Sqlite => true,
+                On::All | On::Sqlite | On::SqliteWith(_) => true,
             })
             .collect(),
     };
@@ -1229,6 +1242,34 @@ fn the_fingerprint_allows_only_one_failed_history_row() {
         assert!(
             other_version.compare(&succeeded, failed).is_err(),
             "an `ok` row allowed"
+        );
+    }
+}
+
+/// A URL of a backend whose feature is off names the feature to turn on (exit 5), and
+/// nothing is created. Under `--all-features` every backend is compiled in.
+#[test]
+fn backend_not_compiled_in() {
+    let off = [
+        ("PostgreSQL", "postgres", cfg!(feature = "postgres")),
+        ("MySQL", "mysql", cfg!(feature = "mysql")),
+    ];
+    for (backend, feature, _) in off.iter().filter(|(_, _, compiled)| !compiled) {
+        let db = sqlite();
+        let url = format!("{feature}://u:Zr8Kq2Wm@127.0.0.1:1/app");
+        let run = db.run_bare(bin!("app"), &["--database-url", &url, "migrate"], &[]);
+        run.expect(5).stderr_has(&[
+            &format!("{backend} support is not compiled into this program"),
+            &format!("enable the `{feature}` feature"),
+        ]);
+        assert!(!run.stderr.contains("Zr8Kq2Wm"), "{}", run.stderr);
+        let created: Vec<_> = std::fs::read_dir(db.dir()).expect("readable").collect();
+        assert!(
+            created.is_empty(),
+            "{backend}: files were created: {created:?}"
+        );
+        println!(
+            "RELIABILITY | bad input | backend not compiled in ({backend}) | SQLite-only build | exit 5 | unchanged |"
         );
     }
 }
