@@ -44,6 +44,9 @@ pub(crate) struct Session {
     runner: Option<String>,
 }
 
+/// What to do about a table of updown's name that is another program's.
+const FOREIGN_TABLE_FIX: &str = "check that the database URL names the database this program migrates; if it does, rename that table so that updown can create its own";
+
 /// What a locked session does with updown's tables before it runs.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Tables {
@@ -227,22 +230,16 @@ impl Session {
             return Ok(Layout::Current);
         }
         let failed = |e| Error::database("reading the layout of updown's tables", e);
-        let marker = self
-            .driver
-            .table_exists(&mut self.conn, "updown_layout")
-            .map_err(failed)?;
-        let foreign = |problem| {
-            Error::Tracking {
+        let foreign = |problem| Error::Tracking {
             problem,
-            fix: "check that the database URL names the database this program migrates; if it does, rename that table so that updown can create its own".into(),
-        }
+            fix: FOREIGN_TABLE_FIX.into(),
         };
-        if marker {
-            let columns = self
-                .driver
-                .columns(&mut self.conn, "updown_layout")
-                .map_err(failed)?
-                .unwrap_or_default();
+        let marker_columns = self
+            .driver
+            .columns(&mut self.conn, "updown_layout")
+            .map_err(failed)?;
+        let marker = marker_columns.is_some();
+        if let Some(columns) = marker_columns {
             if columns.len() != 1 || !columns[0].eq_ignore_ascii_case("version") {
                 return Err(foreign(format!(
                     "the table `updown_layout` in this database is not updown's: its columns are {}, updown's is version",
@@ -712,30 +709,22 @@ impl Session {
             return Ok(());
         }
         let duration = started.elapsed();
-        type Manager = <AnyConnection as Connection>::TransactionManager;
-        let done = Manager::begin_transaction(&mut self.conn).and_then(|()| {
-            let mut tracking = self.tracking();
-            let changed = match action {
-                Action::Apply => tracking.mark_clean(m.version, millis(duration)),
-                Action::Rollback => tracking.delete_applied(m.version),
-            }?;
-            if changed != 1 {
-                // Someone changed its row meanwhile (a `repair` while it ran).
-                return Err(diesel::result::Error::NotFound);
-            }
-            record_history(&mut tracking, m, action, batch, duration)
-        });
-        let done = match done {
-            Ok(()) => {
+        self.conn
+            .transaction::<_, diesel::result::Error, _>(|conn| {
+                let mut tracking = Tracking(conn);
+                let changed = match action {
+                    Action::Apply => tracking.mark_clean(m.version, millis(duration)),
+                    Action::Rollback => tracking.delete_applied(m.version),
+                }?;
+                if changed != 1 {
+                    // Someone changed its row meanwhile (a `repair` while it ran).
+                    return Err(diesel::result::Error::NotFound);
+                }
+                record_history(&mut tracking, m, action, batch, duration)?;
                 fault::point("after-history", Some(m.version));
-                Manager::commit_transaction(&mut self.conn)
-            }
-            Err(e) => {
-                let _ = Manager::rollback_transaction(&mut self.conn);
-                Err(e)
-            }
-        };
-        done.map_err(|e| (StepError::Tracking(e), Aftermath::Dirty))
+                Ok(())
+            })
+            .map_err(|e| (StepError::Tracking(e), Aftermath::Dirty))
     }
 
     /// This session's id, asked of the database once.

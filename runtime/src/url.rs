@@ -115,19 +115,13 @@ impl DatabaseUrl {
         let no_database = || {
             invalid("it names no database; for SQLite give a file path, as in `sqlite://app.db`")
         };
-        let server_without_slashes = ["postgres:", "postgresql:", "mysql:", "mariadb:"]
-            .iter()
-            .any(|scheme| {
-                url.get(..scheme.len())
-                    .is_some_and(|head| head.eq_ignore_ascii_case(scheme))
-                    && !url[scheme.len()..].starts_with("//")
-            });
-        if server_without_slashes {
+        if server_scheme_without_slashes(url).is_some() {
             return Err(invalid(
                 "write the scheme with `//`, as in `postgres://user@host/app`",
             ));
         }
-        let url_parts = match is_key_value(url) {
+        let key_value = is_key_value(url);
+        let url_parts = match key_value {
             true => None,
             false => url.split_once("://"),
         };
@@ -143,7 +137,7 @@ impl DatabaseUrl {
                     )));
                 }
             },
-            None if is_key_value(url) => (Backend::Postgres, None),
+            None if key_value => (Backend::Postgres, None),
             None => match url.strip_prefix("sqlite:") {
                 Some("") => return Err(no_database()),
                 Some(path) => (Backend::Sqlite, Some(path.to_owned())),
@@ -274,6 +268,16 @@ pub fn redact(text: &str) -> String {
     parse_secrets(text).redacted
 }
 
+/// The scheme of a server URL written without `//` (`postgres:u:pw@h/db`), which no
+/// driver reads and whose rest cannot be told apart.
+fn server_scheme_without_slashes(text: &str) -> Option<&str> {
+    let (scheme, rest) = text.split_once(':')?;
+    let server = ["postgres", "postgresql", "mysql", "mariadb"]
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(scheme));
+    (server && !rest.starts_with("//")).then_some(scheme)
+}
+
 /// A URL read into its redacted text and its passwords.
 struct Parsed {
     redacted: String,
@@ -296,14 +300,9 @@ fn parse_secrets(text: &str) -> Parsed {
         .split_once("://")
         .filter(|(scheme, _)| !scheme.eq_ignore_ascii_case("sqlite"))
     else {
-        match text.split_once(':') {
-            // A server URL without `//` is refused; shown, it keeps only its scheme.
-            Some((scheme, rest))
-                if !rest.is_empty()
-                    && ["postgres", "postgresql", "mysql", "mariadb"]
-                        .iter()
-                        .any(|s| s.eq_ignore_ascii_case(scheme)) =>
-            {
+        match server_scheme_without_slashes(text) {
+            // Refused by `DatabaseUrl::parse`; shown, it keeps only its scheme.
+            Some(scheme) if text.len() > scheme.len() + 1 => {
                 out.redacted.push_str(scheme);
                 out.redacted.push_str(":***");
             }
