@@ -260,3 +260,20 @@ fn a_newer_layout_is_refused_naming_what_to_do() {
         assert_eq!(db.count("updown_migrations"), 1);
     }
 }
+
+/// An argument that is not UTF-8 is an argument error (exit 5), not a panic while the
+/// error is shown.
+#[test]
+fn an_argument_that_is_not_utf8_is_refused_without_a_panic() {
+    use std::os::unix::ffi::OsStrExt;
+    let db = sqlite();
+    let out = db
+        .command(bin!("app"), &["status"])
+        .arg(std::ffi::OsStr::from_bytes(b"\xff"))
+        .output()
+        .expect("app runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(stderr.contains("unexpected argument"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -124,7 +124,7 @@ impl Cli {
         let name = self.program_name(args.first());
         let mut log_format = LogFormat::Text;
         let outcome = dot_env()
-            .and_then(|()| readable_environment())
+            .and_then(|()| readable_environment(&args))
             .and_then(|()| {
                 // After `.env`: clap reads the environment as the command is built.
                 let mut command = args::command(&Identity {
@@ -132,7 +132,7 @@ impl Cli {
                     version: self.version.as_deref(),
                     default_database_url: self.default_database_url.as_deref(),
                 });
-                let args = args::parse(&mut command, args).map_err(Failure::Arguments)?;
+                let args = args::parse(&mut command, args.clone()).map_err(Failure::Arguments)?;
                 log_format = args.log_format;
                 // Neither needs a configuration: a bad DATABASE_URL does not stop them.
                 match &args.command {
@@ -145,7 +145,7 @@ impl Cli {
             });
         // A signal handler cleaning up decides the exit: its drop may be what ended the run.
         interrupt::wait_if_interrupted();
-        finish(outcome, log_format)
+        finish(outcome, log_format, &args)
     }
 
     /// The name given, or the file name of the binary (without `.exe`).
@@ -190,13 +190,13 @@ fn dot_env() -> Result<(), Failure> {
     }
 }
 
-/// `text` with every argument of the command line that holds a password (a URL given
-/// in the wrong place) replaced by its redacted form, as it was quoted.
-fn redact_urls(text: &str) -> String {
+/// `text` with every one of `args` that holds a password (a URL given in the wrong place)
+/// replaced by its redacted form, as it was quoted.
+fn redact_urls(text: &str, args: &[OsString]) -> String {
     let mut out = text.to_owned();
-    for arg in std::env::args() {
-        let value = arg.split_once('=').map_or(arg.as_str(), |(_, v)| v);
-        for secret in [arg.as_str(), value] {
+    for arg in args.iter().filter_map(|a| a.to_str()) {
+        let value = arg.split_once('=').map_or(arg, |(_, v)| v);
+        for secret in [arg, value] {
             let shown = updown::redact(secret);
             if shown != secret && !secret.is_empty() {
                 out = out.replace(secret, &shown);
@@ -208,9 +208,11 @@ fn redact_urls(text: &str) -> String {
 
 /// The variables the command line reads must be text: clap would only say that "one or
 /// more arguments" are not.
-fn readable_environment() -> Result<(), Failure> {
-    let given =
-        |flag: &str| std::env::args_os().any(|a| a.to_str().is_some_and(|a| a.starts_with(flag)));
+fn readable_environment(args: &[OsString]) -> Result<(), Failure> {
+    let given = |flag: &str| {
+        args.iter()
+            .any(|a| a.to_str().is_some_and(|a| a.starts_with(flag)))
+    };
     for (name, flag) in [("DATABASE_URL", "--database-url"), ("UPDOWN_ENV", "--env")] {
         if !given(flag) && std::env::var_os(name).is_some_and(|value| value.to_str().is_none()) {
             return Err(Failure::Usage(format!(
@@ -222,7 +224,8 @@ fn readable_environment() -> Result<(), Failure> {
 }
 
 /// Prints the failure, if any, and gives the exit code.
-fn finish(outcome: Result<(), Failure>, log_format: LogFormat) -> ExitCode {
+/// `args`: the command line, whose passwords an argument error must not quote.
+fn finish(outcome: Result<(), Failure>, log_format: LogFormat, args: &[OsString]) -> ExitCode {
     let Err(failure) = outcome else {
         return ExitCode::SUCCESS;
     };
@@ -230,7 +233,7 @@ fn finish(outcome: Result<(), Failure>, log_format: LogFormat) -> ExitCode {
     match (&failure, log_format) {
         // clap quotes what it did not expect, which may be a URL given in the wrong place.
         (Failure::Arguments(e), _) if e.use_stderr() => {
-            errln!("{}", redact_urls(&e.render().to_string()).trim_end());
+            errln!("{}", redact_urls(&e.render().to_string(), args).trim_end());
         }
         (Failure::Arguments(e), _) => {
             let _ = e.print();
@@ -515,13 +518,14 @@ pub fn scaffold_main() -> ExitCode {
         Completions(args::CompletionsArgs),
     }
     let mut command = ScaffoldArgs::command();
+    let args: Vec<OsString> = std::env::args_os().collect();
     let outcome = command
-        .try_get_matches_from_mut(std::env::args_os())
+        .try_get_matches_from_mut(&args)
         .and_then(|matches| ScaffoldArgs::from_arg_matches(&matches))
         .map_err(Failure::Arguments)
         .and_then(|args| match args.command {
             ScaffoldCommand::New(new) => scaffold(&new, false),
             ScaffoldCommand::Completions(c) => completions(c.shell, &mut command, "updown"),
         });
-    finish(outcome, LogFormat::Text)
+    finish(outcome, LogFormat::Text, &args)
 }
