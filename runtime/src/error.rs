@@ -170,6 +170,42 @@ pub enum Error {
     /// A migration's `down` failed during a rollback.
     #[error("{}", failed("rollback of", "rolling back", .0))]
     RollbackFailed(Box<Failure>),
+
+    /// A backup or restore needs a program that is not on `PATH`; nothing was changed.
+    #[error("{what} of a {backend} database needs `{tool}`, which is not on PATH; nothing was changed. {fix}")]
+    ToolMissing {
+        /// `a backup` or `a restore`.
+        what: &'static str,
+        /// The program, such as `pg_dump`.
+        tool: String,
+        /// The database, such as `PostgreSQL`.
+        backend: &'static str,
+        /// How to install it, or what to do instead.
+        fix: String,
+    },
+
+    /// A backup or a restore failed.
+    #[error("{context}: {cause}; {fix}")]
+    Backup {
+        /// What was being done, naming the file.
+        context: String,
+        /// What went wrong, password scrubbed.
+        cause: String,
+        /// What was left, and what to do.
+        fix: String,
+    },
+
+    /// The run completed, and the checks after it found problems: what it applied
+    /// stays applied. The report says what ran and what was found.
+    #[error("{}", postflight_failed(.0))]
+    PostflightFailed(Box<crate::run::Report>),
+}
+
+fn postflight_failed(report: &crate::run::Report) -> String {
+    match &report.postflight {
+        Some(p) => p.failure_text(),
+        None => "the checks after the run failed".to_owned(),
+    }
 }
 
 impl Error {
@@ -297,6 +333,9 @@ pub enum Problem {
         /// The version as diesel recorded it.
         version: String,
     },
+    /// Another session of the server that the run should not start beside: a long
+    /// transaction, or a lock held or awaited on a table the run touches.
+    Activity(crate::activity::Activity),
     /// A guard of the `production` environment: `reset` is refused, `rollback` and
     /// `redo` need a confirmation.
     Production {
@@ -366,6 +405,7 @@ impl fmt::Display for Problem {
                 f,
                 "diesel recorded version {version} as applied, and no migration of this program has that version"
             ),
+            Problem::Activity(a) => fmt::Display::fmt(a, f),
             Problem::Production { command: "reset" } => f.write_str(
                 "reset rolls back every migration and is refused in the production environment",
             ),

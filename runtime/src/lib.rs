@@ -248,13 +248,17 @@
 // The macros name this crate as `::updown`, including in its own tests.
 extern crate self as updown;
 
+mod activity;
 mod backend;
+pub mod backup;
 pub mod check;
 mod connection;
 mod db;
 mod error;
 mod fault;
+mod flight;
 mod harness;
+mod keys;
 mod migration;
 mod migrator;
 mod plan;
@@ -270,7 +274,10 @@ mod tracking;
 mod url;
 mod verify;
 
+pub use activity::{Activity, ActivityKind};
 pub use backend::drop_scratch_databases;
+pub use flight::{Postflight, Preflight, SchemaChecksum};
+pub use keys::{ForeignKey, KeyFinding};
 pub use connection::AnyConnection;
 pub use db::{Db, MigrationError, Result};
 /// The diesel updown runs on, for the query builder in migration bodies

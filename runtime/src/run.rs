@@ -121,6 +121,17 @@ pub struct Report {
     pub batch: Option<i64>,
     /// Each migration, in the order it ran.
     pub steps: Vec<Step>,
+    /// The migrations planned that did not run because the run was asked to stop
+    /// ([`Migrator::stop_when`](crate::Migrator::stop_when)), as (version, name).
+    pub not_run: Vec<(i64, String)>,
+    /// Whether a stop request ended the run early.
+    pub stopped: bool,
+    /// What the checks before the run found (forced past, when they found anything).
+    pub preflight: Option<crate::flight::Preflight>,
+    /// The backup taken before anything ran.
+    pub backup: Option<crate::backup::Backup>,
+    /// What the checks after the run found.
+    pub postflight: Option<crate::flight::Postflight>,
 }
 
 /// What `repair` changed for one migration.
