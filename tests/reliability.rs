@@ -226,7 +226,7 @@ fn tables_of_layout_one_are_upgraded_in_place_keeping_every_row() {
             .stdout_has(&["applied 1 migration"]);
         assert_eq!(
             db.number("SELECT MAX(version) AS n FROM updown_layout"),
-            2,
+            updown::LAYOUT,
             "{}",
             db.backend
         );
@@ -246,13 +246,13 @@ fn a_newer_layout_is_refused_naming_what_to_do() {
         db.run(bin!("app"), &["migrate", "--to", "1001"]).expect(0);
         {
             use diesel::RunQueryDsl;
-            diesel::sql_query("UPDATE updown_layout SET version = 3")
+            diesel::sql_query("UPDATE updown_layout SET version = 4")
                 .execute(&mut db.connect())
                 .expect("layout set");
         }
         for args in [&["migrate"][..], &["status"]] {
             db.run(bin!("app"), args).expect(1).stderr_has(&[
-                "layout 3, written by a newer updown",
+                "layout 4, written by a newer updown",
                 "nothing was changed",
                 "upgrade the `updown` crate",
             ]);

@@ -1,11 +1,18 @@
 //! The checks around a run: before it (what is pending, what would refuse it, what other
 //! sessions are doing) and after it (foreign keys, dirty marks, the schema's checksum).
 
-use std::time::Duration;
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
 
-use crate::activity::Activity;
-use crate::error::Problem;
-use crate::keys::KeyFinding;
+use crate::activity::{Activity, Touched};
+use crate::error::{Error, Problem};
+use crate::keys::{ForeignKey, KeyFinding};
+use crate::plan::Planned;
+use crate::registry::Registry;
+use crate::schema::Scope;
+use crate::session::Session;
+use crate::status::State;
+use crate::tracking::{HistoryAction, NewHistory};
 
 /// What the checks before a run found. Any problem or activity refuses the run (exit 1)
 /// unless it is forced.
@@ -96,4 +103,145 @@ pub struct SchemaChecksum {
     pub batch: Option<i64>,
     /// When (RFC 3339, UTC).
     pub at: String,
+}
+
+/// The checks and the backup around `migrate`, `rollback`, `redo` and `reset`
+/// ([`Migrator::checks`](crate::Migrator::checks)).
+#[derive(Debug, Clone)]
+pub struct RunChecks {
+    /// Look at the server's other sessions before a run (PostgreSQL, MySQL): long
+    /// transactions, and locks held or awaited on the tables the run touches. Default on.
+    pub server_activity: bool,
+    /// How long another session's transaction may have been open (default 30 s).
+    pub long_transaction: Duration,
+    /// Run even though other sessions were found (they are still reported).
+    pub force: bool,
+    /// Take a backup into this folder before anything runs (see [`crate::backup`]).
+    pub backup: Option<std::path::PathBuf>,
+    /// After a run that changed something: check the foreign keys it added and that
+    /// nothing is left dirty, and record the schema checksum. Default on.
+    pub postflight: bool,
+}
+
+impl Default for RunChecks {
+    fn default() -> Self {
+        RunChecks {
+            server_activity: true,
+            long_transaction: Duration::from_secs(30),
+            force: false,
+            backup: None,
+            postflight: true,
+        }
+    }
+}
+
+/// What a run will touch, for the preflight's look at locks: the names in the SQL of
+/// each migration in `planned`, or every table when one of them is Rust.
+pub(crate) fn touched(planned: &[Planned<'_>]) -> Touched {
+    let mut all = BTreeSet::new();
+    for p in planned {
+        let names = crate::verify::names_of(p.migration)?;
+        all.extend(names.into_iter().map(|n| n.to_lowercase()));
+    }
+    Some(all)
+}
+
+/// Other sessions of the server the run of `planned` should not start beside.
+pub(crate) fn activity(
+    session: &mut Session,
+    planned: &[Planned<'_>],
+    threshold: Duration,
+) -> Result<Vec<Activity>, Error> {
+    let tables = touched(planned);
+    let backend = session.backend;
+    let found = crate::activity::server_activity(session.conn(), backend, &tables, threshold)
+        .map_err(|e| Error::database("reading the server's sessions and locks", e))?;
+    for a in &found {
+        tracing::warn!(
+            target: "updown",
+            event = "preflight finding",
+            pid = a.pid.as_str(),
+            duration_ms = crate::session::millis(a.duration),
+            state = a.state.as_str(),
+            query = a.query.as_str(),
+            "{a}"
+        );
+    }
+    Ok(found)
+}
+
+/// The checks after a run, recorded in the history: the foreign keys added since
+/// `keys_before` (every key when `None`), dirty marks, and the schema checksum.
+pub(crate) fn postflight(
+    session: &mut Session,
+    registry: &Registry,
+    batch: Option<i64>,
+    keys_before: Option<&[ForeignKey]>,
+) -> Result<Postflight, Error> {
+    let started = Instant::now();
+    let backend = session.backend;
+    let failed = |e| Error::database("checking the foreign keys", e);
+    let keys = crate::keys::foreign_keys(session.conn(), backend).map_err(failed)?;
+    let to_check: Vec<ForeignKey> = match keys_before {
+        Some(before) => keys.into_iter().filter(|k| !before.contains(k)).collect(),
+        None => keys,
+    };
+    let findings = crate::keys::check_keys(session.conn(), backend, &to_check).map_err(failed)?;
+    let status = session.status(registry)?;
+    let dirty: Vec<String> = status
+        .migrations
+        .iter()
+        .filter(|m| m.state == State::Dirty)
+        .map(|m| format!("{} {}", m.version, m.name))
+        .collect();
+    let schema_checksum = session.snapshot(Scope::Everything)?.hash();
+    let batch = batch.or_else(|| status.migrations.iter().filter_map(|m| m.batch).max());
+    let mut report = Postflight {
+        batch,
+        schema_checksum,
+        keys_checked: to_check.len(),
+        keys: findings,
+        dirty,
+        duration: Duration::ZERO,
+    };
+    report.duration = started.elapsed();
+    // The row names the newest migration applied: the schema is that of after it.
+    let newest = status
+        .migrations
+        .iter()
+        .filter(|m| m.batch.is_some())
+        .filter_map(|m| registry.position(m.version).map(|at| (at, m)))
+        .max_by_key(|(at, _)| *at)
+        .map(|(_, m)| m);
+    let (version, name) = newest.map_or((0, ""), |m| (m.version, m.name.as_str()));
+    let error = report.failed().then(|| report.failure_text());
+    let note = format!(
+        "schema checksum; {} foreign key{} checked",
+        report.keys_checked,
+        if report.keys_checked == 1 { "" } else { "s" }
+    );
+    session.record(&NewHistory {
+        version,
+        name,
+        action: HistoryAction::Postflight,
+        batch,
+        checksum: &report.schema_checksum,
+        duration_ms: crate::session::millis(report.duration),
+        error: error.as_deref(),
+        note: Some(&note),
+    })?;
+    let outcome = if report.failed() { "failed" } else { "ok" };
+    tracing::info!(
+        target: "updown",
+        event = "postflight",
+        batch,
+        checksum = report.schema_checksum.as_str(),
+        duration_ms = crate::session::millis(report.duration),
+        outcome,
+        error = error.as_deref(),
+        "postflight {outcome}: schema checksum {}, {} foreign keys checked",
+        crate::error::short(&report.schema_checksum),
+        report.keys_checked
+    );
+    Ok(report)
 }

@@ -276,7 +276,7 @@ mod verify;
 
 pub use activity::{Activity, ActivityKind};
 pub use backend::drop_scratch_databases;
-pub use flight::{Postflight, Preflight, SchemaChecksum};
+pub use flight::{Postflight, Preflight, RunChecks, SchemaChecksum};
 pub use keys::{ForeignKey, KeyFinding};
 pub use connection::AnyConnection;
 pub use db::{Db, MigrationError, Result};
@@ -295,7 +295,7 @@ pub use run::{
     RollbackTarget, Step,
 };
 pub use status::{MigrationStatus, State, Status, Summary};
-pub use tracking::{AppliedRow, HistoryAction, HistoryEntry, Outcome, RowState};
+pub use tracking::{AppliedRow, HistoryAction, HistoryEntry, LAYOUT, Outcome, RowState};
 pub use updown_macros::{Migration, embed_diesel_migrations, migration, test};
 pub use updown_sql::{Dialect, Rule};
 pub use url::{Backend, DatabaseUrl, redact};

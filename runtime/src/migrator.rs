@@ -2,10 +2,15 @@
 //! unlock. It never branches on the backend; what differs lives behind the backend's
 //! driver, and what to run is decided by [`plan`](crate::plan).
 
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use crate::backend;
+use crate::backup::{self, Backup};
 use crate::error::{Error, Problem};
+use crate::flight::{self, Postflight, Preflight, RunChecks, SchemaChecksum};
 use crate::plan::{self, Plan, Planned, Request};
 use crate::registry::Registry;
 use crate::run::{
@@ -34,6 +39,8 @@ pub struct Migrator {
     lock_timeout: Duration,
     environment: Option<String>,
     session_sql: Vec<String>,
+    checks: RunChecks,
+    stop: Option<Arc<AtomicBool>>,
 }
 
 const PRODUCTION: &str = "production";
@@ -52,7 +59,24 @@ impl Migrator {
             lock_timeout: Duration::from_secs(60),
             environment: None,
             session_sql: Vec::new(),
+            checks: RunChecks::default(),
+            stop: None,
         }
+    }
+
+    /// The checks and the backup around `migrate`, `rollback`, `redo` and `reset`
+    /// (default: other sessions looked at before, postflight after, no backup).
+    pub fn checks(mut self, checks: RunChecks) -> Self {
+        self.checks = checks;
+        self
+    }
+
+    /// A flag that, once set (by a signal handler, say), stops a run after the
+    /// migration it is running: that one finishes or rolls back, the lock is released,
+    /// and the [`Report`] lists what did not run.
+    pub fn stop_when(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.stop = Some(flag);
+        self
     }
 
     /// SQL run on every connection before anything else, in order: for migrations that
@@ -200,7 +224,9 @@ impl Migrator {
         }
         let run = |session: &mut Session| {
             let plan = self.plan_migrate(session, options)?.or_refuse("migrate")?;
-            session.apply_all(&plan.steps, progress)
+            self.around(session, "migrate", &plan.steps, options.dry_run, |session| {
+                session.apply_all(&plan.steps, progress)
+            })
         };
         self.run(options.dry_run, Tables::Create, run)
     }
@@ -220,9 +246,153 @@ impl Migrator {
         let run = |session: &mut Session| {
             let rows = session.applied()?;
             let plan = plan::rollback(&self.registry, &rows, options).or_refuse("rollback")?;
-            session.revert_all(&plan.steps, progress)
+            self.around(session, "rollback", &plan.steps, options.dry_run, |session| {
+                session.revert_all(&plan.steps, progress)
+            })
         };
         self.run(options.dry_run, Tables::Existing, run)
+    }
+
+    /// Runs the steps `f` runs for `planned`, under the lock, with the checks around
+    /// them: other sessions looked at (refusing unless forced), a backup taken, then after
+    /// `f` the postflight. A dry run, or a plan with nothing to do, gets none of them.
+    fn around(
+        &self,
+        session: &mut Session,
+        command: &'static str,
+        planned: &[Planned<'_>],
+        dry_run: bool,
+        f: impl FnOnce(&mut Session) -> Result<Report, Error>,
+    ) -> Result<Report, Error> {
+        session.stop = self.stop.clone();
+        if dry_run || planned.is_empty() {
+            return f(session);
+        }
+        let checks = &self.checks;
+        let preflight = if checks.server_activity {
+            let activity = flight::activity(session, planned, checks.long_transaction)?;
+            if !activity.is_empty() && !checks.force {
+                return Err(Error::Refused {
+                    command,
+                    problems: activity.into_iter().map(Problem::Activity).collect(),
+                });
+            }
+            Some(Preflight {
+                pending: planned.len(),
+                problems: Vec::new(),
+                activity,
+                threshold: checks.long_transaction,
+            })
+        } else {
+            None
+        };
+        let backup = match &checks.backup {
+            Some(dir) => Some(self.backup(dir)?),
+            None => None,
+        };
+        let keys_before = match checks.postflight {
+            true => Some(
+                crate::keys::foreign_keys(session.conn(), self.url.backend())
+                    .map_err(|e| Error::database("listing the foreign keys", e))?,
+            ),
+            false => None,
+        };
+        let mut report = f(session)?;
+        report.preflight = preflight;
+        report.backup = backup;
+        if let Some(before) = keys_before
+            && !report.steps.is_empty()
+        {
+            let checked =
+                flight::postflight(session, &self.registry, report.batch, Some(&before))?;
+            let failed = checked.failed();
+            report.postflight = Some(checked);
+            if failed {
+                return Err(Error::PostflightFailed(Box::new(report)));
+            }
+        }
+        Ok(report)
+    }
+
+    /// What the checks before `request` find, without taking the lock or changing
+    /// anything: how many migrations it would run, what in updown's records refuses it,
+    /// and other sessions of the server it should not start beside.
+    pub fn preflight(&self, request: Request<'_>) -> Result<Preflight, Error> {
+        let mut session = Session::open(&self.connect())?;
+        let plan = match request {
+            Request::Migrate(options) => self.plan_migrate(&mut session, options)?,
+            Request::Rollback(options) => {
+                let rows = session.applied()?;
+                plan::rollback(&self.registry, &rows, options)
+            }
+        };
+        let activity = match (self.checks.server_activity, plan.steps.is_empty()) {
+            (true, false) => {
+                flight::activity(&mut session, &plan.steps, self.checks.long_transaction)?
+            }
+            _ => Vec::new(),
+        };
+        Ok(Preflight {
+            pending: plan.steps.len(),
+            problems: plan.problems,
+            activity,
+            threshold: self.checks.long_transaction,
+        })
+    }
+
+    /// The checks after a run, alone: every foreign key against its rows, dirty marks,
+    /// and the schema checksum, recorded in the history under the last batch.
+    pub fn postflight(&self) -> Result<Postflight, Error> {
+        Session::locked(&self.connect(), Tables::Existing, |session| {
+            flight::postflight(session, &self.registry, None, None)
+        })
+    }
+
+    /// The schema checksum the last postflight recorded, if any.
+    pub fn schema_checksum(&self) -> Result<Option<SchemaChecksum>, Error> {
+        Session::open(&self.connect())?.schema_checksum()
+    }
+
+    /// Takes a backup of the database into `dir` (see [`crate::backup`]).
+    pub fn backup(&self, dir: &Path) -> Result<Backup, Error> {
+        let backup = backup::take(&self.url, dir)?;
+        tracing::info!(
+            target: "updown",
+            event = "backup written",
+            file = %backup.file.display(),
+            bytes = backup.bytes,
+            duration_ms = crate::session::millis(backup.duration),
+            tool = backup.tool.as_str(),
+            "backup written to {}",
+            backup.file.display()
+        );
+        Ok(backup)
+    }
+
+    /// Puts a backup back, replacing what the database holds; `file` defaults to the
+    /// newest in `dir`. On PostgreSQL and MySQL it holds the migration lock meanwhile.
+    pub fn restore(&self, file: Option<&Path>, dir: &Path) -> Result<PathBuf, Error> {
+        let file = match file {
+            Some(f) => f.to_owned(),
+            None => backup::latest(dir)?,
+        };
+        let started = Instant::now();
+        match self.url.backend() {
+            // The backup API takes SQLite's own locks; `BEGIN IMMEDIATE` would block it.
+            crate::url::Backend::Sqlite => backup::restore(&self.url, &file)?,
+            _ => Session::locked(&self.connect(), Tables::Leave, |_| {
+                backup::restore(&self.url, &file)
+            })?,
+        }
+        tracing::info!(
+            target: "updown",
+            event = "restored",
+            file = %file.display(),
+            duration_ms = crate::session::millis(started.elapsed()),
+            "restored {}",
+            file.display()
+        );
+        Ok(file)
     }
 
     /// Runs `f` under the lock, or rehearses it.
@@ -253,19 +423,27 @@ impl Migrator {
         Session::locked(&self.connect(), Tables::Existing, |session| {
             let rows = session.applied()?;
             let plan = plan::rollback(&self.registry, &rows, &options).or_refuse("redo")?;
-            let mut report = session.revert_all(&plan.steps, progress)?;
-            let mut again: Vec<Planned<'_>> = plan
-                .migrations()
-                .map(|migration| Planned {
-                    migration,
-                    batch: None,
-                })
-                .collect();
-            again.sort_by_key(|p| self.registry.position(p.migration.version()));
-            let applied = session.apply_all(&again, progress)?;
-            report.batch = applied.batch;
-            report.steps.extend(applied.steps);
-            Ok(report)
+            self.around(session, "redo", &plan.steps, false, |session| {
+                let mut report = session.revert_all(&plan.steps, progress)?;
+                // Stopped while rolling back: what was undone is not applied again.
+                if report.stopped {
+                    return Ok(report);
+                }
+                let mut again: Vec<Planned<'_>> = plan
+                    .migrations()
+                    .map(|migration| Planned {
+                        migration,
+                        batch: None,
+                    })
+                    .collect();
+                again.sort_by_key(|p| self.registry.position(p.migration.version()));
+                let applied = session.apply_all(&again, progress)?;
+                report.batch = applied.batch;
+                report.steps.extend(applied.steps);
+                report.stopped = applied.stopped;
+                report.not_run = applied.not_run;
+                Ok(report)
+            })
         })
     }
 
@@ -288,7 +466,9 @@ impl Migrator {
         Session::locked(&self.connect(), Tables::Existing, |session| {
             let rows = session.applied()?;
             let plan = plan::rollback(&self.registry, &rows, &options).or_refuse("reset")?;
-            session.revert_all(&plan.steps, progress)
+            self.around(session, "reset", &plan.steps, false, |session| {
+                session.revert_all(&plan.steps, progress)
+            })
         })
     }
 

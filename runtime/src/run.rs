@@ -12,6 +12,32 @@ pub enum Action {
     Rollback,
 }
 
+impl Action {
+    /// `apply` or `rollback`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Apply => "apply",
+            Action::Rollback => "rollback",
+        }
+    }
+
+    /// `applying` or `rolling back`.
+    pub fn doing(self) -> &'static str {
+        match self {
+            Action::Apply => "applying",
+            Action::Rollback => "rolling back",
+        }
+    }
+
+    /// `applied` or `rolled back`.
+    pub fn done(self) -> &'static str {
+        match self {
+            Action::Apply => "applied",
+            Action::Rollback => "rolled back",
+        }
+    }
+}
+
 /// Options of [`Migrator::migrate`](crate::Migrator::migrate).
 #[derive(Debug, Clone, Default)]
 pub struct MigrateOptions {
@@ -68,6 +94,10 @@ pub struct Event<'a> {
     pub name: &'a str,
     /// How long it ran, once it finished or failed.
     pub duration: Option<Duration>,
+    /// Its place in the run, from 1.
+    pub number: usize,
+    /// How many migrations the run has.
+    pub total: usize,
 }
 
 /// Where a migration of a run is.

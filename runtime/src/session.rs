@@ -25,7 +25,9 @@ use crate::tracking::{
     AppliedRow, HistoryAction, HistoryEntry, LAYOUT, Layout, NewHistory, RowState, Tracking,
     check_columns,
 };
-use crate::url::DatabaseUrl;
+use crate::url::{Backend, DatabaseUrl};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// One connection, its driver, and the log of the statements it ran.
 pub(crate) struct Session {
@@ -42,10 +44,18 @@ pub(crate) struct Session {
     current_layout: bool,
     /// This session's id, recorded on the rows it marks running.
     runner: Option<String>,
+    /// The database it is connected to.
+    pub(crate) backend: Backend,
+    /// Set when the run is to stop after the migration it is running.
+    pub(crate) stop: Option<Arc<AtomicBool>>,
 }
 
 /// What to do about a table of updown's name that is another program's.
 const FOREIGN_TABLE_FIX: &str = "check that the database URL names the database this program migrates; if it does, rename that table so that updown can create its own";
+
+/// A wait for the lock this long means another migrator held it (an uncontended lock
+/// takes a few milliseconds).
+const LOCK_WAIT_WORTH_TELLING: Duration = Duration::from_millis(100);
 
 /// What a locked session does with updown's tables before it runs.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -109,6 +119,8 @@ impl Session {
             throwaway: false,
             current_layout: false,
             runner: None,
+            backend: to.url.backend(),
+            stop: None,
         })
     }
 
@@ -156,6 +168,7 @@ impl Session {
         f: impl FnOnce(&mut Session) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let (url, timeout) = (to.url, to.lock_timeout);
+        let asked = Instant::now();
         session
             .driver
             .lock(&mut session.conn, timeout)
@@ -169,6 +182,16 @@ impl Session {
                     cause: url.scrub(&e.to_string()),
                 },
             })?;
+        let waited = asked.elapsed();
+        if waited >= LOCK_WAIT_WORTH_TELLING {
+            tracing::info!(
+                target: "updown",
+                event = "lock waited",
+                duration_ms = millis(waited),
+                "waited {} ms for the migration lock",
+                waited.as_millis()
+            );
+        }
         let created = match tables {
             Tables::Create => session.prepare_tracking(),
             Tables::Existing => session.layout().and_then(|layout| match layout {
@@ -216,6 +239,11 @@ impl Session {
         }
         self.current_layout = true;
         Ok(())
+    }
+
+    /// The connection, for queries of other modules.
+    pub(crate) fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.conn
     }
 
     /// The door to updown's tables on this connection.
@@ -412,6 +440,22 @@ impl Session {
         Ok(Status::compute(registry, &rows))
     }
 
+    /// The schema checksum the last postflight recorded.
+    pub(crate) fn schema_checksum(&mut self) -> Result<Option<crate::flight::SchemaChecksum>, Error> {
+        if !self.layout()?.has_history() {
+            return Ok(None);
+        }
+        let last = self
+            .tracking()
+            .last_schema_checksum()
+            .map_err(|e| Error::database("reading updown_history", e))?;
+        Ok(last.map(|(checksum, batch, at)| crate::flight::SchemaChecksum {
+            checksum,
+            batch,
+            at,
+        }))
+    }
+
     pub(crate) fn next_batch(&mut self) -> Result<i64, Error> {
         let layout = self.layout()?;
         if !(layout.has_migrations() && layout.has_history()) {
@@ -493,18 +537,12 @@ impl Session {
         plan: &[Planned<'_>],
         progress: Progress<'_>,
     ) -> Result<Report, Error> {
-        let mut report = Report::default();
         if plan.is_empty() {
-            return Ok(report);
+            return Ok(Report::default());
         }
         self.refuse_unrehearsable(plan, Action::Apply)?;
         let batch = self.next_batch()?;
-        report.batch = Some(batch);
-        for planned in plan {
-            let step = self.step(planned.migration, Action::Apply, batch, progress)?;
-            report.steps.push(step);
-        }
-        Ok(report)
+        self.run_steps(plan, Action::Apply, Some(batch), progress)
     }
 
     /// Reverts the planned migrations, in order, each recorded under its own batch.
@@ -513,14 +551,66 @@ impl Session {
         plan: &[Planned<'_>],
         progress: Progress<'_>,
     ) -> Result<Report, Error> {
-        let mut report = Report::default();
         self.refuse_unrehearsable(plan, Action::Rollback)?;
-        for planned in plan {
-            let batch = planned.batch.expect("a rollback plan knows each batch");
-            let step = self.step(planned.migration, Action::Rollback, batch, progress)?;
+        self.run_steps(plan, Action::Rollback, None, progress)
+    }
+
+    /// Runs `plan`, in order, until it is done or asked to stop: then the migrations
+    /// left are listed as not run. `batch`: the new batch of an apply; a rollback records
+    /// each migration under its own.
+    fn run_steps(
+        &mut self,
+        plan: &[Planned<'_>],
+        action: Action,
+        batch: Option<i64>,
+        progress: Progress<'_>,
+    ) -> Result<Report, Error> {
+        let mut report = Report {
+            batch,
+            ..Report::default()
+        };
+        for (i, planned) in plan.iter().enumerate() {
+            if self.stop_requested() {
+                report.stopped = true;
+                report.not_run = plan[i..]
+                    .iter()
+                    .map(|p| (p.migration.version, p.migration.name().to_owned()))
+                    .collect();
+                tracing::warn!(
+                    target: "updown",
+                    event = "stopped",
+                    done = i,
+                    not_run = plan.len() - i,
+                    "stopped on request: {i} of {} done, the rest not run",
+                    plan.len()
+                );
+                break;
+            }
+            let batch = match batch {
+                Some(b) => b,
+                None => planned.batch.expect("a rollback plan knows each batch"),
+            };
+            let at = Position {
+                number: i + 1,
+                total: plan.len(),
+            };
+            let step = self.step(planned.migration, action, batch, at, progress)?;
             report.steps.push(step);
         }
+        if report.steps.is_empty() && action == Action::Apply {
+            report.batch = None;
+        }
         Ok(report)
+    }
+
+    /// Whether steps are events of a run: not those of a dry run or a scratch database.
+    fn logs(&self) -> bool {
+        !(self.dry_run || self.throwaway)
+    }
+
+    /// Whether the run was asked to stop.
+    fn stop_requested(&self) -> bool {
+        self.stop.as_ref().is_some_and(|s| s.load(Ordering::SeqCst))
     }
 
     /// In a dry run, a Rust migration that cannot run inside a transaction cannot be
@@ -560,6 +650,7 @@ impl Session {
         m: &Migration,
         action: Action,
         batch: i64,
+        at: Position,
         progress: Progress<'_>,
     ) -> Result<Step, Error> {
         let (version, name) = (m.version, m.name());
@@ -569,8 +660,23 @@ impl Session {
             version,
             name,
             duration,
+            number: at.number,
+            total: at.total,
         };
         progress(event(Phase::Started, None));
+        if self.logs() {
+            tracing::info!(
+                target: "updown",
+                event = "started",
+                action = action.as_str(),
+                version,
+                name,
+                batch,
+                checksum = m.checksum(),
+                "{} {version} {name}",
+                action.doing()
+            );
+        }
         let started = Instant::now();
         let log = self.log.clone();
         let transactional = m.transaction && self.driver.transactional_ddl();
@@ -614,6 +720,21 @@ impl Session {
         let duration = started.elapsed();
         let Err((error, aftermath)) = outcome else {
             progress(event(Phase::Finished, Some(duration)));
+            if self.logs() {
+                tracing::info!(
+                    target: "updown",
+                    event = action.done(),
+                    action = action.as_str(),
+                    version,
+                    name,
+                    batch,
+                    checksum = m.checksum(),
+                    duration_ms = millis(duration),
+                    outcome = "ok",
+                    "{} {version} {name}",
+                    action.done()
+                );
+            }
             return Ok(Step {
                 action,
                 version,
@@ -630,6 +751,27 @@ impl Session {
                 (None, format!("recording it in updown's tables failed: {e}"))
             }
         };
+        if self.logs() {
+        tracing::error!(
+            target: "updown",
+            event = "failed",
+            action = action.as_str(),
+            version,
+            name,
+            batch,
+            checksum = m.checksum(),
+            duration_ms = millis(duration),
+            outcome = "failed",
+            error = cause.as_str(),
+            statement = statement.as_deref(),
+            left = match aftermath {
+                Aftermath::RolledBack => "rolled back",
+                Aftermath::Dirty => "dirty",
+            },
+            "{} {version} {name} failed",
+            action.doing()
+        );
+        }
         let failure_text = match &statement {
             Some(s) => format!("{cause}\nstatement: {s}"),
             None => cause.clone(),
@@ -736,6 +878,13 @@ impl Session {
         self.runner = Some(id.clone());
         Ok(id)
     }
+}
+
+/// Where a step stands in its run: the `number`th of `total`.
+#[derive(Clone, Copy)]
+pub(crate) struct Position {
+    pub number: usize,
+    pub total: usize,
 }
 
 fn history_action(action: Action) -> HistoryAction {

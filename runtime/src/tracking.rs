@@ -58,8 +58,10 @@ pub(crate) struct ColumnTypes {
 /// `updown_layout`:
 /// - 1: `updown_migrations` and `updown_history` as first released (no `updown_layout`);
 /// - 2: `updown_migrations.runner`, the session running a migration marked `running`,
-///   and `updown_layout`.
-pub const LAYOUT: i64 = 2;
+///   and `updown_layout`;
+/// - 3: the history action `postflight`, which records the schema checksum (an updown
+///   of layout 2 could not read such a row).
+pub const LAYOUT: i64 = 3;
 
 /// The columns of `updown_migrations` in layout 1; layout 2 adds `runner`.
 pub(crate) const MIGRATIONS_COLUMNS: &[&str] = &[
@@ -271,6 +273,9 @@ pub enum HistoryAction {
     Repair,
     /// `adopt diesel` recorded it as applied by diesel, without running it.
     Adopt,
+    /// The checks after a run: the row's checksum is the schema's, the version the
+    /// newest applied then.
+    Postflight,
 }
 
 /// How a recorded action ended.
@@ -321,6 +326,7 @@ words! {
         Baseline = "baseline",
         Repair = "repair",
         Adopt = "adopt",
+        Postflight = "postflight",
     }
     Outcome { Ok = "ok", Failed = "failed" }
 }
@@ -493,6 +499,19 @@ impl Tracking<'_> {
             .select(updown_history::version)
             .distinct()
             .load(self.0)
+    }
+
+    /// The schema checksum the last postflight recorded: (checksum, batch, at).
+    pub(crate) fn last_schema_checksum(
+        &mut self,
+    ) -> QueryResult<Option<(String, Option<i64>, String)>> {
+        use updown_history::dsl as h;
+        h::updown_history
+            .filter(h::action.eq(HistoryAction::Postflight.as_str()))
+            .order(h::id.desc())
+            .select((h::checksum, h::batch, h::at))
+            .first(self.0)
+            .optional()
     }
 
     /// The highest batch number ever used, so that a new batch never reuses one.

@@ -181,7 +181,7 @@ type Names = Option<BTreeSet<String>>;
 /// literal of their SQL, as written and in lower case. Everything when the SQL is not
 /// all known before it runs (a Rust body), builds names at run time (`DO`, `CALL`,
 /// `EXECUTE`), or changes objects it does not name ([`CHANGES_UNNAMED`]).
-fn names_of(m: &Migration) -> Names {
+pub(crate) fn names_of(m: &Migration) -> Names {
     use updown_sql::lexer::{TokenKind, tokens};
     let mut names = BTreeSet::new();
     for action in [Action::Apply, Action::Rollback] {
@@ -480,7 +480,7 @@ fn step(
     action: Action,
     batch: i64,
 ) -> Result<Option<String>, Error> {
-    match session.step(m, action, batch, &mut |_| {}) {
+    match session.step(m, action, batch, crate::session::Position { number: 1, total: 1 }, &mut |_| {}) {
         Ok(_) => Ok(None),
         Err(Error::MigrationFailed(f) | Error::RollbackFailed(f)) => Ok(Some(describe(&f))),
         Err(other) => Err(other),
