@@ -12,7 +12,7 @@ const GLOBAL: &str = "Global options";
 #[derive(Debug, Parser)]
 #[command(
     about = "Database migrations of this program (updown)",
-    long_about = "Database migrations of this program (updown).\n\nExit codes: 0 success, 1 refused before anything ran (drift, dirty, lock timeout, guard) or `check` found problems, 2 a migration failed, 3 `verify` found a `down` that does not undo its `up`, 4 a rollback failed, 5 configuration or usage error."
+    long_about = "Database migrations of this program (updown).\n\nExit codes: 0 success, 1 refused before anything ran (drift, dirty, lock timeout, other sessions' long transactions or locks, guard, a failed backup) or `check` found problems, 2 a migration failed, 3 a check after found a problem (postflight: rows breaking a foreign key, a dirty mark; `verify`: a `down` that does not undo its `up`), 4 a rollback failed, 5 configuration or usage error (a backup tool missing too), 130 stopped by Ctrl-C or SIGTERM after the migration it was running."
 )]
 pub struct Args {
     /// Database URL: sqlite://PATH, sqlite::memory:, a file path, postgres://..., mysql://... (also read from .env)
@@ -83,6 +83,8 @@ pub enum Command {
         dry_run: bool,
         #[command(flatten)]
         allow: AllowFlags,
+        #[command(flatten)]
+        run: RunFlags,
     },
     /// Undo applied migrations: the last batch unless told otherwise
     Rollback {
@@ -101,6 +103,8 @@ pub enum Command {
         /// Roll back migrations whose code changed since they were applied
         #[arg(long)]
         allow_drift: bool,
+        #[command(flatten)]
+        run: RunFlags,
     },
     /// Roll back the last N migrations, then apply them again
     Redo {
@@ -113,6 +117,8 @@ pub enum Command {
         /// Redo migrations whose code changed since they were applied
         #[arg(long)]
         allow_drift: bool,
+        #[command(flatten)]
+        run: RunFlags,
     },
     /// Roll back every applied migration (refused in production)
     Reset {
@@ -122,6 +128,37 @@ pub enum Command {
         /// Roll back migrations whose code changed since they were applied
         #[arg(long)]
         allow_drift: bool,
+        #[command(flatten)]
+        run: RunFlags,
+    },
+    /// The checks `migrate` runs before it starts, alone: what is pending, what refuses it, long transactions and locks of other sessions
+    Preflight {
+        /// Check for a rollback of the last batch instead of a migrate
+        #[arg(long)]
+        rollback: bool,
+        /// How long another session's transaction may have been open, in seconds or as `2m`, `90s`
+        #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+        long_transaction: std::time::Duration,
+        /// Output for people (table) or programs (json)
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// The checks `migrate` runs after it, alone: every foreign key against its rows, dirty marks, and the schema checksum, recorded
+    Postflight {
+        /// Output for people (table) or programs (json)
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Put a backup back, replacing everything the database holds: the latest one unless FILE is given
+    Restore {
+        /// The backup file [default: the latest in the backup folder]
+        file: Option<PathBuf>,
+        /// Confirm: the database's current contents are replaced
+        #[arg(long)]
+        yes: bool,
+        /// The folder holding the backups
+        #[arg(long, value_name = "DIR", default_value = "backups")]
+        backup_dir: PathBuf,
     },
     /// Show the audit trail: every apply, rollback, baseline, repair and adoption
     History {
@@ -194,6 +231,37 @@ pub struct CompletionsArgs {
     /// The shell to complete in
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// The options of every command that runs migrations: its checks, its backup, its summary.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct RunFlags {
+    /// Take a backup before anything runs (on by default with `--env production`)
+    #[arg(long, conflicts_with = "no_backup")]
+    pub backup: bool,
+    /// Take no backup, even in production
+    #[arg(long)]
+    pub no_backup: bool,
+    /// The folder backups go to
+    #[arg(long, value_name = "DIR", default_value = "backups")]
+    pub backup_dir: PathBuf,
+    /// Run even though other sessions hold long transactions or locks on the tables it touches
+    #[arg(long)]
+    pub force: bool,
+    /// How long another session's transaction may have been open before the run refuses to start, in seconds or as `2m`, `90s`
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub long_transaction: std::time::Duration,
+    /// The closing summary for people (text) or programs (json, on stdout)
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SummaryFormat {
+    /// A line for people
+    Text,
+    /// One JSON document on stdout
+    Json,
 }
 
 #[derive(Debug, ClapArgs)]

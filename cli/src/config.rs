@@ -9,7 +9,6 @@ use updown::{Compiled, DatabaseUrl, DieselDir, Migrator, Registry, Source};
 
 use crate::args::{Args, LogFormat};
 use crate::exit::Failure;
-use crate::output::Progress;
 
 /// What every command runs with, validated.
 pub(crate) struct Config {
@@ -62,12 +61,11 @@ impl Config {
         Ok(Registry::from_sources(&sources)?)
     }
 
-    pub fn progress(&self) -> Progress {
-        Progress {
-            format: self.log_format,
-            quiet: self.quiet,
-            verbose: self.verbose,
-        }
+    /// Whether the environment is `production`.
+    pub fn is_production(&self) -> bool {
+        self.environment
+            .as_deref()
+            .is_some_and(|e| e.eq_ignore_ascii_case("production"))
     }
 
     /// Prints a line for people on stdout, unless quiet.

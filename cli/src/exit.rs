@@ -3,12 +3,12 @@
 //! | code | meaning |
 //! |---|---|
 //! | 0 | success (and `--help`, `--version`) |
-//! | 1 | refused before anything ran (drift, missing, out of order, dirty, irreversible, lock timeout, production guard, updown's tables unreadable: another program's, a newer layout, an unknown state), or `check` found problems |
+//! | 1 | refused before anything ran (drift, missing, out of order, dirty, irreversible, lock timeout, other sessions' long transactions or locks, production guard, an unconfirmed `restore`, a failed backup, updown's tables unreadable: another program's, a newer layout, an unknown state), or `check` or `preflight` found problems |
 //! | 2 | a migration failed |
-//! | 3 | `verify` found a `down` that does not undo its `up` |
+//! | 3 | a check after found a problem: the postflight (rows breaking a foreign key, a dirty mark), or `verify` (a `down` that does not undo its `up`) |
 //! | 4 | a rollback failed |
-//! | 5 | configuration or usage error |
-//! | 130 | `verify` interrupted by a signal (see `interrupt`) |
+//! | 5 | configuration or usage error, a backup tool not installed |
+//! | 130 | stopped by Ctrl-C or SIGTERM: after the migration it was running, or at once on a second signal (see `interrupt`) |
 
 use updown::Error;
 
@@ -24,6 +24,12 @@ pub(crate) enum Failure {
     Check(usize),
     /// A configuration or usage error found by the command line itself.
     Usage(String),
+    /// `preflight` found what would refuse a run: the account of it.
+    Preflight(String),
+    /// A command that asks for `--yes` did not get it.
+    Unconfirmed(String),
+    /// A signal stopped the run after the migration it was running: what was done.
+    Stopped(String),
 }
 
 impl From<Error> for Failure {
@@ -38,7 +44,10 @@ pub(crate) fn exit_code(failure: &Failure) -> u8 {
         Failure::Runtime(
             Error::Refused { .. } | Error::LockTimeout { .. } | Error::Tracking { .. },
         ) => 1,
-        Failure::Check(_) => 1,
+        Failure::Check(_) | Failure::Preflight(_) | Failure::Unconfirmed(_) => 1,
+        Failure::Runtime(Error::Backup { .. }) => 1,
+        Failure::Runtime(Error::PostflightFailed(_)) => 3,
+        Failure::Stopped(_) => crate::interrupt::INTERRUPTED,
         Failure::Runtime(Error::MigrationFailed(_)) => 2,
         Failure::Verify(_) => 3,
         Failure::Runtime(Error::RollbackFailed(_)) => 4,

@@ -25,6 +25,7 @@ mod args;
 mod config;
 mod exit;
 mod interrupt;
+mod log;
 mod messages;
 mod output;
 mod package;
@@ -37,9 +38,12 @@ use std::time::SystemTime;
 
 use clap::{CommandFactory, FromArgMatches, Parser};
 use clap_complete::Shell;
-use updown::{Action, Event, MigrateOptions, RollbackOptions, RollbackTarget, VerifyOptions};
+use updown::{
+    Action, Error, MigrateOptions, Migrator, Report, Request, RollbackOptions, RollbackTarget,
+    RunChecks, VerifyOptions,
+};
 
-use crate::args::{AdoptFrom, Command, Format, Identity, LogFormat, NewArgs};
+use crate::args::{AdoptFrom, Command, Format, Identity, LogFormat, NewArgs, RunFlags, SummaryFormat};
 use crate::config::Config;
 use crate::exit::{Failure, exit_code};
 use crate::stdio::{errln, outln};
@@ -134,6 +138,7 @@ impl Cli {
                 });
                 let args = args::parse(&mut command, args.clone()).map_err(Failure::Arguments)?;
                 log_format = args.log_format;
+                log::init(args.log_format, args.quiet, args.verbose > 0);
                 // Neither needs a configuration: a bad DATABASE_URL does not stop them.
                 match &args.command {
                     Command::New(new) => return scaffold(new, args.quiet),
@@ -239,10 +244,7 @@ fn finish(outcome: Result<(), Failure>, log_format: LogFormat, args: &[OsString]
             let _ = e.print();
         }
         (_, LogFormat::Text) => errln!("error: {}", messages::failure(&failure)),
-        (_, LogFormat::Json) => errln!(
-            "{}",
-            serde_json::json!({"level": "error", "message": messages::failure(&failure), "exit_code": code})
-        ),
+        (_, LogFormat::Json) => log::error(&messages::failure(&failure), code),
     }
     ExitCode::from(code)
 }
@@ -255,8 +257,6 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
     }
     let migrator = config.migrator()?;
     let database = migrator.url().redacted().to_owned();
-    let progress = config.progress();
-    let mut on_event = |event: Event<'_>| progress.event(event);
     if config.verbose && !config.quiet {
         errln!("database: {database}");
     }
@@ -272,9 +272,16 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
     match command {
         Command::Status { format } => {
             let (status, not_adopted) = migrator.status_and_adoption()?;
+            let schema = migrator.schema_checksum()?;
             match format {
-                Format::Table => outln!("{}", output::status_table(&database, &status)),
-                Format::Json => outln!("{}", output::status_json(&database, &status)),
+                Format::Table => outln!(
+                    "{}",
+                    output::status_table(&database, &status, schema.as_ref())
+                ),
+                Format::Json => outln!(
+                    "{}",
+                    output::status_json(&database, &status, schema.as_ref())
+                ),
             }
             // Pending migrations diesel already ran must not be taken at their word.
             if let Some(problem) = not_adopted
@@ -290,7 +297,12 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
                 Format::Json => outln!("{}", output::history_json(&database, &history)),
             }
         }
-        Command::Migrate { to, dry_run, allow } => {
+        Command::Migrate {
+            to,
+            dry_run,
+            allow,
+            run: flags,
+        } => {
             let options = MigrateOptions {
                 to,
                 allow_drift: allow.allow_drift,
@@ -298,7 +310,8 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
                 allow_out_of_order: allow.allow_out_of_order,
                 dry_run,
             };
-            run(config, Action::Apply, dry_run, |p| {
+            let migrator = with_checks(migrator, config, &flags, dry_run);
+            run(config, "migrate", &flags, dry_run, &database, |p| {
                 migrator.migrate(&options, p)
             })?;
         }
@@ -308,6 +321,7 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
             dry_run,
             yes,
             allow_drift,
+            run: flags,
         } => {
             let target = match (steps, to) {
                 (Some(n), _) => RollbackTarget::Steps(n),
@@ -320,7 +334,8 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
                 yes,
                 dry_run,
             };
-            let report = run(config, Action::Rollback, dry_run, |p| {
+            let migrator = with_checks(migrator, config, &flags, dry_run);
+            let report = run(config, "rollback", &flags, dry_run, &database, |p| {
                 migrator.rollback(&options, p)
             })?;
             let recorded_only = || -> Result<bool, Failure> {
@@ -339,23 +354,98 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
             steps,
             yes,
             allow_drift,
+            run: flags,
         } => {
             let options = RollbackOptions {
                 allow_drift,
                 yes,
                 ..RollbackOptions::default()
             };
-            let report = migrator.redo(steps, &options, &mut on_event)?;
-            config.say(output::report_summary("redo", &report));
+            let migrator = with_checks(migrator, config, &flags, false);
+            run(config, "redo", &flags, false, &database, |p| {
+                migrator.redo(steps, &options, p)
+            })?;
         }
-        Command::Reset { yes, allow_drift } => {
+        Command::Reset {
+            yes,
+            allow_drift,
+            run: flags,
+        } => {
             let options = RollbackOptions {
                 allow_drift,
                 yes,
                 ..RollbackOptions::default()
             };
-            let report = migrator.reset(&options, &mut on_event)?;
-            config.say(output::report_summary("reset", &report));
+            let migrator = with_checks(migrator, config, &flags, false);
+            run(config, "reset", &flags, false, &database, |p| {
+                migrator.reset(&options, p)
+            })?;
+        }
+        Command::Preflight {
+            rollback,
+            long_transaction,
+            format,
+        } => {
+            let migrator = migrator.checks(RunChecks {
+                long_transaction,
+                ..RunChecks::default()
+            });
+            let (migrate_options, rollback_options) =
+                (MigrateOptions::default(), RollbackOptions::default());
+            let (request, what) = match rollback {
+                true => (Request::Rollback(&rollback_options), "roll back"),
+                false => (Request::Migrate(&migrate_options), "apply"),
+            };
+            let preflight = migrator.preflight(request)?;
+            match format {
+                Format::Table => outln!(
+                    "{}",
+                    output::preflight_table(&database, what, &preflight)
+                ),
+                Format::Json => outln!("{}", output::preflight_json(&database, &preflight)),
+            }
+            if !preflight.clear() {
+                let n = preflight.problems.len() + preflight.activity.len();
+                return Err(Failure::Preflight(format!(
+                    "preflight found {n} reason{} not to {what} now (listed above); a run would refuse with exit 1",
+                    if n == 1 { "" } else { "s" }
+                )));
+            }
+        }
+        Command::Postflight { format } => {
+            let postflight = migrator.postflight()?;
+            match format {
+                Format::Table => outln!("{}", output::postflight_table(&database, &postflight)),
+                Format::Json => outln!("{}", output::postflight_json(&database, &postflight)),
+            }
+            if postflight.failed() {
+                return Err(Failure::Runtime(Error::PostflightFailed(Box::new(
+                    Report {
+                        postflight: Some(postflight),
+                        ..Report::default()
+                    },
+                ))));
+            }
+        }
+        Command::Restore {
+            file,
+            yes,
+            backup_dir,
+        } => {
+            let shown = match &file {
+                Some(f) => f.display().to_string(),
+                None => format!("the latest backup in {}", backup_dir.display()),
+            };
+            if !yes {
+                return Err(Failure::Unconfirmed(format!(
+                    "restore replaces everything {database} holds with {shown}, and nothing was changed; check it is the backup you want, then pass `--yes`"
+                )));
+            }
+            let restored = migrator.restore(file.as_deref(), &backup_dir)?;
+            config.say(format!(
+                "restored {} into {database}; `status` shows what it records as applied",
+                restored.display()
+            ));
         }
         Command::Verify {
             from,
@@ -420,27 +510,99 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Runs `migrate` or `rollback`: a dry run prints its SQL (its steps were rolled back,
-/// so progress would mislead), a real run its progress and summary.
+/// `migrator` with the checks and backup `flags` ask for, stopped by the first Ctrl-C
+/// or SIGTERM after the migration it is running (not a dry run, which changes nothing).
+fn with_checks(migrator: Migrator, config: &Config, flags: &RunFlags, dry_run: bool) -> Migrator {
+    let backup = flags.backup || (config.is_production() && !flags.no_backup);
+    let migrator = migrator.checks(RunChecks {
+        long_transaction: flags.long_transaction,
+        force: flags.force,
+        backup: backup.then(|| flags.backup_dir.clone()),
+        ..RunChecks::default()
+    });
+    if dry_run {
+        return migrator;
+    }
+    let sqlite = migrator.url().backend() == updown::Backend::Sqlite;
+    migrator.stop_when(interrupt::stop_after_current(sqlite))
+}
+
+/// Runs `migrate`, `rollback`, `redo` or `reset`: a dry run prints its SQL (its steps
+/// were rolled back, so progress would mislead), a real run its progress and summary
+/// (with `--format json`, one document on stdout, failed or not). A run stopped by a
+/// signal is a failure of its own, after its summary.
 fn run(
     config: &Config,
-    action: Action,
+    command: &'static str,
+    flags: &RunFlags,
     dry_run: bool,
-    f: impl FnOnce(updown::Progress<'_>) -> Result<updown::Report, updown::Error>,
-) -> Result<updown::Report, Failure> {
+    database: &str,
+    f: impl FnOnce(updown::Progress<'_>) -> Result<Report, Error>,
+) -> Result<Report, Failure> {
     if dry_run {
         let report = f(&mut |_| {})?;
+        let action = if command == "migrate" {
+            Action::Apply
+        } else {
+            Action::Rollback
+        };
         outln!("{}", output::dry_run(action, &report));
         return Ok(report);
     }
-    let progress = config.progress();
-    let report = f(&mut |event| progress.event(event))?;
-    let command = match action {
-        Action::Apply => "migrate",
-        Action::Rollback => "rollback",
+    let started = std::time::Instant::now();
+    let mut progress = output::RunProgress::new(config.log_format, config.quiet, config.verbose);
+    let result = f(&mut |event| progress.event(event));
+    progress.finish();
+    let result = result.map_err(Failure::Runtime);
+    let report = match &result {
+        Ok(report) => Some(report),
+        Err(Failure::Runtime(Error::PostflightFailed(report))) => Some(&**report),
+        Err(_) => None,
     };
-    config.say(output::report_summary(command, &report));
-    Ok(report)
+    let stopped = report.filter(|r| r.stopped).map(|r| output::stopped_text(command, r));
+    match flags.format {
+        SummaryFormat::Json => {
+            let failure = result.as_ref().err();
+            let message = failure.map(messages::failure);
+            let (outcome, exit_code) = match (failure, &stopped) {
+                (None, Some(_)) => ("stopped", interrupt::INTERRUPTED),
+                (None, None) => ("ok", 0),
+                (Some(f), _) => (outcome_of(f), exit_code(f)),
+            };
+            let end = output::RunEnd {
+                command,
+                database,
+                outcome,
+                exit_code,
+                error: message.as_deref(),
+                duration: started.elapsed(),
+            };
+            outln!("{}", output::run_json(&end, report, &progress.done));
+        }
+        SummaryFormat::Text => {
+            if let Some(report) = report {
+                config.say(output::report_summary(command, report));
+                for line in output::run_details(report) {
+                    config.say(line);
+                }
+            }
+        }
+    }
+    let report = result?;
+    match stopped {
+        Some(text) => Err(Failure::Stopped(text)),
+        None => Ok(report),
+    }
+}
+
+/// The `outcome` of a run's JSON summary for a failure.
+fn outcome_of(failure: &Failure) -> &'static str {
+    match failure {
+        Failure::Runtime(Error::PostflightFailed(_)) => "postflight failed",
+        Failure::Runtime(Error::MigrationFailed(_) | Error::RollbackFailed(_)) => "failed",
+        f if exit_code(f) == 1 => "refused",
+        _ => "error",
+    }
 }
 
 /// `check` needs no database: the URL, when there is one, only says whether the

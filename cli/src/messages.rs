@@ -15,7 +15,10 @@ pub(crate) fn failure(failure: &Failure) -> String {
             "check found {n} problem{}; fix them, or allow a rule for one migration with `allow = [\"rule-name\"]`",
             if *n == 1 { "" } else { "s" }
         ),
-        Failure::Usage(message) => message.clone(),
+        Failure::Usage(message)
+        | Failure::Preflight(message)
+        | Failure::Unconfirmed(message)
+        | Failure::Stopped(message) => message.clone(),
     }
 }
 
@@ -39,6 +42,7 @@ fn error(e: &Error) -> String {
             )
         }
         Error::LockTimeout { .. } => format!("{e}. Wait for it, or raise `--lock-timeout`"),
+        Error::PostflightFailed(_) => e.to_string(),
         Error::Scratch { .. } => {
             format!("{e}; or pass `--in-place` to verify on the target itself")
         }
@@ -82,6 +86,7 @@ pub(crate) fn problem(p: &Problem) -> String {
         Problem::Production { command: "reset" } => {
             "roll back what you need with `rollback --to V --yes`".to_owned()
         }
+        Problem::Activity(_) => "wait for it to end, or end it (PostgreSQL: `SELECT pg_terminate_backend(PID)`; MySQL: `KILL PID`), or pass `--force` to run beside it".to_owned(),
         Problem::Production { command } => {
             return format!(
                 "`{command}` undoes migrations in the production environment; check what it will undo with `status`, then pass `--yes`"

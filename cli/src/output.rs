@@ -35,7 +35,11 @@ fn or_dash<T: ToString>(value: Option<T>) -> String {
     value.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
 }
 
-pub fn status_table(database: &str, status: &Status) -> String {
+pub fn status_table(
+    database: &str,
+    status: &Status,
+    schema: Option<&updown::SchemaChecksum>,
+) -> String {
     let rows: Vec<Vec<String>> = status
         .migrations
         .iter()
@@ -64,12 +68,21 @@ pub fn status_table(database: &str, status: &Status) -> String {
             counts.push(format!("{n} {label}"));
         }
     }
-    format!(
+    let mut out = format!(
         "database: {database}\n{}\n{} migrations: {}",
         table(&["VERSION", "NAME", "STATE", "BATCH", "APPLIED AT"], &rows),
         s.total,
         counts.join(", ")
-    )
+    );
+    if let Some(schema) = schema {
+        out.push_str(&format!(
+            "\nschema checksum: {} (recorded after batch {} at {})",
+            schema.checksum,
+            or_dash(schema.batch),
+            schema.at
+        ));
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -77,6 +90,14 @@ struct StatusJson<'a> {
     database: &'a str,
     migrations: Vec<MigrationJson<'a>>,
     summary: SummaryJson,
+    schema_checksum: Option<SchemaChecksumJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct SchemaChecksumJson<'a> {
+    checksum: &'a str,
+    batch: Option<i64>,
+    at: &'a str,
 }
 
 #[derive(Serialize)]
@@ -101,7 +122,11 @@ struct SummaryJson {
     running: usize,
 }
 
-pub fn status_json(database: &str, status: &Status) -> String {
+pub fn status_json(
+    database: &str,
+    status: &Status,
+    schema: Option<&updown::SchemaChecksum>,
+) -> String {
     let s = status.summary();
     let doc = StatusJson {
         database,
@@ -127,6 +152,11 @@ pub fn status_json(database: &str, status: &Status) -> String {
             dirty: s.dirty,
             running: s.running,
         },
+        schema_checksum: schema.map(|c| SchemaChecksumJson {
+            checksum: &c.checksum,
+            batch: c.batch,
+            at: &c.at,
+        }),
     };
     serde_json::to_string_pretty(&doc).expect("serialisable")
 }
@@ -305,56 +335,87 @@ pub fn dry_run(action: Action, report: &Report) -> String {
     out
 }
 
-/// Prints progress events to stderr as they happen.
-pub struct Progress {
-    pub format: LogFormat,
-    pub quiet: bool,
-    pub verbose: bool,
+/// A run's progress on stderr: a bar with n/N, the migration running and the time
+/// elapsed when stderr is a terminal, plain lines otherwise; nothing with
+/// `--log-format json`, whose events say it all. It keeps each migration done, for the
+/// summary of a run that failed.
+pub struct RunProgress {
+    lines: bool,
+    verbose: bool,
+    bar: Option<indicatif::ProgressBar>,
+    /// Each migration done: (action, version, name, duration).
+    pub done: Vec<(Action, i64, String, std::time::Duration)>,
 }
 
-impl Progress {
-    pub fn event(&self, event: Event<'_>) {
-        if self.quiet {
-            return;
+impl RunProgress {
+    pub fn new(format: LogFormat, quiet: bool, verbose: bool) -> Self {
+        use std::io::IsTerminal;
+        let lines = !quiet && format == LogFormat::Text;
+        let bar = (lines && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            let style = indicatif::ProgressStyle::with_template(
+                "{pos}/{len} [{bar:30}] {elapsed} {msg}",
+            )
+            .expect("a valid template")
+            .progress_chars("=> ");
+            bar.set_style(style);
+            bar
+        });
+        RunProgress {
+            lines,
+            verbose,
+            bar,
+            done: Vec::new(),
         }
-        if event.phase == Phase::Started && !self.verbose {
-            return;
-        }
+    }
+
+    pub fn event(&mut self, event: Event<'_>) {
         let Event {
             phase,
             action,
             version,
             name,
             duration,
+            number,
+            total,
         } = event;
-        let action_name = match action {
-            Action::Apply => "apply",
-            Action::Rollback => "rollback",
-        };
-        match self.format {
-            LogFormat::Json => errln!(
-                "{}",
-                serde_json::json!({
-                    "event": phase.as_str(),
-                    "action": action_name,
-                    "version": version,
-                    "name": name,
-                    "duration_ms": duration.map(|d| d.as_millis() as u64),
-                })
-            ),
-            LogFormat::Text => {
-                let verb = match (phase, action) {
-                    (Phase::Started, Action::Apply) => "applying",
-                    (Phase::Started, Action::Rollback) => "rolling back",
-                    (Phase::Finished, Action::Apply) => "applied",
-                    (Phase::Finished, Action::Rollback) => "rolled back",
-                    (Phase::Failed, _) => "failed",
-                };
-                let took = duration
-                    .map(|d| format!(" ({} ms)", d.as_millis()))
-                    .unwrap_or_default();
-                errln!("{verb:<12} {version} {name}{took}");
+        if phase == Phase::Finished {
+            self.done
+                .push((action, version, name.to_owned(), duration.unwrap_or_default()));
+        }
+        if !self.lines {
+            return;
+        }
+        if let Some(bar) = &self.bar {
+            bar.set_length(total as u64);
+            bar.set_position((number - 1) as u64);
+            if phase == Phase::Started {
+                bar.set_message(format!("{} {version} {name}", action.doing()));
+            } else {
+                bar.set_position(number as u64);
             }
+        }
+        if phase == Phase::Started && !self.verbose {
+            return;
+        }
+        let verb = match phase {
+            Phase::Started => action.doing(),
+            Phase::Finished => action.done(),
+            Phase::Failed => "failed",
+        };
+        let took = duration
+            .map(|d| format!(" ({} ms)", d.as_millis()))
+            .unwrap_or_default();
+        let line = format!("{verb:<12} {version} {name}{took} [{number}/{total}]");
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => errln!("{line}"),
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
         }
     }
 }
@@ -648,4 +709,362 @@ mod tests {
             "{table}"
         );
     }
+}
+
+#[derive(Serialize)]
+struct RunJson<'a> {
+    command: &'a str,
+    database: &'a str,
+    /// ok, stopped, refused, failed, postflight failed.
+    outcome: &'a str,
+    exit_code: u8,
+    batch: Option<i64>,
+    applied: Vec<StepJson<'a>>,
+    rolled_back: Vec<StepJson<'a>>,
+    not_run: Vec<VersionJson<'a>>,
+    backup: Option<BackupJson>,
+    preflight: Option<PreflightJson<'a>>,
+    postflight: Option<PostflightJson<'a>>,
+    error: Option<&'a str>,
+    duration_ms: u64,
+}
+
+#[derive(Serialize)]
+struct StepJson<'a> {
+    version: i64,
+    name: &'a str,
+    duration_ms: u64,
+}
+
+#[derive(Serialize)]
+struct VersionJson<'a> {
+    version: i64,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct BackupJson {
+    file: String,
+    bytes: u64,
+    tool: String,
+    duration_ms: u64,
+}
+
+/// How a run ended, for its JSON summary.
+pub struct RunEnd<'a> {
+    pub command: &'a str,
+    pub database: &'a str,
+    pub outcome: &'a str,
+    pub exit_code: u8,
+    pub error: Option<&'a str>,
+    pub duration: std::time::Duration,
+}
+
+/// The summary of a run as one JSON document: what it applied and rolled back (from the
+/// report, or from the progress of a run that failed), what it did not run, its backup
+/// and checks.
+pub fn run_json(
+    end: &RunEnd<'_>,
+    report: Option<&Report>,
+    done: &[(Action, i64, String, std::time::Duration)],
+) -> String {
+    let steps = |action: Action| -> Vec<StepJson<'_>> {
+        match report {
+            Some(r) => r
+                .steps
+                .iter()
+                .filter(|s| s.action == action)
+                .map(|s| StepJson {
+                    version: s.version,
+                    name: &s.name,
+                    duration_ms: s.duration.as_millis() as u64,
+                })
+                .collect(),
+            None => done
+                .iter()
+                .filter(|d| d.0 == action)
+                .map(|(_, version, name, duration)| StepJson {
+                    version: *version,
+                    name,
+                    duration_ms: duration.as_millis() as u64,
+                })
+                .collect(),
+        }
+    };
+    let doc = RunJson {
+        command: end.command,
+        database: end.database,
+        outcome: end.outcome,
+        exit_code: end.exit_code,
+        batch: report.and_then(|r| r.batch),
+        applied: steps(Action::Apply),
+        rolled_back: steps(Action::Rollback),
+        not_run: report
+            .map(|r| {
+                r.not_run
+                    .iter()
+                    .map(|(version, name)| VersionJson {
+                        version: *version,
+                        name,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        backup: report.and_then(|r| r.backup.as_ref()).map(|b| BackupJson {
+            file: b.file.display().to_string(),
+            bytes: b.bytes,
+            tool: b.tool.clone(),
+            duration_ms: b.duration.as_millis() as u64,
+        }),
+        preflight: report.and_then(|r| r.preflight.as_ref()).map(preflight_doc),
+        postflight: report.and_then(|r| r.postflight.as_ref()).map(postflight_doc),
+        error: end.error,
+        duration_ms: end.duration.as_millis() as u64,
+    };
+    serde_json::to_string_pretty(&doc).expect("serialisable")
+}
+
+/// The lines after a run's summary line: its backup, and its checks.
+pub fn run_details(report: &Report) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(b) = &report.backup {
+        out.push(format!(
+            "backup: {} ({} bytes, {}); `restore --yes` puts it back",
+            b.file.display(),
+            b.bytes,
+            b.tool
+        ));
+    }
+    if let Some(p) = &report.postflight {
+        let notes = p
+            .keys
+            .iter()
+            .filter(|k| matches!(k, updown::KeyFinding::NotValidated { .. }))
+            .count();
+        let mut line = format!(
+            "postflight {}: {} foreign key{} checked, schema checksum {}",
+            if p.failed() { "failed" } else { "ok" },
+            p.keys_checked,
+            if p.keys_checked == 1 { "" } else { "s" },
+            short(&p.schema_checksum)
+        );
+        if notes > 0 {
+            line.push_str(&format!("; {notes} added NOT VALID (validate them later with `ALTER TABLE ... VALIDATE CONSTRAINT`)"));
+        }
+        out.push(line);
+    }
+    out
+}
+
+fn short(checksum: &str) -> &str {
+    &checksum[..checksum.len().min(12)]
+}
+
+#[derive(Serialize)]
+struct PreflightJson<'a> {
+    pending: usize,
+    clear: bool,
+    problems: Vec<String>,
+    activity: Vec<ActivityJson<'a>>,
+    long_transaction_s: u64,
+}
+
+#[derive(Serialize)]
+struct ActivityJson<'a> {
+    kind: &'static str,
+    pid: &'a str,
+    user: Option<&'a str>,
+    table: Option<&'a str>,
+    mode: Option<&'a str>,
+    duration_ms: u64,
+    state: &'a str,
+    query: &'a str,
+    message: String,
+}
+
+fn preflight_doc(p: &updown::Preflight) -> PreflightJson<'_> {
+    use updown::ActivityKind;
+    PreflightJson {
+        pending: p.pending,
+        clear: p.clear(),
+        problems: p.problems.iter().map(crate::messages::problem).collect(),
+        activity: p
+            .activity
+            .iter()
+            .map(|a| {
+                let (kind, table, mode) = match &a.kind {
+                    ActivityKind::LongTransaction => ("long transaction", None, None),
+                    ActivityKind::HoldsLock { table, mode } => {
+                        ("holds lock", Some(table.as_str()), Some(mode.as_str()))
+                    }
+                    ActivityKind::WaitsForLock { table, mode } => {
+                        ("waits for lock", Some(table.as_str()), Some(mode.as_str()))
+                    }
+                };
+                ActivityJson {
+                    kind,
+                    pid: &a.pid,
+                    user: a.user.as_deref(),
+                    table,
+                    mode,
+                    duration_ms: a.duration.as_millis() as u64,
+                    state: &a.state,
+                    query: &a.query,
+                    message: a.to_string(),
+                }
+            })
+            .collect(),
+        long_transaction_s: p.threshold.as_secs(),
+    }
+}
+
+/// `preflight` for people.
+pub fn preflight_table(database: &str, what: &str, p: &updown::Preflight) -> String {
+    let mut out = vec![format!("database: {database}")];
+    out.push(match p.pending {
+        0 => format!("nothing to {what}"),
+        1 => format!("1 migration to {what}"),
+        n => format!("{n} migrations to {what}"),
+    });
+    for problem in &p.problems {
+        out.push(format!("refused: {}", crate::messages::problem(problem)));
+    }
+    for a in &p.activity {
+        out.push(format!("refused: {a}"));
+    }
+    if p.clear() {
+        out.push(format!(
+            "clear: no drift, missing or dirty migration, no transaction of another session open over {} s and no lock on the tables it touches",
+            p.threshold.as_secs()
+        ));
+    }
+    out.join("\n")
+}
+
+pub fn preflight_json(database: &str, p: &updown::Preflight) -> String {
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        database: &'a str,
+        #[serde(flatten)]
+        preflight: PreflightJson<'a>,
+    }
+    serde_json::to_string_pretty(&Doc {
+        database,
+        preflight: preflight_doc(p),
+    })
+    .expect("serialisable")
+}
+
+#[derive(Serialize)]
+struct PostflightJson<'a> {
+    ok: bool,
+    batch: Option<i64>,
+    schema_checksum: &'a str,
+    keys_checked: usize,
+    findings: Vec<KeyFindingJson<'a>>,
+    dirty: &'a [String],
+    duration_ms: u64,
+}
+
+#[derive(Serialize)]
+struct KeyFindingJson<'a> {
+    kind: &'static str,
+    table: &'a str,
+    key: &'a str,
+    columns: &'a [String],
+    parent: &'a str,
+    parent_columns: &'a [String],
+    rows: Option<i64>,
+    capped: bool,
+}
+
+fn postflight_doc(p: &updown::Postflight) -> PostflightJson<'_> {
+    use updown::KeyFinding;
+    PostflightJson {
+        ok: !p.failed(),
+        batch: p.batch,
+        schema_checksum: &p.schema_checksum,
+        keys_checked: p.keys_checked,
+        findings: p
+            .keys
+            .iter()
+            .map(|f| {
+                let (kind, key, rows, capped) = match f {
+                    KeyFinding::Orphans { key, rows, capped } => {
+                        ("orphan rows", key, Some(*rows), *capped)
+                    }
+                    KeyFinding::NotValidated { key } => ("not validated", key, None, false),
+                };
+                KeyFindingJson {
+                    kind,
+                    table: &key.table,
+                    key: &key.name,
+                    columns: &key.columns,
+                    parent: &key.parent,
+                    parent_columns: &key.parent_columns,
+                    rows,
+                    capped,
+                }
+            })
+            .collect(),
+        dirty: &p.dirty,
+        duration_ms: p.duration.as_millis() as u64,
+    }
+}
+
+/// `postflight` for people.
+pub fn postflight_table(database: &str, p: &updown::Postflight) -> String {
+    let mut out = vec![format!("database: {database}")];
+    out.push(format!("schema checksum: {}", p.schema_checksum));
+    out.push(format!("foreign keys checked: {}", p.keys_checked));
+    for f in &p.keys {
+        if let updown::KeyFinding::NotValidated { key } = f {
+            out.push(format!(
+                "note: the foreign key {} on {} is NOT VALID and its rows all match: `ALTER TABLE {} VALIDATE CONSTRAINT {}` would pass",
+                key.name, key.table, key.table, key.name
+            ));
+        }
+    }
+    if p.failed() {
+        out.push(p.failure_text());
+    } else {
+        out.push("ok: every foreign key checked holds, nothing is dirty".to_owned());
+    }
+    out.join("\n")
+}
+
+pub fn postflight_json(database: &str, p: &updown::Postflight) -> String {
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        database: &'a str,
+        #[serde(flatten)]
+        postflight: PostflightJson<'a>,
+    }
+    serde_json::to_string_pretty(&Doc {
+        database,
+        postflight: postflight_doc(p),
+    })
+    .expect("serialisable")
+}
+
+/// What a run stopped by a signal did and did not do.
+pub fn stopped_text(command: &str, report: &Report) -> String {
+    let done = report.steps.len();
+    let total = done + report.not_run.len();
+    let mut out = format!(
+        "{command} stopped by a signal after {done} of {total} migrations; the lock is released"
+    );
+    if let Some(batch) = report.batch.filter(|_| report.steps.iter().any(|s| s.action == Action::Apply)) {
+        out.push_str(&format!(" and what ran is recorded (batch {batch})"));
+    }
+    if !report.not_run.is_empty() {
+        let names: Vec<String> = report
+            .not_run
+            .iter()
+            .map(|(v, n)| format!("{v} {n}"))
+            .collect();
+        out.push_str(&format!("\n  not run: {}", names.join(", ")));
+        out.push_str(&format!("\n  run `{command}` again to go on"));
+    }
+    out
 }
