@@ -582,6 +582,9 @@ fn run(
         }
         SummaryFormat::Text => {
             if let Some(report) = report {
+                for warning in output::forced_past(report) {
+                    errln!("{warning}");
+                }
                 config.say(output::report_summary(command, report));
                 for line in output::run_details(report) {
                     config.say(line);

@@ -41,14 +41,21 @@ struct TextLines {
     quiet: bool,
 }
 
-/// The events the progress lines already show.
-const STEP_EVENTS: &[&str] = &["started", "applied", "rolled back", "failed", "postflight"];
+/// The events the progress lines or the summary already show.
+const SHOWN_ELSEWHERE: &[&str] = &[
+    "started",
+    "applied",
+    "rolled back",
+    "failed",
+    "postflight",
+    "preflight finding",
+];
 
 impl<S: Subscriber> Layer<S> for TextLines {
     fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
         let mut fields = Fields::default();
         event.record(&mut fields);
-        if STEP_EVENTS.contains(&fields.event.as_str()) {
+        if SHOWN_ELSEWHERE.contains(&fields.event.as_str()) {
             return;
         }
         let level = *event.metadata().level();
@@ -56,6 +63,9 @@ impl<S: Subscriber> Layer<S> for TextLines {
             return;
         }
         match level {
+            _ if fields.event == "backup written" => {
+                errln!("{}; `restore --yes` puts it back", fields.message)
+            }
             Level::ERROR => errln!("error: {}", fields.message),
             Level::WARN => errln!("warning: {}", fields.message),
             _ => errln!("{}", fields.message),

@@ -824,17 +824,17 @@ pub fn run_json(
     serde_json::to_string_pretty(&doc).expect("serialisable")
 }
 
-/// The lines after a run's summary line: its backup, and its checks.
+/// What the preflight found and `--force` ran beside, for stderr.
+pub fn forced_past(report: &Report) -> Vec<String> {
+    let found = report.preflight.iter().flat_map(|p| &p.activity);
+    found
+        .map(|a| format!("warning: ran beside it (--force): {a}"))
+        .collect()
+}
+
+/// The lines after a run's summary line: what its checks found.
 pub fn run_details(report: &Report) -> Vec<String> {
     let mut out = Vec::new();
-    if let Some(b) = &report.backup {
-        out.push(format!(
-            "backup: {} ({} bytes, {}); `restore --yes` puts it back",
-            b.file.display(),
-            b.bytes,
-            b.tool
-        ));
-    }
     if let Some(p) = &report.postflight {
         let notes = p
             .keys
