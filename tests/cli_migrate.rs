@@ -91,7 +91,12 @@ fn status_and_history_json_have_the_documented_shape() {
             k.sort();
             k
         };
-        assert_eq!(keys(&status), ["database", "migrations", "summary"]);
+        assert_eq!(
+            keys(&status),
+            ["database", "migrations", "schema_checksum", "summary"]
+        );
+        assert_eq!(keys(&status["schema_checksum"]), ["at", "batch", "checksum"]);
+        assert_eq!(status["schema_checksum"]["batch"], 1);
         assert_eq!(
             keys(&status["migrations"][0]),
             [
@@ -137,6 +142,11 @@ fn status_and_history_json_have_the_documented_shape() {
         assert_eq!(entry["outcome"], "ok");
         assert_eq!(entry["version"], 1001);
         assert_eq!(entry["checksum"], status["migrations"][0]["checksum"]);
+        // The run's postflight recorded the schema checksum `status` shows.
+        let postflight = &history["history"][1];
+        assert_eq!(postflight["action"], "postflight");
+        assert_eq!(postflight["version"], 1001);
+        assert_eq!(postflight["checksum"], status["schema_checksum"]["checksum"]);
     }
 }
 

@@ -158,6 +158,38 @@
 //! what a run would apply or undo and what would refuse it, without taking the lock or
 //! changing anything.
 //!
+//! # Around a run: checks, backup, events, stopping
+//!
+//! A run that has something to do first looks at the server's other sessions (long
+//! transactions, locks on the tables it touches: [`Problem::Activity`]), takes a backup
+//! when [`RunChecks::backup`] names a folder ([`backup`]), and after the migrations
+//! checks the foreign keys they added, that nothing is left dirty, and records the
+//! schema checksum ([`Postflight`]; a failure is [`Error::PostflightFailed`], what ran
+//! staying applied). [`Migrator::checks`] sets them; [`Migrator::preflight`] and
+//! [`Migrator::postflight`] run them alone. Every step is a `tracing` event of target
+//! `updown` (fields `event`, `version`, `name`, `batch`, `checksum`, `duration_ms`,
+//! `outcome`, `error`), for your own subscriber. [`Migrator::stop_when`] takes a flag
+//! that stops a run after the migration it is running:
+//!
+//! ```no_run
+//! use std::sync::{Arc, atomic::AtomicBool};
+//! use updown::{MigrateOptions, Migrator, Registry, RunChecks};
+//!
+//! # fn main() -> Result<(), updown::Error> {
+//! let stop = Arc::new(AtomicBool::new(false));
+//! let migrator = Migrator::new(Registry::collect()?, "postgres://app@db/app")?
+//!     .checks(RunChecks {
+//!         backup: Some("backups".into()),
+//!         ..RunChecks::default()
+//!     })
+//!     .stop_when(stop.clone());
+//! let report = migrator.migrate(&MigrateOptions::default(), &mut |_| {})?;
+//! if report.stopped {
+//!     println!("stopped; not run: {:?}", report.not_run);
+//! }
+//! # Ok(()) }
+//! ```
+//!
 //! # Migrations built at run time
 //!
 //! [`Migration::sql`] builds a SQL migration from strings, say read from a folder, with
