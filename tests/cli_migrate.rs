@@ -95,7 +95,10 @@ fn status_and_history_json_have_the_documented_shape() {
             keys(&status),
             ["database", "migrations", "schema_checksum", "summary"]
         );
-        assert_eq!(keys(&status["schema_checksum"]), ["at", "batch", "checksum"]);
+        assert_eq!(
+            keys(&status["schema_checksum"]),
+            ["at", "batch", "checksum"]
+        );
         assert_eq!(status["schema_checksum"]["batch"], 1);
         assert_eq!(
             keys(&status["migrations"][0]),
@@ -146,7 +149,10 @@ fn status_and_history_json_have_the_documented_shape() {
         let postflight = &history["history"][1];
         assert_eq!(postflight["action"], "postflight");
         assert_eq!(postflight["version"], 1001);
-        assert_eq!(postflight["checksum"], status["schema_checksum"]["checksum"]);
+        assert_eq!(
+            postflight["checksum"],
+            status["schema_checksum"]["checksum"]
+        );
     }
 }
 

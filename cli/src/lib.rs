@@ -44,7 +44,9 @@ use updown::{
     RunChecks, VerifyOptions,
 };
 
-use crate::args::{AdoptFrom, Command, Format, Identity, LogFormat, NewArgs, RunFlags, SummaryFormat};
+use crate::args::{
+    AdoptFrom, Command, Format, Identity, LogFormat, NewArgs, RunFlags, SummaryFormat,
+};
 use crate::config::Config;
 use crate::exit::{Failure, exit_code};
 use crate::stdio::{errln, outln};
@@ -399,10 +401,7 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
             };
             let preflight = migrator.preflight(request)?;
             match format {
-                Format::Table => outln!(
-                    "{}",
-                    output::preflight_table(&database, what, &preflight)
-                ),
+                Format::Table => outln!("{}", output::preflight_table(&database, what, &preflight)),
                 Format::Json => outln!("{}", output::preflight_json(&database, &preflight)),
             }
             if !preflight.clear() {
@@ -560,7 +559,9 @@ fn run(
         Err(Failure::Runtime(Error::PostflightFailed(report))) => Some(&**report),
         Err(_) => None,
     };
-    let stopped = report.filter(|r| r.stopped).map(|r| output::stopped_text(command, r));
+    let stopped = report
+        .filter(|r| r.stopped)
+        .map(|r| output::stopped_text(command, r));
     match flags.format {
         SummaryFormat::Json => {
             let failure = result.as_ref().err();

@@ -353,11 +353,10 @@ impl RunProgress {
         let lines = !quiet && format == LogFormat::Text;
         let bar = (lines && std::io::stderr().is_terminal()).then(|| {
             let bar = indicatif::ProgressBar::new(0);
-            let style = indicatif::ProgressStyle::with_template(
-                "{pos}/{len} [{bar:30}] {elapsed} {msg}",
-            )
-            .expect("a valid template")
-            .progress_chars("=> ");
+            let style =
+                indicatif::ProgressStyle::with_template("{pos}/{len} [{bar:30}] {elapsed} {msg}")
+                    .expect("a valid template")
+                    .progress_chars("=> ");
             bar.set_style(style);
             bar
         });
@@ -380,8 +379,12 @@ impl RunProgress {
             total,
         } = event;
         if phase == Phase::Finished {
-            self.done
-                .push((action, version, name.to_owned(), duration.unwrap_or_default()));
+            self.done.push((
+                action,
+                version,
+                name.to_owned(),
+                duration.unwrap_or_default(),
+            ));
         }
         if !self.lines {
             return;
@@ -817,7 +820,9 @@ pub fn run_json(
             duration_ms: b.duration.as_millis() as u64,
         }),
         preflight: report.and_then(|r| r.preflight.as_ref()).map(preflight_doc),
-        postflight: report.and_then(|r| r.postflight.as_ref()).map(postflight_doc),
+        postflight: report
+            .and_then(|r| r.postflight.as_ref())
+            .map(postflight_doc),
         error: end.error,
         duration_ms: end.duration.as_millis() as u64,
     };
@@ -1054,7 +1059,10 @@ pub fn stopped_text(command: &str, report: &Report) -> String {
     let mut out = format!(
         "{command} stopped by a signal after {done} of {total} migrations; the lock is released"
     );
-    if let Some(batch) = report.batch.filter(|_| report.steps.iter().any(|s| s.action == Action::Apply)) {
+    if let Some(batch) = report
+        .batch
+        .filter(|_| report.steps.iter().any(|s| s.action == Action::Apply))
+    {
         out.push_str(&format!(" and what ran is recorded (batch {batch})"));
     }
     if !report.not_run.is_empty() {

@@ -172,7 +172,9 @@ pub enum Error {
     RollbackFailed(Box<Failure>),
 
     /// A backup or restore needs a program that is not on `PATH`; nothing was changed.
-    #[error("{what} of a {backend} database needs `{tool}`, which is not on PATH; nothing was changed. {fix}")]
+    #[error(
+        "{what} of a {backend} database needs `{tool}`, which is not on PATH; nothing was changed. {fix}"
+    )]
     ToolMissing {
         /// `a backup` or `a restore`.
         what: &'static str,

@@ -65,7 +65,8 @@ impl Postflight {
 
     /// Every failure, one per line, with what to do.
     pub fn failure_text(&self) -> String {
-        let mut lines = vec!["the checks after the run failed; what it applied stays applied:".to_owned()];
+        let mut lines =
+            vec!["the checks after the run failed; what it applied stays applied:".to_owned()];
         for finding in &self.keys {
             if let KeyFinding::Orphans { key, rows, capped } = finding {
                 let more = if *capped { " or more" } else { "" };
@@ -85,9 +86,9 @@ impl Postflight {
             ));
         }
         lines.push(match self.batch {
-            Some(b) => format!(
-                "  then run `postflight` to check again, or `rollback` to undo batch {b}"
-            ),
+            Some(b) => {
+                format!("  then run `postflight` to check again, or `rollback` to undo batch {b}")
+            }
             None => "  then run `postflight` to check again".to_owned(),
         });
         lines.join("\n")

@@ -308,8 +308,6 @@ mod verify;
 
 pub use activity::{Activity, ActivityKind};
 pub use backend::drop_scratch_databases;
-pub use flight::{Postflight, Preflight, RunChecks, SchemaChecksum};
-pub use keys::{ForeignKey, KeyFinding};
 pub use connection::AnyConnection;
 pub use db::{Db, MigrationError, Result};
 /// The diesel updown runs on, for the query builder in migration bodies
@@ -318,6 +316,8 @@ pub use diesel;
 /// diesel_migrations, for running a [`Registry`] with diesel's own runner (`MigrationHarness`).
 pub use diesel_migrations;
 pub use error::{Aftermath, Duplicate, Error, Failure, Problem};
+pub use flight::{Postflight, Preflight, RunChecks, SchemaChecksum};
+pub use keys::{ForeignKey, KeyFinding};
 pub use migration::{Body, Migration, Origin};
 pub use migrator::Migrator;
 pub use plan::{Plan, Planned, Request};

@@ -224,9 +224,13 @@ impl Migrator {
         }
         let run = |session: &mut Session| {
             let plan = self.plan_migrate(session, options)?.or_refuse("migrate")?;
-            self.around(session, "migrate", &plan.steps, options.dry_run, |session| {
-                session.apply_all(&plan.steps, progress)
-            })
+            self.around(
+                session,
+                "migrate",
+                &plan.steps,
+                options.dry_run,
+                |session| session.apply_all(&plan.steps, progress),
+            )
         };
         self.run(options.dry_run, Tables::Create, run)
     }
@@ -246,9 +250,13 @@ impl Migrator {
         let run = |session: &mut Session| {
             let rows = session.applied()?;
             let plan = plan::rollback(&self.registry, &rows, options).or_refuse("rollback")?;
-            self.around(session, "rollback", &plan.steps, options.dry_run, |session| {
-                session.revert_all(&plan.steps, progress)
-            })
+            self.around(
+                session,
+                "rollback",
+                &plan.steps,
+                options.dry_run,
+                |session| session.revert_all(&plan.steps, progress),
+            )
         };
         self.run(options.dry_run, Tables::Existing, run)
     }
@@ -303,8 +311,7 @@ impl Migrator {
         if let Some(before) = keys_before
             && !report.steps.is_empty()
         {
-            let checked =
-                flight::postflight(session, &self.registry, report.batch, Some(&before))?;
+            let checked = flight::postflight(session, &self.registry, report.batch, Some(&before))?;
             let failed = checked.failed();
             report.postflight = Some(checked);
             if failed {

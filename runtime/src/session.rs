@@ -441,7 +441,9 @@ impl Session {
     }
 
     /// The schema checksum the last postflight recorded.
-    pub(crate) fn schema_checksum(&mut self) -> Result<Option<crate::flight::SchemaChecksum>, Error> {
+    pub(crate) fn schema_checksum(
+        &mut self,
+    ) -> Result<Option<crate::flight::SchemaChecksum>, Error> {
         if !self.layout()?.has_history() {
             return Ok(None);
         }
@@ -449,11 +451,13 @@ impl Session {
             .tracking()
             .last_schema_checksum()
             .map_err(|e| Error::database("reading updown_history", e))?;
-        Ok(last.map(|(checksum, batch, at)| crate::flight::SchemaChecksum {
-            checksum,
-            batch,
-            at,
-        }))
+        Ok(
+            last.map(|(checksum, batch, at)| crate::flight::SchemaChecksum {
+                checksum,
+                batch,
+                at,
+            }),
+        )
     }
 
     pub(crate) fn next_batch(&mut self) -> Result<i64, Error> {
@@ -752,25 +756,25 @@ impl Session {
             }
         };
         if self.logs() {
-        tracing::error!(
-            target: "updown",
-            event = "failed",
-            action = action.as_str(),
-            version,
-            name,
-            batch,
-            checksum = m.checksum(),
-            duration_ms = millis(duration),
-            outcome = "failed",
-            error = cause.as_str(),
-            statement = statement.as_deref(),
-            left = match aftermath {
-                Aftermath::RolledBack => "rolled back",
-                Aftermath::Dirty => "dirty",
-            },
-            "{} {version} {name} failed",
-            action.doing()
-        );
+            tracing::error!(
+                target: "updown",
+                event = "failed",
+                action = action.as_str(),
+                version,
+                name,
+                batch,
+                checksum = m.checksum(),
+                duration_ms = millis(duration),
+                outcome = "failed",
+                error = cause.as_str(),
+                statement = statement.as_deref(),
+                left = match aftermath {
+                    Aftermath::RolledBack => "rolled back",
+                    Aftermath::Dirty => "dirty",
+                },
+                "{} {version} {name} failed",
+                action.doing()
+            );
         }
         let failure_text = match &statement {
             Some(s) => format!("{cause}\nstatement: {s}"),

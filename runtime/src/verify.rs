@@ -480,7 +480,16 @@ fn step(
     action: Action,
     batch: i64,
 ) -> Result<Option<String>, Error> {
-    match session.step(m, action, batch, crate::session::Position { number: 1, total: 1 }, &mut |_| {}) {
+    match session.step(
+        m,
+        action,
+        batch,
+        crate::session::Position {
+            number: 1,
+            total: 1,
+        },
+        &mut |_| {},
+    ) {
         Ok(_) => Ok(None),
         Err(Error::MigrationFailed(f) | Error::RollbackFailed(f)) => Ok(Some(describe(&f))),
         Err(other) => Err(other),
