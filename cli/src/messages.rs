@@ -86,7 +86,10 @@ pub(crate) fn problem(p: &Problem) -> String {
         Problem::Production { command: "reset" } => {
             "roll back what you need with `rollback --to V --yes`".to_owned()
         }
-        Problem::Activity(_) => "wait for it to end, or end it (PostgreSQL: `SELECT pg_terminate_backend(PID)`; MySQL: `KILL PID`), or pass `--force` to run beside it".to_owned(),
+        Problem::Activity(a) => format!(
+            "wait for it to end, or end it (`SELECT pg_terminate_backend({0})` on PostgreSQL, `KILL {0}` on MySQL), or pass `--force` to run beside it",
+            a.pid
+        ),
         Problem::Production { command } => {
             return format!(
                 "`{command}` undoes migrations in the production environment; check what it will undo with `status`, then pass `--yes`"

@@ -34,7 +34,7 @@ pub enum ActivityKind {
     /// A transaction open longer than the threshold.
     LongTransaction,
     /// It holds a lock on a table the run touches, idle in its transaction or in one
-    /// open longer than the threshold.
+    /// open for a second or more (or the threshold, if shorter).
     HoldsLock {
         /// The table.
         table: String,
@@ -151,6 +151,11 @@ fn pg_literal(text: &str) -> String {
     crate::schema::sql_literal(text)
 }
 
+/// How long a transaction holding a lock on a table the run touches may have been open:
+/// a query holding a lock for a moment is how a busy database works, one holding it for
+/// a second or more would make the migration's DDL wait, and every query behind it.
+const LOCK_HOLDER_AGE: Duration = Duration::from_secs(1);
+
 fn postgres(
     conn: &mut AnyConnection,
     tables: &Touched,
@@ -173,10 +178,14 @@ fn postgres(
         "a.pid::text AS pid, a.usename::text AS usr, COALESCE(a.state, '')::text AS state,
          LEFT(COALESCE(a.query, ''), {QUERY_CHARS})::text AS query"
     );
-    let old = format!(
-        "a.xact_start < clock_timestamp() - {} * interval '1 microsecond'",
-        threshold.as_micros()
-    );
+    let older_than = |age: Duration| {
+        format!(
+            "a.xact_start < clock_timestamp() - {} * interval '1 microsecond'",
+            age.as_micros()
+        )
+    };
+    let old = older_than(threshold);
+    let holding = older_than(threshold.min(LOCK_HOLDER_AGE));
     // Tables, views and the like, outside the system catalogs, that the run touches.
     let touched = match tables {
         None => "TRUE".to_owned(),
@@ -212,15 +221,15 @@ fn postgres(
         long.into_iter()
             .map(|r| r.into_activity(ActivityKind::LongTransaction)),
     );
-    // Idle in a transaction, or in one open for long, holding a lock on a touched table:
-    // the strongest of its modes.
+    // Idle in a transaction, or in one open for more than a moment, holding a lock on a
+    // touched table: the strongest of its modes.
     let holders = load(
         conn,
         format!(
             "SELECT DISTINCT ON (l.pid, l.relation) {common}, {}, c.relname::text AS tbl,
                     l.mode::text AS mode
              FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid {relation}
-               AND l.granted AND (a.state LIKE 'idle in transaction%' OR {old})
+               AND l.granted AND (a.state LIKE 'idle in transaction%' OR {holding})
              ORDER BY l.pid, l.relation, array_position({PG_MODES}, l.mode::text) DESC",
             micros("a.xact_start")
         ),
@@ -416,7 +425,8 @@ impl std::fmt::Display for Activity {
         if self.user.is_some() {
             f.write_str(", ")?;
         }
-        write!(f, "{}): {}", self.state, one_line(&self.query, 200))
+        let query = one_line(&self.query, 200);
+        write!(f, "{}): {}", self.state, query.trim_end_matches(';'))
     }
 }
 
