@@ -1072,7 +1072,11 @@ pub fn stopped_text(command: &str, report: &Report) -> String {
             .map(|(v, n)| format!("{v} {n}"))
             .collect();
         out.push_str(&format!("\n  not run: {}", names.join(", ")));
-        out.push_str(&format!("\n  run `{command}` again to go on"));
+        // Running a rollback again would count its steps afresh.
+        out.push_str(match command {
+            "migrate" => "\n  run `migrate` again to apply the rest",
+            _ => "\n  `status` shows where it stands; `migrate` applies what is pending",
+        });
     }
     out
 }
