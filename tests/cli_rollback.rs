@@ -152,10 +152,12 @@ fn redo_rolls_back_and_reapplies_as_a_new_batch() {
         );
 
         let history = db.history_json(bin!("app"));
+        // Each run's postflight rows aside: apply and rollback, in order.
         let actions: Vec<(i64, String)> = history["history"]
             .as_array()
             .unwrap()
             .iter()
+            .filter(|h| h["action"] != "postflight")
             .map(|h| {
                 (
                     h["version"].as_i64().unwrap(),
@@ -218,9 +220,25 @@ fn production_needs_yes_for_rollback_and_redo_and_refuses_reset() {
             "a refused command changed something"
         );
 
+        // Production takes a backup first, unless told not to.
         db.run(bin!("app"), &["--env", "production", "rollback", "--yes"])
             .expect(0)
-            .stdout_has(&["rolled back 3"]);
+            .stdout_has(&["rolled back 3"])
+            .stderr_has(&["backup written to backups/", "`restore --yes` puts it back"]);
+        assert!(db.dir().join("backups/latest").is_file());
+        db.run(
+            bin!("app"),
+            &["--env", "production", "migrate", "--no-backup"],
+        )
+        .expect(0)
+        .stdout_has(&["applied 3"]);
+        let backups = std::fs::read_dir(db.dir().join("backups")).unwrap().count();
+        assert_eq!(backups, 2, "one backup and its `latest` pointer");
+        db.run(
+            bin!("app"),
+            &["--env", "production", "rollback", "--yes", "--no-backup"],
+        )
+        .expect(0);
         db.run(bin!("app"), &["--env", "staging", "migrate"])
             .expect(0);
         db.run(bin!("app"), &["--env", "staging", "reset"])
