@@ -1089,8 +1089,11 @@ fn every_documented_exit_code_is_reached() {
         "a migration failed",
         last_code(&[(bin!("app_failing"), &["migrate"])]),
     );
-    // Until the foreign-key check lands (see the ignored test below), the postflight
-    // fails here on a dirty mark.
+    case(
+        3,
+        "the postflight of a run found rows breaking a foreign key",
+        last_code(&[(bin!("app_orphans"), &["migrate"])]),
+    );
     case(
         3,
         "postflight found a dirty migration",
@@ -1128,7 +1131,6 @@ fn every_documented_exit_code_is_reached() {
 /// Orphan rows under a foreign key the database did not check fail the postflight of the
 /// run that added them: exit 3, the finding in the summary.
 #[test]
-#[ignore = "needs the foreign key check"]
 fn orphan_rows_fail_the_postflight_with_exit_3() {
     for db in databases() {
         let doc = db
