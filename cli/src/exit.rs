@@ -30,6 +30,8 @@ pub(crate) enum Failure {
     Unconfirmed(String),
     /// A signal stopped the run after the migration it was running: what was done.
     Stopped(String),
+    /// `postflight` found a problem, listed on stdout: what to do.
+    Postflight(String),
 }
 
 impl From<Error> for Failure {
@@ -46,7 +48,7 @@ pub(crate) fn exit_code(failure: &Failure) -> u8 {
         ) => 1,
         Failure::Check(_) | Failure::Preflight(_) | Failure::Unconfirmed(_) => 1,
         Failure::Runtime(Error::Backup { .. }) => 1,
-        Failure::Runtime(Error::PostflightFailed(_)) => 3,
+        Failure::Runtime(Error::PostflightFailed(_)) | Failure::Postflight(_) => 3,
         Failure::Stopped(_) => crate::interrupt::INTERRUPTED,
         Failure::Runtime(Error::MigrationFailed(_)) => 2,
         Failure::Verify(_) => 3,

@@ -419,12 +419,9 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
                 Format::Json => outln!("{}", output::postflight_json(&database, &postflight)),
             }
             if postflight.failed() {
-                return Err(Failure::Runtime(Error::PostflightFailed(Box::new(
-                    Report {
-                        postflight: Some(postflight),
-                        ..Report::default()
-                    },
-                ))));
+                return Err(Failure::Postflight(
+                    "postflight failed (listed above); fix what it names and run `postflight` again".into(),
+                ));
             }
         }
         Command::Restore {

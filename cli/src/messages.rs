@@ -18,7 +18,8 @@ pub(crate) fn failure(failure: &Failure) -> String {
         Failure::Usage(message)
         | Failure::Preflight(message)
         | Failure::Unconfirmed(message)
-        | Failure::Stopped(message) => message.clone(),
+        | Failure::Stopped(message)
+        | Failure::Postflight(message) => message.clone(),
     }
 }
 

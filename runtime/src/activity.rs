@@ -294,6 +294,36 @@ fn mysql(
         long.into_iter()
             .map(|r| r.into_activity(ActivityKind::LongTransaction)),
     );
+    // Which tables a transaction holds locks on is not told here (metadata locks need
+    // performance_schema, off by default on MariaDB): a transaction open for a moment or
+    // more holding row locks could hold the tables the run alters.
+    let touches_any = !matches!(tables, Some(names) if names.is_empty());
+    if touches_any {
+        let reported: Vec<String> = found.iter().map(|a| a.pid.clone()).collect();
+        let holders = load(
+            conn,
+            format!(
+                "SELECT CAST(p.ID AS CHAR) AS pid, CAST(p.USER AS CHAR) AS usr,
+                        CAST(TRIM(CONCAT(COALESCE(p.COMMAND, ''), ' ', COALESCE(p.STATE, ''))) AS CHAR) AS state,
+                        CAST(CONCAT('row locks on ', t.trx_tables_locked, ' table(s)') AS CHAR) AS mode,
+                        '?' AS tbl,
+                        TIMESTAMPDIFF(MICROSECOND, t.trx_started, {now}) AS micros,
+                        CAST(LEFT(COALESCE(t.trx_query, p.INFO, ''), {QUERY_CHARS}) AS CHAR) AS query
+                 FROM information_schema.INNODB_TRX t
+                 JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
+                 WHERE {sessions} AND t.trx_tables_locked > 0
+                   AND TIMESTAMPDIFF(MICROSECOND, t.trx_started, {now}) > {}",
+                threshold.min(LOCK_HOLDER_AGE).as_micros()
+            ),
+        )?;
+        for r in holders.into_iter().filter(|r| !reported.contains(&r.pid)) {
+            let kind = ActivityKind::HoldsLock {
+                table: r.tbl.clone(),
+                mode: r.mode.clone(),
+            };
+            found.push(r.into_activity(kind));
+        }
+    }
     // The process list says a session waits for a metadata lock, not on what: the table
     // is read from its statement.
     let waiters = load(
@@ -404,6 +434,12 @@ impl std::fmt::Display for Activity {
             ActivityKind::LongTransaction => write!(
                 f,
                 "session {} has had a transaction open for {secs} s",
+                self.pid
+            )?,
+            // MySQL does not tell which tables.
+            ActivityKind::HoldsLock { table, mode } if table == "?" => write!(
+                f,
+                "session {} holds {mode}, in a transaction open for {secs} s",
                 self.pid
             )?,
             ActivityKind::HoldsLock { table, mode } => write!(
@@ -764,11 +800,35 @@ mod tests {
             }
         );
         assert!(waits.query.starts_with("ALTER TABLE t"), "{waits:?}");
+        // Which tables the transaction's row locks are on is not told: open for a second
+        // or more, it is in the way of a run touching any table, and of none that
+        // touches no table.
         let elsewhere = of(
             activity(&mut me, &touched(&["other"]), Duration::from_secs(600)),
             &mine,
         );
-        assert_eq!(elsewhere, []);
+        let kinds: Vec<(&str, &ActivityKind)> = elsewhere
+            .iter()
+            .map(|a| (a.pid.as_str(), &a.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [(
+                holder_pid.as_str(),
+                &ActivityKind::HoldsLock {
+                    table: "?".into(),
+                    mode: "row locks on 1 table(s)".into()
+                }
+            )]
+        );
+        let nothing_touched = Some(BTreeSet::new());
+        assert_eq!(
+            of(
+                activity(&mut me, &nothing_touched, Duration::from_secs(600)),
+                &mine
+            ),
+            []
+        );
 
         holder.batch_execute("COMMIT").unwrap();
         run.join().unwrap().unwrap();

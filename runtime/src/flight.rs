@@ -69,9 +69,21 @@ impl Postflight {
             vec!["the checks after the run failed; what it applied stays applied:".to_owned()];
         for finding in &self.keys {
             if let KeyFinding::Orphans { key, rows, capped } = finding {
-                let more = if *capped { " or more" } else { "" };
+                let (more, row, breaks) = match (*capped, *rows) {
+                    (true, _) => (" or more", "rows", "break"),
+                    (false, 1) => ("", "row", "breaks"),
+                    (false, _) => ("", "rows", "break"),
+                };
+                // Only PostgreSQL keeps a key unchecked until told to check it.
+                let then = match key.validated {
+                    true => String::new(),
+                    false => format!(
+                        ", then `ALTER TABLE {} VALIDATE CONSTRAINT {}`",
+                        key.table, key.name
+                    ),
+                };
                 lines.push(format!(
-                    "  - {rows}{more} rows of {} break the foreign key {} ({}) -> {}({}): fix or delete them, then `VALIDATE CONSTRAINT` where it was added NOT VALID",
+                    "  - {rows}{more} {row} of {} {breaks} the foreign key {} ({}) -> {}({}), no parent row matching: fix or delete them{then}",
                     key.table,
                     key.name,
                     key.columns.join(", "),
