@@ -454,7 +454,10 @@ impl Observed {
         let history = match has("updown_history") {
             false => Vec::new(),
             true => {
-                diesel::sql_query("SELECT version, action, outcome FROM updown_history ORDER BY id")
+                // A postflight row records the schema, not a migration.
+                diesel::sql_query(
+                    "SELECT version, action, outcome FROM updown_history WHERE action <> 'postflight' ORDER BY id",
+                )
                     .load(&mut conn)
                     .expect("read updown_history")
             }
