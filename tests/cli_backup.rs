@@ -27,23 +27,44 @@ fn a_backup_taken_before_a_run_is_restored_over_what_the_run_did() {
 
         let run = db.run(
             bin!("app"),
-            &["migrate", "--backup", "--backup-dir", "saved", "--format", "json"],
+            &[
+                "migrate",
+                "--backup",
+                "--backup-dir",
+                "saved",
+                "--format",
+                "json",
+            ],
         );
         run.expect(0);
         let summary = run.json();
-        let file = summary["backup"]["file"].as_str().expect("a backup file").to_owned();
-        assert!(file.starts_with("saved/") && file.ends_with(".gz"), "{file}");
+        let file = summary["backup"]["file"]
+            .as_str()
+            .expect("a backup file")
+            .to_owned();
+        assert!(
+            file.starts_with("saved/") && file.ends_with(".gz"),
+            "{file}"
+        );
         let path = db.dir().join(&file);
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).expect("backup exists").permissions().mode();
+            let mode = std::fs::metadata(&path)
+                .expect("backup exists")
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600, "{}", db.backend);
             let bytes = std::fs::read(&path).unwrap();
             assert_eq!(&bytes[..2], &[0x1f, 0x8b], "gzip");
         }
         let latest = std::fs::read_to_string(db.dir().join("saved/latest")).unwrap();
         assert!(file.ends_with(latest.trim()), "{latest} names {file}");
-        assert_ne!(rows(&db), before, "{}: the run changed something", db.backend);
+        assert_ne!(
+            rows(&db),
+            before,
+            "{}: the run changed something",
+            db.backend
+        );
 
         // Unconfirmed: refused, nothing changed.
         db.run(bin!("app"), &["restore", "--backup-dir", "saved"])
@@ -93,8 +114,12 @@ fn a_missing_backup_tool_is_refused_with_exit_5_before_anything_runs() {
         assert_eq!(db.states(bin!("app")), states, "{}", db.backend);
         assert!(!db.dir().join("backups").exists(), "{}", db.backend);
         // Production takes a backup by default: refused the same way, or skipped on request.
-        db.run_with(bin!("app"), &["--env", "production", "migrate"], &[("PATH", path)])
-            .expect(5);
+        db.run_with(
+            bin!("app"),
+            &["--env", "production", "migrate"],
+            &[("PATH", path)],
+        )
+        .expect(5);
         db.run_with(
             bin!("app"),
             &["--env", "production", "migrate", "--no-backup"],
@@ -109,8 +134,43 @@ fn restore_without_a_backup_says_where_it_looked() {
     for db in databases() {
         db.run(bin!("app"), &["migrate"]).expect(0);
         db.run(bin!("app"), &["restore", "--yes"])
-            .expect(1)
+            .expect(4)
             .stderr_has(&["backups", "--backup"]);
         assert_eq!(db.count("updown_migrations"), 3, "{}", db.backend);
     }
+}
+
+#[test]
+fn the_latest_backup_of_another_database_in_the_folder_is_not_restored() {
+    let first = updown_tests::sqlite();
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = format!("sqlite://{}", other_dir.path().join("other.db").display());
+    let shared = first.dir().join("shared");
+    let shared = shared.to_str().unwrap();
+    first
+        .run(
+            bin!("app"),
+            &["migrate", "--backup", "--backup-dir", shared],
+        )
+        .expect(0);
+    // Another database backs up into the same folder: `latest` names its backup now.
+    first
+        .run_bare(
+            bin!("app"),
+            &[
+                "--database-url",
+                &other,
+                "migrate",
+                "--backup",
+                "--backup-dir",
+                shared,
+            ],
+            &[],
+        )
+        .expect(0);
+    first
+        .run(bin!("app"), &["restore", "--yes", "--backup-dir", shared])
+        .expect(4)
+        .stderr_has(&["a backup of another database", "nothing was changed"]);
+    assert_eq!(first.count("updown_migrations"), 3);
 }

@@ -224,7 +224,11 @@ fn production_needs_yes_for_rollback_and_redo_and_refuses_reset() {
         db.run(bin!("app"), &["--env", "production", "rollback", "--yes"])
             .expect(0)
             .stdout_has(&["rolled back 3"])
-            .stderr_has(&["backup written to backups/", "`restore --yes` puts it back"]);
+            .stderr_has(&[
+                "backup written to backups/",
+                "`restore backups/",
+                "--yes` puts it back",
+            ]);
         assert!(db.dir().join("backups/latest").is_file());
         db.run(
             bin!("app"),

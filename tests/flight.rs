@@ -142,6 +142,8 @@ fn postgres_a_lock_holder_idle_in_its_transaction_refuses_the_run_until_forced()
     holder
         .batch_execute("BEGIN; LOCK TABLE accounts IN SHARE MODE")
         .unwrap();
+    // Held for a second or more: a moment is how applications work.
+    std::thread::sleep(Duration::from_millis(1100));
     let holds = format!("session {pid} holds ShareLock on table accounts");
 
     db.run_with(app, &["migrate"], &[NO_HANG])
@@ -272,6 +274,8 @@ fn postgres_a_lock_on_a_table_the_run_does_not_touch_is_no_finding() {
     holder
         .batch_execute("BEGIN; LOCK TABLE inventory IN SHARE MODE")
         .unwrap();
+    // Held for a second or more: a moment is how applications work.
+    std::thread::sleep(Duration::from_millis(1100));
 
     // 1003 is a Rust body: everything it might touch counts, inventory too.
     let json = db
@@ -307,6 +311,8 @@ fn postgres_a_session_waiting_for_a_lock_on_a_touched_table_is_reported() {
     holder
         .batch_execute("BEGIN; LOCK TABLE accounts IN SHARE MODE")
         .unwrap();
+    // Held for a second or more: a moment is how applications work.
+    std::thread::sleep(Duration::from_millis(1100));
     let mut waiter = db.connect();
     let waiter_pid = session_id(&mut waiter, db.backend);
     let waiting = std::thread::spawn(move || {
@@ -424,7 +430,11 @@ fn mariadb_a_long_transaction_counts_past_the_threshold_only() {
     stop.store(true, Ordering::SeqCst);
     let waited = ender.join().unwrap();
     run.expect(0).stdout_has(&["applied 2 migrations"]);
-    assert!(run.stderr.contains("ran beside it (--force)"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("ran beside it (--force)"),
+        "{}",
+        run.stderr
+    );
     assert!(waited, "the run never waited for the transaction's lock");
     assert_eq!(db.states(app), states(&APP_DONE));
 
@@ -545,7 +555,8 @@ fn orphan_rows_a_run_lets_in_fail_its_postflight_until_they_are_gone() {
         ]);
         // Only PostgreSQL has a key added NOT VALID to validate afterwards.
         assert_eq!(
-            run.stderr.contains("`ALTER TABLE child VALIDATE CONSTRAINT child_parent_fk`"),
+            run.stderr
+                .contains("`ALTER TABLE child VALIDATE CONSTRAINT child_parent_fk`"),
             db.backend == Backend::Postgres,
             "{}",
             run.stderr

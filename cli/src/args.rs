@@ -12,7 +12,7 @@ const GLOBAL: &str = "Global options";
 #[derive(Debug, Parser)]
 #[command(
     about = "Database migrations of this program (updown)",
-    long_about = "Database migrations of this program (updown).\n\nExit codes: 0 success, 1 refused before anything ran (drift, dirty, lock timeout, other sessions' long transactions or locks, guard, a failed backup) or `check` found problems, 2 a migration failed, 3 a check after found a problem (postflight: rows breaking a foreign key, a dirty mark; `verify`: a `down` that does not undo its `up`), 4 a rollback failed, 5 configuration or usage error (a backup tool missing too), 130 stopped by Ctrl-C or SIGTERM after the migration it was running."
+    long_about = "Database migrations of this program (updown).\n\nExit codes: 0 success, 1 refused before anything ran (drift, dirty, lock timeout, other sessions' long transactions or locks, guard, a failed backup) or `check` found problems, 2 a migration failed, 3 a check after found a problem (postflight: rows breaking a foreign key, a dirty mark; `verify`: a `down` that does not undo its `up`), 4 a rollback or a restore failed, 5 configuration or usage error (a backup tool missing too), 130 stopped by Ctrl-C or SIGTERM after the migration it was running."
 )]
 pub struct Args {
     /// Database URL: sqlite://PATH, sqlite::memory:, a file path, postgres://..., mysql://... (also read from .env)

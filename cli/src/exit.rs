@@ -6,7 +6,7 @@
 //! | 1 | refused before anything ran (drift, missing, out of order, dirty, irreversible, lock timeout, other sessions' long transactions or locks, production guard, an unconfirmed `restore`, a failed backup, updown's tables unreadable: another program's, a newer layout, an unknown state), or `check` or `preflight` found problems |
 //! | 2 | a migration failed |
 //! | 3 | a check after found a problem: the postflight (rows breaking a foreign key, a dirty mark), or `verify` (a `down` that does not undo its `up`) |
-//! | 4 | a rollback failed |
+//! | 4 | a rollback failed, or a restore (the message says whether it changed anything) |
 //! | 5 | configuration or usage error, a backup tool not installed |
 //! | 130 | stopped by Ctrl-C or SIGTERM: after the migration it was running, or at once on a second signal (see `interrupt`) |
 
@@ -32,6 +32,8 @@ pub(crate) enum Failure {
     Stopped(String),
     /// `postflight` found a problem, listed on stdout: what to do.
     Postflight(String),
+    /// `restore` failed: it may have changed the database (MySQL), the error says.
+    Restore(Error),
 }
 
 impl From<Error> for Failure {
@@ -52,7 +54,7 @@ pub(crate) fn exit_code(failure: &Failure) -> u8 {
         Failure::Stopped(_) => crate::interrupt::INTERRUPTED,
         Failure::Runtime(Error::MigrationFailed(_)) => 2,
         Failure::Verify(_) => 3,
-        Failure::Runtime(Error::RollbackFailed(_)) => 4,
+        Failure::Runtime(Error::RollbackFailed(_)) | Failure::Restore(_) => 4,
         Failure::Arguments(e) if !e.use_stderr() => 0,
         Failure::Runtime(_) | Failure::Arguments(_) | Failure::Usage(_) => 5,
     }

@@ -438,7 +438,12 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
                     "restore replaces everything {database} holds with {shown}, and nothing was changed; check it is the backup you want, then pass `--yes`"
                 )));
             }
-            let restored = migrator.restore(file.as_deref(), &backup_dir)?;
+            let restored = migrator
+                .restore(file.as_deref(), &backup_dir)
+                .map_err(|e| match e {
+                    Error::Backup { .. } => Failure::Restore(e),
+                    other => Failure::Runtime(other),
+                })?;
             config.say(format!(
                 "restored {} into {database}; `status` shows what it records as applied",
                 restored.display()

@@ -64,7 +64,11 @@ impl<S: Subscriber> Layer<S> for TextLines {
         }
         match level {
             _ if fields.event == "backup written" => {
-                errln!("{}; `restore --yes` puts it back", fields.message)
+                errln!(
+                    "{}; `restore {} --yes` puts it back",
+                    fields.message,
+                    fields.file
+                )
             }
             Level::ERROR => errln!("error: {}", fields.message),
             Level::WARN => errln!("warning: {}", fields.message),
@@ -73,11 +77,12 @@ impl<S: Subscriber> Layer<S> for TextLines {
     }
 }
 
-/// The `event` and `message` fields of an event.
+/// The `event`, `message` and `file` fields of an event.
 #[derive(Default)]
 struct Fields {
     event: String,
     message: String,
+    file: String,
 }
 
 impl Visit for Fields {
@@ -85,6 +90,7 @@ impl Visit for Fields {
         match field.name() {
             "event" => self.event = value.to_owned(),
             "message" => self.message = value.to_owned(),
+            "file" => self.file = value.to_owned(),
             _ => {}
         }
     }

@@ -8,7 +8,7 @@ use crate::exit::Failure;
 /// The message of a failure, for stderr.
 pub(crate) fn failure(failure: &Failure) -> String {
     match failure {
-        Failure::Runtime(e) => error(e),
+        Failure::Runtime(e) | Failure::Restore(e) => error(e),
         Failure::Arguments(e) => e.to_string(),
         Failure::Verify(account) => format!("verify failed: {account}"),
         Failure::Check(n) => format!(

@@ -107,6 +107,48 @@ pub fn latest(dir: &Path) -> Result<PathBuf, Error> {
     Ok(file)
 }
 
+/// The newest backup in `dir` of the database at `url`: `dir/latest` may name a backup of
+/// another database that shares the folder, which is refused rather than restored here.
+pub fn latest_for(url: &DatabaseUrl, dir: &Path) -> Result<PathBuf, Error> {
+    let file = latest(dir)?;
+    let database = match url.backend() {
+        #[cfg(feature = "sqlite")]
+        Backend::Sqlite => sqlite::path_of(url)
+            .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .unwrap_or_default(),
+        Backend::Postgres => postgres::Target::of(url)?.database,
+        Backend::Mysql => mysql::Target::of(url)?.database,
+        #[allow(unreachable_patterns)]
+        other => {
+            return Err(Error::BackendNotCompiled {
+                backend: other.name(),
+                feature: other.feature(),
+            });
+        }
+    };
+    let stem = file_stem(&database);
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+    let of = name
+        .as_deref()
+        .and_then(|n| n.rsplit_once('-'))
+        .map(|(db, _)| db);
+    if of != Some(stem.as_str()) {
+        return Err(Error::Backup {
+            context: format!(
+                "finding the latest backup of {} in `{}`",
+                url.redacted(),
+                dir.display()
+            ),
+            cause: format!(
+                "its `latest` file names `{}`, a backup of another database",
+                name.unwrap_or_default()
+            ),
+            fix: "nothing was changed; give the backup file to restore, and give each database a `--backup-dir` of its own".to_owned(),
+        });
+    }
+    Ok(file)
+}
+
 /// Puts the backup `file` back into the database at `url`, replacing what is there: the
 /// schema and the data are again what they were when the backup was taken, and what was
 /// created since is gone.
@@ -404,8 +446,14 @@ fn run_to(command: &mut Command, out: &mut dyn Write) -> Result<(), String> {
     }
 }
 
-/// Runs `command`, feeding it `prelude` and then the decompressed `file`.
-fn run_from(command: &mut Command, prelude: &str, file: &Path) -> Result<(), String> {
+/// Runs `command`, feeding it `prelude`, the decompressed `file`, then `postlude` only
+/// once the whole file went through.
+fn run_from(
+    command: &mut Command,
+    prelude: &str,
+    file: &Path,
+    postlude: &str,
+) -> Result<(), String> {
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
@@ -414,7 +462,7 @@ fn run_from(command: &mut Command, prelude: &str, file: &Path) -> Result<(), Str
         .map_err(|e| format!("starting {}: {e}", program(command)))?;
     let errors = drain(child.stderr.take());
     let fed = match child.stdin.take() {
-        Some(stdin) => feed(stdin, prelude, file),
+        Some(stdin) => feed(stdin, prelude, file, postlude),
         None => Ok(()),
     };
     let status = child.wait().map_err(|e| e.to_string())?;
@@ -428,7 +476,7 @@ fn run_from(command: &mut Command, prelude: &str, file: &Path) -> Result<(), Str
 /// Writes `prelude` then the dump. A MariaDB dump opens with a sandbox-mode command that
 /// an older client refuses: it goes first, so that such a client stops before the
 /// prelude has changed anything.
-fn feed(stdin: impl Write, prelude: &str, file: &Path) -> io::Result<()> {
+fn feed(stdin: impl Write, prelude: &str, file: &Path, postlude: &str) -> io::Result<()> {
     let mut stdin = io::BufWriter::new(stdin);
     let mut dump = BufReader::new(GzDecoder::new(BufReader::new(File::open(file)?)));
     let mut first = Vec::new();
@@ -441,6 +489,7 @@ fn feed(stdin: impl Write, prelude: &str, file: &Path) -> io::Result<()> {
         stdin.write_all(&first)?;
     }
     io::copy(&mut dump, &mut stdin)?;
+    stdin.write_all(postlude.as_bytes())?;
     stdin.flush()
 }
 
@@ -659,7 +708,7 @@ mod sqlite {
 
     /// The file a SQLite URL names, without a `file:` URI's scheme and query; `None` for
     /// an in-memory database.
-    fn path_of(url: &DatabaseUrl) -> Option<PathBuf> {
+    pub(super) fn path_of(url: &DatabaseUrl) -> Option<PathBuf> {
         let file = url.file().unwrap_or(":memory:");
         let Some(uri) = file.strip_prefix("file:") else {
             return (file != ":memory:").then(|| PathBuf::from(file));
@@ -986,7 +1035,8 @@ $updown$;
 "#;
 
     /// Replaces the database's contents in one `psql` transaction: a failure leaves it
-    /// as it was.
+    /// as it was. The transaction is opened and committed here, not by `psql
+    /// --single-transaction`, which commits whatever it read when its input ends early.
     pub(super) fn restore(url: &DatabaseUrl, file: &Path) -> Result<(), Error> {
         let path = std::env::var_os("PATH").unwrap_or_default();
         let (psql, _) = find_tool(&PSQL, &path, "a restore")?;
@@ -1001,9 +1051,10 @@ $updown$;
                 "-v",
                 "ON_ERROR_STOP=1",
             ])
-            .args(["--single-transaction", "--file=-"])
+            .arg("--file=-")
             .arg(target.dbname());
-        run_from(&mut command, PRELUDE, file).map_err(|cause| Error::Backup {
+        let prelude = format!("BEGIN;\n{PRELUDE}");
+        run_from(&mut command, &prelude, file, "\nCOMMIT;\n").map_err(|cause| Error::Backup {
             context: restoring(url, file),
             cause: url.scrub(&cause),
             fix: "the transaction was rolled back, so nothing was changed".to_owned(),
@@ -1169,7 +1220,7 @@ mod mysql {
         let prelude = clearing(url).map_err(|cause| refused(url, file, cause))?;
         let mut prepared = target.command(&client).map_err(|c| refused(url, file, c))?;
         prepared.command.arg(&target.database);
-        run_from(&mut prepared.command, &prelude, file).map_err(|cause| Error::Backup {
+        run_from(&mut prepared.command, &prelude, file, "").map_err(|cause| Error::Backup {
             context: restoring(url, file),
             cause: url.scrub(&cause),
             fix: "the database may be partly restored (MySQL commits each schema change \

@@ -183,20 +183,47 @@ pub(crate) fn activity(
     Ok(found)
 }
 
-/// The checks after a run, recorded in the history: the foreign keys added since
-/// `keys_before` (every key when `None`), dirty marks, and the schema checksum.
+/// The foreign keys a run could have let orphan rows in under: those it added since
+/// `before`, and those of the tables its SQL names (`touched`: rebuilt with keys off,
+/// parent rows deleted with `FOREIGN_KEY_CHECKS = 0`), but for PostgreSQL keys it has
+/// validated, which it enforces whatever the session says.
+fn keys_to_check(
+    keys: Vec<ForeignKey>,
+    before: &[ForeignKey],
+    touched: &Touched,
+    backend: crate::url::Backend,
+) -> Vec<ForeignKey> {
+    let named = |table: &str| {
+        touched.as_ref().is_some_and(|names| {
+            let table = table.to_lowercase();
+            let bare = table.rsplit('.').next().unwrap_or(&table).to_owned();
+            names.contains(&table) || names.contains(&bare)
+        })
+    };
+    keys.into_iter()
+        .filter(|k| {
+            !before.contains(k)
+                || ((named(&k.table) || named(&k.parent))
+                    && !(backend == crate::url::Backend::Postgres && k.validated))
+        })
+        .collect()
+}
+
+/// The checks after a run, recorded in the history: the foreign keys it could have
+/// broken (see `keys_to_check`; every key when `keys_before` is `None`), dirty marks,
+/// and the schema checksum.
 pub(crate) fn postflight(
     session: &mut Session,
     registry: &Registry,
     batch: Option<i64>,
-    keys_before: Option<&[ForeignKey]>,
+    keys_before: Option<(&[ForeignKey], &Touched)>,
 ) -> Result<Postflight, Error> {
     let started = Instant::now();
     let backend = session.backend;
     let failed = |e| Error::database("checking the foreign keys", e);
     let keys = crate::keys::foreign_keys(session.conn(), backend).map_err(failed)?;
     let to_check: Vec<ForeignKey> = match keys_before {
-        Some(before) => keys.into_iter().filter(|k| !before.contains(k)).collect(),
+        Some((before, touched)) => keys_to_check(keys, before, touched, backend),
         None => keys,
     };
     let findings = crate::keys::check_keys(session.conn(), backend, &to_check).map_err(failed)?;
@@ -257,4 +284,75 @@ pub(crate) fn postflight(
         report.keys_checked
     );
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::url::Backend;
+
+    fn key(table: &str, parent: &str, validated: bool) -> ForeignKey {
+        ForeignKey {
+            table: table.into(),
+            name: format!("{table}_{parent}_fk"),
+            columns: vec![format!("{parent}_id")],
+            parent: parent.into(),
+            parent_columns: vec!["id".into()],
+            validated,
+        }
+    }
+
+    fn names(list: &[&str]) -> Touched {
+        Some(list.iter().map(|n| (*n).to_owned()).collect())
+    }
+
+    #[test]
+    fn a_run_checks_the_keys_it_added_and_those_of_the_tables_it_names() {
+        let old = key("pet", "owner", true);
+        let elsewhere = key("invoice", "customer", true);
+        let added = key("toy", "pet", true);
+        let before = vec![old.clone(), elsewhere.clone()];
+        let now = vec![old.clone(), elsewhere.clone(), added.clone()];
+        let checked =
+            |touched: &Touched, backend| keys_to_check(now.clone(), &before, touched, backend);
+        // Added: always. Named, as child or parent: also, where a session can turn
+        // enforcement off. Neither: not.
+        assert_eq!(checked(&names(&["toy"]), Backend::Sqlite), [added.clone()]);
+        assert_eq!(
+            checked(&names(&["pet"]), Backend::Mysql),
+            [old.clone(), added.clone()]
+        );
+        assert_eq!(
+            checked(&names(&["customer"]), Backend::Sqlite),
+            [elsewhere.clone(), added.clone()]
+        );
+        // A key of a table in another schema, named without it.
+        let other_schema = key("app.pet", "app.owner", true);
+        assert_eq!(
+            keys_to_check(
+                vec![other_schema.clone()],
+                std::slice::from_ref(&other_schema),
+                &names(&["pet"]),
+                Backend::Mysql
+            ),
+            [other_schema]
+        );
+        // A validated PostgreSQL key is enforced whatever the session: not scanned again.
+        assert_eq!(
+            checked(&names(&["pet"]), Backend::Postgres),
+            [added.clone()]
+        );
+        let unvalidated = key("pet", "owner", false);
+        assert_eq!(
+            keys_to_check(
+                vec![unvalidated.clone()],
+                &[unvalidated.clone()],
+                &names(&["owner"]),
+                Backend::Postgres
+            ),
+            [unvalidated]
+        );
+        // A Rust body's tables are not known: only what it added.
+        assert_eq!(checked(&None, Backend::Mysql), [added]);
+    }
 }

@@ -278,13 +278,7 @@ impl Migrator {
         }
         let checks = &self.checks;
         let preflight = if checks.server_activity {
-            let activity = flight::activity(session, planned, checks.long_transaction)?;
-            if !activity.is_empty() && !checks.force {
-                return Err(Error::Refused {
-                    command,
-                    problems: activity.into_iter().map(Problem::Activity).collect(),
-                });
-            }
+            let activity = self.activity_or_refuse(session, command, planned)?;
             Some(Preflight {
                 pending: planned.len(),
                 problems: Vec::new(),
@@ -297,6 +291,14 @@ impl Migrator {
         let backup = match &checks.backup {
             Some(dir) => Some(self.backup(dir)?),
             None => None,
+        };
+        // A backup can take minutes: what stood in the way may have begun meanwhile.
+        let preflight = match (preflight, &backup) {
+            (Some(mut before), Some(_)) => {
+                before.activity = self.activity_or_refuse(session, command, planned)?;
+                Some(before)
+            }
+            (preflight, _) => preflight,
         };
         let keys_before = match checks.postflight {
             true => Some(
@@ -311,7 +313,13 @@ impl Migrator {
         if let Some(before) = keys_before
             && !report.steps.is_empty()
         {
-            let checked = flight::postflight(session, &self.registry, report.batch, Some(&before))?;
+            let touched = flight::touched(planned);
+            let checked = flight::postflight(
+                session,
+                &self.registry,
+                report.batch,
+                Some((&before, &touched)),
+            )?;
             let failed = checked.failed();
             report.postflight = Some(checked);
             if failed {
@@ -319,6 +327,24 @@ impl Migrator {
             }
         }
         Ok(report)
+    }
+
+    /// The other sessions `planned` should not run beside: a refusal of `command`, or
+    /// with `force` the list.
+    fn activity_or_refuse(
+        &self,
+        session: &mut Session,
+        command: &'static str,
+        planned: &[Planned<'_>],
+    ) -> Result<Vec<crate::activity::Activity>, Error> {
+        let activity = flight::activity(session, planned, self.checks.long_transaction)?;
+        if activity.is_empty() || self.checks.force {
+            return Ok(activity);
+        }
+        Err(Error::Refused {
+            command,
+            problems: activity.into_iter().map(Problem::Activity).collect(),
+        })
     }
 
     /// What the checks before `request` find, without taking the lock or changing
@@ -381,7 +407,7 @@ impl Migrator {
     pub fn restore(&self, file: Option<&Path>, dir: &Path) -> Result<PathBuf, Error> {
         let file = match file {
             Some(f) => f.to_owned(),
-            None => backup::latest(dir)?,
+            None => backup::latest_for(&self.url, dir)?,
         };
         let started = Instant::now();
         match self.url.backend() {
