@@ -133,3 +133,25 @@ fn on_mysql_sql_migrations_are_listed_and_rust_ones_refused() {
         assert_eq!(before, everything(&db));
     }
 }
+
+#[test]
+fn a_dry_run_with_format_json_is_one_document_listing_each_migration_s_statements() {
+    let db = updown_tests::sqlite();
+    let doc = db
+        .run(bin!("app"), &["migrate", "--dry-run", "--format", "json"])
+        .expect(0)
+        .json();
+    assert_eq!(doc["dry_run"], true);
+    assert_eq!(doc["command"], "migrate");
+    let migrations = doc["migrations"].as_array().unwrap();
+    let versions: Vec<i64> = migrations.iter().map(|m| m["version"].as_i64().unwrap()).collect();
+    assert_eq!(versions, [1001, 1002, 1003]);
+    assert!(
+        migrations[0]["statements"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("CREATE TABLE accounts"),
+        "{doc:#}"
+    );
+    assert!(!db.table_exists("accounts"), "a dry run changed nothing");
+}

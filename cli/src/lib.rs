@@ -548,7 +548,10 @@ fn run(
         } else {
             Action::Rollback
         };
-        outln!("{}", output::dry_run(action, &report));
+        match flags.format {
+            SummaryFormat::Text => outln!("{}", output::dry_run(action, &report)),
+            SummaryFormat::Json => outln!("{}", output::dry_run_json(command, database, &report)),
+        }
         return Ok(report);
     }
     let started = std::time::Instant::now();

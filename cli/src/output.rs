@@ -1080,3 +1080,28 @@ pub fn stopped_text(command: &str, report: &Report) -> String {
     }
     out
 }
+
+/// What a dry run would do, as one JSON document: each migration with its statements.
+pub fn dry_run_json(command: &str, database: &str, report: &Report) -> String {
+    let migrations: Vec<serde_json::Value> = report
+        .steps
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "version": s.version,
+                "name": s.name,
+                "rehearsed": s.rehearsed,
+                "statements": s.statements,
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "command": command,
+        "database": database,
+        "dry_run": true,
+        "outcome": "ok",
+        "exit_code": 0,
+        "migrations": migrations,
+    });
+    serde_json::to_string_pretty(&doc).expect("serialisable")
+}

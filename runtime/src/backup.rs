@@ -532,7 +532,11 @@ struct Scan {
     head: Vec<u8>,
     tail: Vec<u8>,
     bytes: u64,
+    /// Whether it sets `GTID_PURGED` (MySQL's mysqldump, GTIDs on).
+    sets_gtid_purged: bool,
 }
+
+const GTID_PURGED: &[u8] = b"GTID_PURGED";
 
 const HEAD: usize = 1024;
 const TAIL: usize = 4096;
@@ -567,6 +571,10 @@ fn scan(file: &Path, sink: &mut dyn Write) -> Result<Scan, String> {
 
 impl Scan {
     fn see(&mut self, chunk: &[u8]) {
+        // The end of the last chunk with this one: the word may straddle the two.
+        let mut window = self.tail[self.tail.len().saturating_sub(GTID_PURGED.len())..].to_vec();
+        window.extend_from_slice(chunk);
+        self.sets_gtid_purged |= window.windows(GTID_PURGED.len()).any(|w| w == GTID_PURGED);
         let room = HEAD.saturating_sub(self.head.len()).min(chunk.len());
         self.head.extend_from_slice(&chunk[..room]);
         self.tail
@@ -642,6 +650,12 @@ fn validate(url: &DatabaseUrl, file: &Path, sink: &mut dyn Write) -> Result<(), 
             url,
             file,
             "it is cut short: its end is missing".to_owned(),
+        )),
+        // Refused before the tables are dropped, not by the server after.
+        Some(Backend::Mysql) if scan.sets_gtid_purged => Err(refused(
+            url,
+            file,
+            "it sets GTID_PURGED (a mysqldump of a server with GTIDs on), which a server that has run those transactions refuses; take it again with `--set-gtid-purged=OFF`, or load it yourself with the mysql client".to_owned(),
         )),
         Some(_) => Ok(()),
     }
@@ -1175,9 +1189,23 @@ mod mysql {
         prepared
             .command
             .args(["--single-transaction", "--routines", "--triggers"])
-            .args(["--no-tablespaces", "--hex-blob"])
-            .arg(&target.database);
+            .args(["--no-tablespaces", "--hex-blob"]);
+        // MySQL's own mysqldump writes GTID_PURGED into the dump where GTIDs are on,
+        // which the same server refuses to load back; MariaDB's has no such option.
+        if !is_mariadb(dump) {
+            prepared.command.arg("--set-gtid-purged=OFF");
+        }
+        prepared.command.arg(&target.database);
         Ok(prepared)
+    }
+
+    /// Whether the dump program is MariaDB's, as its `--version` says.
+    fn is_mariadb(dump: &Path) -> bool {
+        std::process::Command::new(dump)
+            .arg("--version")
+            .output()
+            .map(|out| String::from_utf8_lossy(&out.stdout).contains("MariaDB"))
+            .unwrap_or(true)
     }
 
     #[derive(diesel::QueryableByName)]
@@ -1250,6 +1278,35 @@ mod tests {
 
     fn path_of(dirs: &[&Path]) -> std::ffi::OsString {
         std::env::join_paths(dirs).expect("join paths")
+    }
+
+    #[test]
+    fn a_mysql_dump_setting_gtid_purged_is_refused_before_anything_is_dropped() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = DatabaseUrl::parse("mysql://app:pw@127.0.0.1/app").expect("url");
+        let write = |name: &str, body: &str| {
+            let path = dir.path().join(name);
+            let mut gz = GzEncoder::new(File::create(&path).expect("file"), Compression::fast());
+            gz.write_all(body.as_bytes()).expect("write");
+            gz.finish().expect("finish");
+            path
+        };
+        // The word straddles the two chunks `scan` reads only in a big dump; a filler
+        // puts it past the first 64 KiB.
+        let filler = "-- x\n".repeat(13_106);
+        let gtid = write(
+            "gtid.sql.gz",
+            &format!(
+                "-- MySQL dump 10.13\n{filler}SET @@GLOBAL.GTID_PURGED=/*!80000 '+'*/ 'a:1-5';\nCREATE TABLE t (id INT);\n-- Dump completed on 2026-12-01\n"
+            ),
+        );
+        let err = validate(&url, &gtid, &mut io::sink()).unwrap_err();
+        assert!(err.to_string().contains("GTID_PURGED"), "{err}");
+        let plain = write(
+            "plain.sql.gz",
+            "-- MySQL dump 10.13\nCREATE TABLE t (id INT);\n-- Dump completed on 2026-12-01\n",
+        );
+        validate(&url, &plain, &mut io::sink()).expect("a dump without it is accepted");
     }
 
     #[test]
@@ -1402,6 +1459,7 @@ mod tests {
             head: head.clone(),
             tail: Vec::new(),
             bytes,
+            sets_gtid_purged: false,
         };
         assert_eq!(scan(3 * 4096).backend(), Some(Backend::Sqlite));
         assert!(scan(3 * 4096).complete(Backend::Sqlite));

@@ -235,9 +235,11 @@ pub(crate) fn postflight(
         .map(|m| format!("{} {}", m.version, m.name))
         .collect();
     let schema_checksum = session.snapshot(Scope::Everything)?.hash();
-    let batch = batch.or_else(|| status.migrations.iter().filter_map(|m| m.batch).max());
+    // Alone, the checks are of the last batch; after a rollback, of no batch of its own.
+    let last = status.migrations.iter().filter_map(|m| m.batch).max();
+    let alone = keys_before.is_none();
     let mut report = Postflight {
-        batch,
+        batch: if alone { batch.or(last) } else { batch },
         schema_checksum,
         keys_checked: to_check.len(),
         keys: findings,
@@ -264,7 +266,7 @@ pub(crate) fn postflight(
         version,
         name,
         action: HistoryAction::Postflight,
-        batch,
+        batch: batch.or(last),
         checksum: &report.schema_checksum,
         duration_ms: crate::session::millis(report.duration),
         error: error.as_deref(),
