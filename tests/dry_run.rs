@@ -144,7 +144,10 @@ fn a_dry_run_with_format_json_is_one_document_listing_each_migration_s_statement
     assert_eq!(doc["dry_run"], true);
     assert_eq!(doc["command"], "migrate");
     let migrations = doc["migrations"].as_array().unwrap();
-    let versions: Vec<i64> = migrations.iter().map(|m| m["version"].as_i64().unwrap()).collect();
+    let versions: Vec<i64> = migrations
+        .iter()
+        .map(|m| m["version"].as_i64().unwrap())
+        .collect();
     assert_eq!(versions, [1001, 1002, 1003]);
     assert!(
         migrations[0]["statements"][0]

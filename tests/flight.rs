@@ -765,3 +765,29 @@ fn databases_migrated_alike_show_the_same_schema_checksum() {
         assert_eq!(schema_checksum(a), sum, "{:?}", a.backend);
     }
 }
+
+/// A check the database cannot run (SQLite: a key whose parent column is not unique) is
+/// a failure of the postflight, reported with it (exit 3), not an error that would hide
+/// that the run's migrations were applied.
+#[test]
+fn a_foreign_key_check_the_database_cannot_run_fails_the_postflight() {
+    let db = sqlite();
+    let folder = updown_tests::diesel_dir(&[(
+        "20300101000000_mismatched_key",
+        "CREATE TABLE p (x INT); CREATE TABLE c (x INT REFERENCES p (x));",
+        Some("DROP TABLE c; DROP TABLE p;"),
+    )]);
+    let dir = folder.path().to_str().unwrap();
+    let run = db.run(bin!("app"), &["--diesel-dir", dir, "migrate"]);
+    run.expect(3).stderr_has(&[
+        "the foreign keys could not be checked",
+        "mismatch",
+        "check them by hand",
+    ]);
+    run.stdout_has(&["applied 4 migrations"]);
+    assert_eq!(
+        db.number("SELECT COUNT(*) AS n FROM updown_migrations WHERE state = 'applied'"),
+        4,
+        "what ran stays applied"
+    );
+}

@@ -968,6 +968,7 @@ struct PostflightJson<'a> {
     keys_checked: usize,
     findings: Vec<KeyFindingJson<'a>>,
     dirty: &'a [String],
+    errors: &'a [String],
     duration_ms: u64,
 }
 
@@ -1013,6 +1014,7 @@ fn postflight_doc(p: &updown::Postflight) -> PostflightJson<'_> {
             })
             .collect(),
         dirty: &p.dirty,
+        errors: &p.errors,
         duration_ms: p.duration.as_millis() as u64,
     }
 }

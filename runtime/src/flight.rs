@@ -49,6 +49,8 @@ pub struct Postflight {
     pub keys: Vec<KeyFinding>,
     /// Migrations left marked dirty, as `version name`.
     pub dirty: Vec<String>,
+    /// Checks that could not run, with the database's reason.
+    pub errors: Vec<String>,
     /// How long the checks took.
     pub duration: Duration,
 }
@@ -57,6 +59,7 @@ impl Postflight {
     /// Whether a check failed: rows that break a foreign key, or a dirty mark.
     pub fn failed(&self) -> bool {
         !self.dirty.is_empty()
+            || !self.errors.is_empty()
             || self
                 .keys
                 .iter()
@@ -91,6 +94,9 @@ impl Postflight {
                     key.parent_columns.join(", ")
                 ));
             }
+        }
+        for e in &self.errors {
+            lines.push(format!("  - {e}: check them by hand"));
         }
         for m in &self.dirty {
             lines.push(format!(
@@ -220,13 +226,24 @@ pub(crate) fn postflight(
 ) -> Result<Postflight, Error> {
     let started = Instant::now();
     let backend = session.backend;
-    let failed = |e| Error::database("checking the foreign keys", e);
-    let keys = crate::keys::foreign_keys(session.conn(), backend).map_err(failed)?;
-    let to_check: Vec<ForeignKey> = match keys_before {
-        Some((before, touched)) => keys_to_check(keys, before, touched, backend),
-        None => keys,
-    };
-    let findings = crate::keys::check_keys(session.conn(), backend, &to_check).map_err(failed)?;
+    // What ran is committed: a check that cannot run is a failure of the checks, to
+    // report with them, not an error that would hide what ran.
+    let mut errors = Vec::new();
+    let mut to_check = Vec::new();
+    let mut findings = Vec::new();
+    match crate::keys::foreign_keys(session.conn(), backend) {
+        Ok(keys) => {
+            to_check = match keys_before {
+                Some((before, touched)) => keys_to_check(keys, before, touched, backend),
+                None => keys,
+            };
+            match crate::keys::check_keys(session.conn(), backend, &to_check) {
+                Ok(found) => findings = found,
+                Err(e) => errors.push(format!("the foreign keys could not be checked: {e}")),
+            }
+        }
+        Err(e) => errors.push(format!("the foreign keys could not be listed: {e}")),
+    }
     let status = session.status(registry)?;
     let dirty: Vec<String> = status
         .migrations
@@ -244,6 +261,7 @@ pub(crate) fn postflight(
         keys_checked: to_check.len(),
         keys: findings,
         dirty,
+        errors,
         duration: Duration::ZERO,
     };
     report.duration = started.elapsed();
