@@ -74,7 +74,7 @@ fn a_backup_taken_before_a_run_is_restored_over_what_the_run_did() {
 
         db.run(bin!("app"), &["restore", "--yes", "--backup-dir", "saved"])
             .expect(0)
-            .stdout_has(&["restored", &latest.trim().to_string()]);
+            .stdout_has(&["restored", latest.trim()]);
         assert_eq!(rows(&db), before, "{}", db.backend);
         let schema_after = updown::snapshot::read(&db.url).expect("snapshot");
         assert!(
@@ -108,7 +108,7 @@ fn a_missing_backup_tool_is_refused_with_exit_5_before_anything_runs() {
                 continue;
             }
             updown::Backend::Postgres => run.expect(5).stderr_has(&["pg_dump", "not on PATH"]),
-            updown::Backend::Mysql => run.expect(5).stderr_has(&["mysqldump", "not on PATH"]),
+            _ => run.expect(5).stderr_has(&["mysqldump", "not on PATH"]),
         };
         run.stderr_has(&["nothing was changed"]);
         assert_eq!(db.states(bin!("app")), states, "{}", db.backend);

@@ -9,9 +9,12 @@ use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use updown::{MigrateOptions, Migration, Migrator, Registry, RollbackOptions};
 use updown_tests::databases;
 
-/// Every event heard: its target, level and fields as text.
+/// One event: its target, level and fields as text.
+type Event = (String, tracing::Level, BTreeMap<String, String>);
+
+/// Every event heard.
 #[derive(Clone, Default)]
-struct Heard(Arc<Mutex<Vec<(String, tracing::Level, BTreeMap<String, String>)>>>);
+struct Heard(Arc<Mutex<Vec<Event>>>);
 
 struct Fields(BTreeMap<String, String>);
 

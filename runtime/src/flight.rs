@@ -337,7 +337,10 @@ mod tests {
             |touched: &Touched, backend| keys_to_check(now.clone(), &before, touched, backend);
         // Added: always. Named, as child or parent: also, where a session can turn
         // enforcement off. Neither: not.
-        assert_eq!(checked(&names(&["toy"]), Backend::Sqlite), [added.clone()]);
+        assert_eq!(
+            checked(&names(&["toy"]), Backend::Sqlite),
+            std::slice::from_ref(&added)
+        );
         assert_eq!(
             checked(&names(&["pet"]), Backend::Mysql),
             [old.clone(), added.clone()]
@@ -360,13 +363,13 @@ mod tests {
         // A validated PostgreSQL key is enforced whatever the session: not scanned again.
         assert_eq!(
             checked(&names(&["pet"]), Backend::Postgres),
-            [added.clone()]
+            std::slice::from_ref(&added)
         );
         let unvalidated = key("pet", "owner", false);
         assert_eq!(
             keys_to_check(
                 vec![unvalidated.clone()],
-                &[unvalidated.clone()],
+                std::slice::from_ref(&unvalidated),
                 &names(&["owner"]),
                 Backend::Postgres
             ),
