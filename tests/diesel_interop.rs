@@ -678,9 +678,17 @@ fn sql_with_its_own_transaction_runs_outside_updowns_and_is_recorded_once() {
             })
             .collect();
         let ok = |a: &str| (a.to_owned(), "ok".to_owned());
+        // Each run checked after itself.
         assert_eq!(
             rows,
-            [ok("apply"), ok("rollback"), ok("apply")],
+            [
+                ok("apply"),
+                ok("postflight"),
+                ok("rollback"),
+                ok("postflight"),
+                ok("apply"),
+                ok("postflight")
+            ],
             "{:?}",
             db.backend
         );

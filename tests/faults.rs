@@ -64,7 +64,7 @@ fn recorded(db: &TestDb) -> (ByVersion, ByVersion) {
             .load(&mut conn)
             .expect("tracking rows");
     let history: Vec<Row> = diesel::sql_query(
-        "SELECT version, action AS text FROM updown_history WHERE outcome = 'ok' ORDER BY id",
+        "SELECT version, action AS text FROM updown_history WHERE outcome = 'ok' AND action <> 'postflight' ORDER BY id",
     )
     .load(&mut conn)
     .expect("history rows");

@@ -524,18 +524,7 @@ mod tests {
     /// The administrative URL of a server under test, or `None` to skip (a failure
     /// under `CI=true`).
     #[cfg(any(feature = "postgres", feature = "mysql"))]
-    fn server(var: &str) -> Option<DatabaseUrl> {
-        match std::env::var(var).ok().filter(|v| !v.is_empty()) {
-            Some(url) => Some(DatabaseUrl::parse(&url).unwrap_or_else(|e| panic!("{e}"))),
-            None if std::env::var("CI").is_ok_and(|v| v == "true") => {
-                panic!("{var} is required under CI=true")
-            }
-            None => {
-                eprintln!("skipped: {var} is not set");
-                None
-            }
-        }
-    }
+    use crate::backend::test_server as server;
 
     #[cfg(any(feature = "postgres", feature = "mysql"))]
     fn connect(url: &DatabaseUrl) -> AnyConnection {

@@ -349,3 +349,19 @@ impl Drop for Scratch {
         }
     }
 }
+
+/// The server a unit test runs on, from the URL in `var`: `None` (the test is skipped)
+/// when it is not set, but under `CI=true`, where servers are required.
+#[cfg(all(test, any(feature = "postgres", feature = "mysql")))]
+pub(crate) fn test_server(var: &str) -> Option<DatabaseUrl> {
+    match std::env::var(var).ok().filter(|v| !v.is_empty()) {
+        Some(url) => Some(DatabaseUrl::parse(&url).unwrap_or_else(|e| panic!("{e}"))),
+        None if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("{var} is required under CI=true")
+        }
+        None => {
+            eprintln!("skipped: {var} is not set");
+            None
+        }
+    }
+}
