@@ -17,8 +17,8 @@
 //! It parses arguments, resolves one configuration and prints; everything else is the
 //! `updown` runtime. Exit codes: 0 success, 1 refused before anything ran (or `check` or
 //! `preflight` found problems), 2 a migration failed, 3 a check after failed (the
-//! postflight, or `verify`), 4 a rollback or a restore failed, 5 configuration or usage error, 130
-//! stopped by Ctrl-C or SIGTERM.
+//! postflight, or `verify`), 4 a rollback or a restore failed, 5 configuration or usage
+//! error, 130 stopped by Ctrl-C or SIGTERM.
 
 #![deny(missing_docs)]
 
