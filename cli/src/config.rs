@@ -61,13 +61,6 @@ impl Config {
         Ok(Registry::from_sources(&sources)?)
     }
 
-    /// Whether the environment is `production`.
-    pub fn is_production(&self) -> bool {
-        self.environment
-            .as_deref()
-            .is_some_and(|e| e.eq_ignore_ascii_case("production"))
-    }
-
     /// Prints a line for people on stdout, unless quiet.
     pub fn say(&self, line: impl AsRef<str>) {
         if !self.quiet {

@@ -313,7 +313,7 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
                 allow_out_of_order: allow.allow_out_of_order,
                 dry_run,
             };
-            let migrator = with_checks(migrator, config, &flags, dry_run);
+            let migrator = with_checks(migrator, &flags, dry_run);
             run(config, "migrate", &flags, dry_run, &database, |p| {
                 migrator.migrate(&options, p)
             })?;
@@ -337,7 +337,7 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
                 yes,
                 dry_run,
             };
-            let migrator = with_checks(migrator, config, &flags, dry_run);
+            let migrator = with_checks(migrator, &flags, dry_run);
             let report = run(config, "rollback", &flags, dry_run, &database, |p| {
                 migrator.rollback(&options, p)
             })?;
@@ -364,7 +364,7 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
                 yes,
                 ..RollbackOptions::default()
             };
-            let migrator = with_checks(migrator, config, &flags, false);
+            let migrator = with_checks(migrator, &flags, false);
             run(config, "redo", &flags, false, &database, |p| {
                 migrator.redo(steps, &options, p)
             })?;
@@ -379,7 +379,7 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
                 yes,
                 ..RollbackOptions::default()
             };
-            let migrator = with_checks(migrator, config, &flags, false);
+            let migrator = with_checks(migrator, &flags, false);
             run(config, "reset", &flags, false, &database, |p| {
                 migrator.reset(&options, p)
             })?;
@@ -514,8 +514,8 @@ fn execute(config: &Config, command: Command) -> Result<(), Failure> {
 
 /// `migrator` with the checks and backup `flags` ask for, stopped by the first Ctrl-C
 /// or SIGTERM after the migration it is running (not a dry run, which changes nothing).
-fn with_checks(migrator: Migrator, config: &Config, flags: &RunFlags, dry_run: bool) -> Migrator {
-    let backup = flags.backup || (config.is_production() && !flags.no_backup);
+fn with_checks(migrator: Migrator, flags: &RunFlags, dry_run: bool) -> Migrator {
+    let backup = flags.backup || (migrator.is_production() && !flags.no_backup);
     let migrator = migrator.checks(RunChecks {
         long_transaction: flags.long_transaction,
         force: flags.force,

@@ -165,15 +165,14 @@ pub(crate) fn touched(planned: &[Planned<'_>]) -> Touched {
     Some(all)
 }
 
-/// Other sessions of the server the run of `planned` should not start beside.
+/// Other sessions of the server a run touching `tables` should not start beside.
 pub(crate) fn activity(
     session: &mut Session,
-    planned: &[Planned<'_>],
+    tables: &Touched,
     threshold: Duration,
 ) -> Result<Vec<Activity>, Error> {
-    let tables = touched(planned);
     let backend = session.backend;
-    let found = crate::activity::server_activity(session.conn(), backend, &tables, threshold)
+    let found = crate::activity::server_activity(session.conn(), backend, tables, threshold)
         .map_err(|e| Error::database("reading the server's sessions and locks", e))?;
     for a in &found {
         tracing::warn!(
@@ -206,6 +205,7 @@ fn keys_to_check(
             names.contains(&table) || names.contains(&bare)
         })
     };
+    let before: std::collections::HashSet<&ForeignKey> = before.iter().collect();
     keys.into_iter()
         .filter(|k| {
             !before.contains(k)

@@ -121,7 +121,8 @@ impl Migrator {
         &self.url
     }
 
-    fn is_production(&self) -> bool {
+    /// Whether the environment is `production`, which guards rollback, redo and reset.
+    pub fn is_production(&self) -> bool {
         self.environment
             .as_deref()
             .is_some_and(|e| e.eq_ignore_ascii_case(PRODUCTION))
@@ -203,9 +204,13 @@ impl Migrator {
     /// # Ok(()) }
     /// ```
     pub fn plan(&self, request: Request<'_>) -> Result<Plan<'_>, Error> {
-        let mut session = Session::open(&self.connect())?;
+        self.plan_on(&mut Session::open(&self.connect())?, request)
+    }
+
+    /// [`plan`](Self::plan) on `session`.
+    fn plan_on(&self, session: &mut Session, request: Request<'_>) -> Result<Plan<'_>, Error> {
         match request {
-            Request::Migrate(options) => self.plan_migrate(&mut session, options),
+            Request::Migrate(options) => self.plan_migrate(session, options),
             Request::Rollback(options) => {
                 let rows = session.applied()?;
                 Ok(plan::rollback(&self.registry, &rows, options))
@@ -277,29 +282,26 @@ impl Migrator {
             return f(session);
         }
         let checks = &self.checks;
-        let preflight = if checks.server_activity {
-            let activity = self.activity_or_refuse(session, command, planned)?;
-            Some(Preflight {
+        let touched = flight::touched(planned);
+        let mut preflight = match checks.server_activity {
+            true => Some(Preflight {
                 pending: planned.len(),
                 problems: Vec::new(),
-                activity,
+                activity: self.activity_or_refuse(session, command, &touched)?,
                 threshold: checks.long_transaction,
-            })
-        } else {
-            None
+            }),
+            false => None,
         };
         let backup = match &checks.backup {
             Some(dir) => Some(self.backup(dir)?),
             None => None,
         };
         // A backup can take minutes: what stood in the way may have begun meanwhile.
-        let preflight = match (preflight, &backup) {
-            (Some(mut before), Some(_)) => {
-                before.activity = self.activity_or_refuse(session, command, planned)?;
-                Some(before)
-            }
-            (preflight, _) => preflight,
-        };
+        if backup.is_some()
+            && let Some(preflight) = preflight.as_mut()
+        {
+            preflight.activity = self.activity_or_refuse(session, command, &touched)?;
+        }
         let keys_before = match checks.postflight {
             true => Some(
                 crate::keys::foreign_keys(session.conn(), self.url.backend())
@@ -313,7 +315,6 @@ impl Migrator {
         if let Some(before) = keys_before
             && !report.steps.is_empty()
         {
-            let touched = flight::touched(planned);
             let checked = flight::postflight(
                 session,
                 &self.registry,
@@ -329,15 +330,15 @@ impl Migrator {
         Ok(report)
     }
 
-    /// The other sessions `planned` should not run beside: a refusal of `command`, or
-    /// with `force` the list.
+    /// The other sessions a run touching `tables` should not run beside: a refusal of
+    /// `command`, or with `force` the list.
     fn activity_or_refuse(
         &self,
         session: &mut Session,
         command: &'static str,
-        planned: &[Planned<'_>],
+        tables: &crate::activity::Touched,
     ) -> Result<Vec<crate::activity::Activity>, Error> {
-        let activity = flight::activity(session, planned, self.checks.long_transaction)?;
+        let activity = flight::activity(session, tables, self.checks.long_transaction)?;
         if activity.is_empty() || self.checks.force {
             return Ok(activity);
         }
@@ -352,16 +353,11 @@ impl Migrator {
     /// and other sessions of the server it should not start beside.
     pub fn preflight(&self, request: Request<'_>) -> Result<Preflight, Error> {
         let mut session = Session::open(&self.connect())?;
-        let plan = match request {
-            Request::Migrate(options) => self.plan_migrate(&mut session, options)?,
-            Request::Rollback(options) => {
-                let rows = session.applied()?;
-                plan::rollback(&self.registry, &rows, options)
-            }
-        };
+        let plan = self.plan_on(&mut session, request)?;
         let activity = match (self.checks.server_activity, plan.steps.is_empty()) {
             (true, false) => {
-                flight::activity(&mut session, &plan.steps, self.checks.long_transaction)?
+                let tables = flight::touched(&plan.steps);
+                flight::activity(&mut session, &tables, self.checks.long_transaction)?
             }
             _ => Vec::new(),
         };
