@@ -851,7 +851,7 @@ pub fn run_details(report: &Report) -> Vec<String> {
             if p.failed() { "failed" } else { "ok" },
             p.keys_checked,
             if p.keys_checked == 1 { "" } else { "s" },
-            short(&p.schema_checksum)
+            updown::short_checksum(&p.schema_checksum)
         );
         if notes > 0 {
             line.push_str(&format!("; {notes} added NOT VALID (validate them later with `ALTER TABLE ... VALIDATE CONSTRAINT`)"));
@@ -859,10 +859,6 @@ pub fn run_details(report: &Report) -> Vec<String> {
         out.push(line);
     }
     out
-}
-
-fn short(checksum: &str) -> &str {
-    &checksum[..checksum.len().min(12)]
 }
 
 #[derive(Serialize)]
@@ -946,18 +942,19 @@ pub fn preflight_table(database: &str, what: &str, p: &updown::Preflight) -> Str
     out.join("\n")
 }
 
-pub fn preflight_json(database: &str, p: &updown::Preflight) -> String {
+/// `body`'s fields after `"database"`, as one JSON document.
+fn with_database(database: &str, body: impl Serialize) -> String {
     #[derive(Serialize)]
-    struct Doc<'a> {
+    struct Doc<'a, T> {
         database: &'a str,
         #[serde(flatten)]
-        preflight: PreflightJson<'a>,
+        body: T,
     }
-    serde_json::to_string_pretty(&Doc {
-        database,
-        preflight: preflight_doc(p),
-    })
-    .expect("serialisable")
+    serde_json::to_string_pretty(&Doc { database, body }).expect("serialisable")
+}
+
+pub fn preflight_json(database: &str, p: &updown::Preflight) -> String {
+    with_database(database, preflight_doc(p))
 }
 
 #[derive(Serialize)]
@@ -1041,17 +1038,7 @@ pub fn postflight_table(database: &str, p: &updown::Postflight) -> String {
 }
 
 pub fn postflight_json(database: &str, p: &updown::Postflight) -> String {
-    #[derive(Serialize)]
-    struct Doc<'a> {
-        database: &'a str,
-        #[serde(flatten)]
-        postflight: PostflightJson<'a>,
-    }
-    serde_json::to_string_pretty(&Doc {
-        database,
-        postflight: postflight_doc(p),
-    })
-    .expect("serialisable")
+    with_database(database, postflight_doc(p))
 }
 
 /// What a run stopped by a signal did and did not do.

@@ -462,17 +462,8 @@ impl std::fmt::Display for Activity {
         if self.user.is_some() {
             f.write_str(", ")?;
         }
-        let query = one_line(&self.query, 200);
+        let query = crate::error::one_line(&self.query, 200);
         write!(f, "{}): {}", self.state, query.trim_end_matches(';'))
-    }
-}
-
-/// `text` on one line, whitespace folded, cut at `max` characters.
-fn one_line(text: &str, max: usize) -> String {
-    let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    match folded.char_indices().nth(max) {
-        Some((at, _)) => format!("{}...", &folded[..at]),
-        None => folded,
     }
 }
 
@@ -485,6 +476,7 @@ mod tests {
     use diesel::connection::SimpleConnection;
 
     use super::*;
+    #[cfg(feature = "sqlite")]
     use crate::url::DatabaseUrl;
 
     #[test]
@@ -527,11 +519,7 @@ mod tests {
     use crate::backend::test_server as server;
 
     #[cfg(any(feature = "postgres", feature = "mysql"))]
-    fn connect(url: &DatabaseUrl) -> AnyConnection {
-        crate::backend::connect(url, true)
-            .unwrap_or_else(|e| panic!("{e}"))
-            .0
-    }
+    use crate::backend::test_connect as connect;
 
     #[cfg(any(feature = "postgres", feature = "mysql"))]
     #[derive(diesel::QueryableByName)]

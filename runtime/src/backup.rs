@@ -674,33 +674,6 @@ fn refused(url: &DatabaseUrl, file: &Path, cause: String) -> Error {
     }
 }
 
-/// Percent-decodes a part of a URL; bytes that are not valid UTF-8 afterwards stay as
-/// written.
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |at: usize| {
-            bytes
-                .get(at)
-                .and_then(|&b| (b as char).to_digit(16))
-                .map(|d| d as u8)
-        };
-        match (bytes[i], hex(i + 1), hex(i + 2)) {
-            (b'%', Some(hi), Some(lo)) => {
-                out.push(hi * 16 + lo);
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
-}
-
 // ---------------------------------------------------------------------------------------
 // SQLite.
 
@@ -734,7 +707,7 @@ mod sqlite {
             Some(rest) => &rest[rest.find('/').unwrap_or(rest.len())..],
             None => path,
         };
-        (!memory && !path.is_empty()).then(|| PathBuf::from(super::percent_decode(path)))
+        (!memory && !path.is_empty()).then(|| PathBuf::from(crate::url::percent_decode(path)))
     }
 
     /// The name of the file to back up, after checking there is one.
@@ -882,9 +855,10 @@ mod postgres {
     use std::path::Path;
     use std::process::Command;
 
-    use super::{PSQL, Prepared, find_tool, percent_decode, restoring, run_from, validate};
+    use super::{PSQL, Prepared, find_tool, restoring, run_from, validate};
     use crate::error::Error;
     use crate::url::DatabaseUrl;
+    use crate::url::percent_decode;
 
     /// A connection for libpq's programs: the URL or `key=value` string without its
     /// password, which goes in `PGPASSWORD`, out of sight of `ps`.
@@ -1084,11 +1058,9 @@ mod mysql {
     use std::path::Path;
     use std::process::Command;
 
-    use super::{
-        MYSQL_CLIENT, Prepared, find_tool, percent_decode, refused, restoring, run_from, validate,
-    };
+    use super::{MYSQL_CLIENT, Prepared, find_tool, refused, restoring, run_from, validate};
     use crate::error::Error;
-    use crate::url::DatabaseUrl;
+    use crate::url::{DatabaseUrl, percent_decode};
 
     /// Where the database is, read from its URL.
     pub(super) struct Target {

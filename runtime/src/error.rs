@@ -419,7 +419,8 @@ impl fmt::Display for Problem {
     }
 }
 
-pub(crate) fn short(checksum: &str) -> &str {
+/// The first 12 hex digits of a checksum, as updown's messages show it.
+pub fn short(checksum: &str) -> &str {
     &checksum[..checksum.len().min(12)]
 }
 
@@ -458,7 +459,7 @@ pub enum Aftermath {
 fn failed(what: &str, doing: &str, f: &Failure) -> String {
     let mut out = format!("{what} {} {} failed: {}", f.version, f.name, f.cause.trim());
     if let Some(statement) = &f.statement {
-        out.push_str(&format!("\n  statement: {}", one_line(statement)));
+        out.push_str(&format!("\n  statement: {}", one_line(statement, 300)));
     }
     out.push_str(match f.aftermath {
         Aftermath::RolledBack => "\n  its transaction was rolled back, so nothing of it remains; what ran before it stays",
@@ -471,11 +472,12 @@ fn failed(what: &str, doing: &str, f: &Failure) -> String {
     out
 }
 
-fn one_line(statement: &str) -> String {
-    let folded: Vec<&str> = statement.split_whitespace().collect();
+/// `text` on one line, whitespace folded, cut at `max` characters.
+pub(crate) fn one_line(text: &str, max: usize) -> String {
+    let folded: Vec<&str> = text.split_whitespace().collect();
     let text = folded.join(" ");
-    if text.chars().count() > 300 {
-        let cut: String = text.chars().take(300).collect();
+    if text.chars().count() > max {
+        let cut: String = text.chars().take(max).collect();
         format!("{cut}...")
     } else {
         text

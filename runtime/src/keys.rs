@@ -376,6 +376,7 @@ mod tests {
     use diesel::connection::SimpleConnection;
 
     use super::*;
+    #[cfg(feature = "sqlite")]
     use crate::url::DatabaseUrl;
 
     /// The administrative URL of a server under test, or `None` to skip (a failure
@@ -383,11 +384,7 @@ mod tests {
     #[cfg(any(feature = "postgres", feature = "mysql"))]
     use crate::backend::test_server as server;
 
-    fn connect(url: &DatabaseUrl) -> AnyConnection {
-        crate::backend::connect(url, true)
-            .unwrap_or_else(|e| panic!("{e}"))
-            .0
-    }
+    use crate::backend::test_connect as connect;
 
     fn key(table: &str, name: &str, columns: &[&str], parent: &str, to: &[&str]) -> ForeignKey {
         let strings = |s: &[&str]| s.iter().map(|s| s.to_string()).collect();

@@ -315,7 +315,7 @@ pub use db::{Db, MigrationError, Result};
 pub use diesel;
 /// diesel_migrations, for running a [`Registry`] with diesel's own runner (`MigrationHarness`).
 pub use diesel_migrations;
-pub use error::{Aftermath, Duplicate, Error, Failure, Problem};
+pub use error::{Aftermath, Duplicate, Error, Failure, Problem, short as short_checksum};
 pub use flight::{Postflight, Preflight, RunChecks, SchemaChecksum};
 pub use keys::{ForeignKey, KeyFinding};
 pub use migration::{Body, Migration, Origin};

@@ -320,10 +320,10 @@ fn parse_secrets(text: &str) -> Parsed {
                 None => (info, None),
             };
             // Normalised, so that an `@` or `:` in the user name reaches the driver encoded.
-            out.redacted.push_str(&encode(&decode(user)));
+            out.redacted.push_str(&encode(&percent_decode(user)));
             if let Some(password) = password.filter(|p| !p.is_empty()) {
                 out.redacted.push(':');
-                out.push_secret(decode(password), encode);
+                out.push_secret(percent_decode(password), encode);
             }
             out.redacted.push('@');
             &rest[at + 1..]
@@ -347,7 +347,7 @@ fn parse_secrets(text: &str) -> Parsed {
         match pair.split_once('=') {
             Some(("password", value)) if !value.is_empty() => {
                 out.redacted.push_str("password=");
-                out.push_secret(decode(value), encode);
+                out.push_secret(percent_decode(value), encode);
             }
             _ => out.redacted.push_str(pair),
         }
@@ -525,7 +525,7 @@ fn quote_key_value(plain: &str) -> String {
 }
 
 /// Percent-decodes what is validly encoded; a `%` not followed by two hex digits stays.
-fn decode(text: &str) -> String {
+pub(crate) fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

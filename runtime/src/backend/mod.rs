@@ -365,3 +365,9 @@ pub(crate) fn test_server(var: &str) -> Option<DatabaseUrl> {
         }
     }
 }
+
+/// A connection for a unit test, creating a SQLite file.
+#[cfg(test)]
+pub(crate) fn test_connect(url: &DatabaseUrl) -> AnyConnection {
+    connect(url, true).unwrap_or_else(|e| panic!("{e}")).0
+}
