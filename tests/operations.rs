@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use diesel::{QueryableByName, RunQueryDsl};
 use serde_json::Value;
 use updown::Backend;
-use updown_tests::{TestDb, bin, databases, sqlite, states};
+use updown_tests::{Run, TestDb, bin, databases, sqlite, states};
 
 /// What the fixture migrations print once they hold the lock and have begun to sleep.
 const SLEEPING: &str = "slow: sleeping";
@@ -33,12 +33,9 @@ struct Running {
     stdout_reader: JoinHandle<String>,
 }
 
-/// How a background run ended.
+/// How a background run ended: what it printed, and how long it took to.
 struct Ended {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    command: String,
+    run: Run,
     /// From the call to [`Running::wait`] to the process's end.
     took: Duration,
 }
@@ -147,77 +144,17 @@ impl Running {
         self.stderr_reader.join().expect("stderr reader");
         let stderr = self.stderr.lock().unwrap().clone();
         Ended {
-            code: status.code().unwrap_or(-1),
-            stdout,
-            stderr,
-            command: self.command,
+            run: Run::new(self.command, status.code().unwrap_or(-1), stdout, stderr),
             took,
         }
     }
 }
 
-impl Ended {
-    #[track_caller]
-    fn expect(&self, code: i32) -> &Self {
-        assert_eq!(
-            self.code, code,
-            "`{}` exited {} (expected {code})\n--- stdout\n{}\n--- stderr\n{}",
-            self.command, self.code, self.stdout, self.stderr
-        );
-        self
-    }
+impl std::ops::Deref for Ended {
+    type Target = Run;
 
-    #[track_caller]
-    fn stderr_has(&self, parts: &[&str]) -> &Self {
-        for part in parts {
-            assert!(
-                self.stderr.contains(part),
-                "`{}`: stderr lacks {part:?}\n--- stderr\n{}",
-                self.command,
-                self.stderr
-            );
-        }
-        self
-    }
-
-    #[track_caller]
-    fn stdout_has(&self, parts: &[&str]) -> &Self {
-        for part in parts {
-            assert!(
-                self.stdout.contains(part),
-                "`{}`: stdout lacks {part:?}\n--- stdout\n{}",
-                self.command,
-                self.stdout
-            );
-        }
-        self
-    }
-
-    /// Asserts that `first` comes before `second` on stderr.
-    #[track_caller]
-    fn stderr_in_order(&self, first: &str, second: &str) -> &Self {
-        let at = |part: &str| {
-            self.stderr.find(part).unwrap_or_else(|| {
-                panic!("`{}`: stderr lacks {part:?}\n{}", self.command, self.stderr)
-            })
-        };
-        assert!(
-            at(first) < at(second),
-            "`{}`: {first:?} should come before {second:?}\n--- stderr\n{}",
-            self.command,
-            self.stderr
-        );
-        self
-    }
-
-    #[track_caller]
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "`{}` printed not one JSON document ({e}):\n{}",
-                self.command, self.stdout
-            )
-        })
+    fn deref(&self) -> &Run {
+        &self.run
     }
 }
 

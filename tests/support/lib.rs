@@ -167,13 +167,40 @@ pub struct Run {
 }
 
 impl Run {
-    fn from_output(command: String, out: Output) -> Self {
+    /// What `command` printed, and its exit code (-1 for a signal).
+    pub fn new(command: String, code: i32, stdout: String, stderr: String) -> Self {
         Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            code,
+            stdout,
+            stderr,
             command,
         }
+    }
+
+    fn from_output(command: String, out: Output) -> Self {
+        Run::new(
+            command,
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// Asserts that `first` comes before `second` on stderr.
+    #[track_caller]
+    pub fn stderr_in_order(&self, first: &str, second: &str) -> &Self {
+        let at = |part: &str| {
+            self.stderr.find(part).unwrap_or_else(|| {
+                panic!("`{}`: stderr lacks {part:?}\n{}", self.command, self.stderr)
+            })
+        };
+        assert!(
+            at(first) < at(second),
+            "`{}`: {first:?} should come before {second:?}\n--- stderr\n{}",
+            self.command,
+            self.stderr
+        );
+        self
     }
 
     /// Asserts the exit code, showing everything the command printed if it differs.
