@@ -44,8 +44,6 @@ fn rows_of(version: i64) -> i64 {
 
 /// A lock the dead run left held shows up as a timeout (exit 1) rather than a hang.
 const LOCK_TIMEOUT_SECS: &str = "5";
-/// How long a server may take to notice a killed client and end its sessions.
-const SESSIONS_GONE_WITHIN: Duration = Duration::from_secs(10);
 
 /// What `Child::kill` sends on unix.
 const SIGKILL: i32 = 9;
@@ -316,7 +314,7 @@ fn crash_once(db: &mut TestDb, command: Command, delay: Duration, setup_to: i64)
             command.label()
         ));
     }
-    if let Err(e) = wait_for_dead_sessions(db) {
+    if let Err(e) = db.wait_for_dead_sessions() {
         problems.push(e);
     }
     let seen = Observed::read(db);
@@ -351,37 +349,6 @@ fn start_afresh(db: &mut TestDb) {
     let tables = table_names(&mut conn, db.backend);
     if !tables.is_empty() {
         exec(&mut conn, &format!("DROP TABLE {}", tables.join(", ")));
-    }
-}
-
-/// Waits until the server has ended the killed client's sessions, so that what is read
-/// next is what the crash left, not a statement still finishing.
-fn wait_for_dead_sessions(db: &TestDb) -> Result<(), String> {
-    let others = match db.backend {
-        Backend::Postgres => {
-            "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() \
-             AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
-        }
-        Backend::Mysql => {
-            "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST \
-             WHERE DB = DATABASE() AND ID <> CONNECTION_ID()"
-        }
-        // The operating system releases a dead process's file locks with it.
-        _ => return Ok(()),
-    };
-    let mut conn = db.connect();
-    let deadline = Instant::now() + SESSIONS_GONE_WITHIN;
-    loop {
-        let left = number(&mut conn, others);
-        if left == 0 {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            return Err(format!(
-                "{left} sessions of the killed process still open after {SESSIONS_GONE_WITHIN:?}"
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(10));
     }
 }
 

@@ -19,8 +19,6 @@ use updown_tests::{Run, TestDb, bin, databases, sqlite, states};
 const SLEEPING: &str = "slow: sleeping";
 /// What the first signal prints.
 const STOPPING: &str = "stopping: the migration running now finishes";
-/// How long a server may take to notice a dead client and end its sessions.
-const SESSIONS_GONE_WITHIN: Duration = Duration::from_secs(10);
 
 // --- a run in the background ------------------------------------------------------
 
@@ -240,35 +238,6 @@ fn the_history_check_notices_a_disagreement() {
         .execute(&mut db.connect())
         .expect("delete a row");
     assert_history_agrees(&db, bin!("app"));
-}
-
-/// Waits until the server has ended the sessions of a process that exited, so that what
-/// is read next is what it left.
-fn wait_for_dead_sessions(db: &TestDb) {
-    let others = match db.backend {
-        Backend::Postgres => {
-            "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() \
-             AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
-        }
-        Backend::Mysql => {
-            "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST \
-             WHERE DB = DATABASE() AND ID <> CONNECTION_ID()"
-        }
-        _ => return,
-    };
-    let deadline = Instant::now() + SESSIONS_GONE_WITHIN;
-    loop {
-        let left = db.number(others);
-        if left == 0 {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{}: {left} sessions of the ended process still open after {SESSIONS_GONE_WITHIN:?}",
-            db.backend
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// A migrate that must find the lock free: one held would time out (exit 1) in 5 s.
@@ -493,7 +462,8 @@ fn a_second_signal_aborts_at_once() {
             "{}",
             end.stderr
         );
-        wait_for_dead_sessions(&db);
+        db.wait_for_dead_sessions()
+            .unwrap_or_else(|e| panic!("{}: {e}", db.backend));
         match db.backend {
             Backend::Sqlite => {
                 assert!(db.states(bin).iter().all(|(_, s)| s == "pending"));

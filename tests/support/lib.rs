@@ -255,7 +255,44 @@ struct Number {
     n: i64,
 }
 
+/// How long a server may take to end the sessions of a process that died.
+const SESSIONS_GONE_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+
 impl TestDb {
+    /// Waits until the server has ended the sessions of a process that exited or was
+    /// killed, so that what is read next is what it left, not a statement still finishing.
+    pub fn wait_for_dead_sessions(&self) -> Result<(), String> {
+        let others = match self.backend {
+            updown::Backend::Postgres => {
+                "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() \
+                 AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            }
+            updown::Backend::Mysql => {
+                "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST \
+                 WHERE DB = DATABASE() AND ID <> CONNECTION_ID()"
+            }
+            // The operating system releases a dead process's file locks with it.
+            _ => return Ok(()),
+        };
+        let mut conn = self.connect();
+        let deadline = std::time::Instant::now() + SESSIONS_GONE_WITHIN;
+        loop {
+            let row: Number = diesel::sql_query(others)
+                .get_result(&mut conn)
+                .map_err(|e| e.to_string())?;
+            if row.n == 0 {
+                return Ok(());
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(format!(
+                    "{} sessions of the ended process still open after {SESSIONS_GONE_WITHIN:?}",
+                    row.n
+                ));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }
