@@ -50,7 +50,10 @@ impl Config {
         Ok(Migrator::with_url(self.registry()?, url)
             .lock_timeout(self.lock_timeout)
             .environment(self.environment.clone())
-            .session_sql(self.session_sql.clone()))
+            .session_sql(self.session_sql.clone())
+            // A command's reads and its run (status and the schema checksum, a plan and
+            // its run) share one connection.
+            .keep_connection())
     }
 
     /// The compiled-in migrations and those of every `--diesel-dir`.

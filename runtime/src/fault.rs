@@ -27,3 +27,16 @@ pub(crate) fn point(name: &str, version: Option<i64>) {
 #[cfg(not(feature = "fault-injection"))]
 #[inline(always)]
 pub(crate) fn point(_name: &str, _version: Option<i64>) {}
+
+/// Whether a crash point is asked for: then every seam between a step's statements runs
+/// on its own, so that the point can be reached.
+#[cfg(feature = "fault-injection")]
+pub(crate) fn armed() -> bool {
+    std::env::var_os("UPDOWN_FAULT").is_some()
+}
+
+#[cfg(not(feature = "fault-injection"))]
+#[inline(always)]
+pub(crate) fn armed() -> bool {
+    false
+}

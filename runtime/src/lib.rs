@@ -355,6 +355,7 @@ pub mod snapshot {
             url: &url,
             session_sql: &[],
             lock_timeout: std::time::Duration::ZERO,
+            held: None,
         })?
         .snapshot(crate::schema::Scope::Everything)
     }

@@ -3,12 +3,13 @@
 //! driver, and what to run is decided by [`plan`](crate::plan).
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use crate::backend;
 use crate::backup::{self, Backup};
+use crate::connection::AnyConnection;
 use crate::error::{Error, Problem};
 use crate::flight::{self, Postflight, Preflight, RunChecks, SchemaChecksum};
 use crate::plan::{self, Plan, Planned, Request};
@@ -17,7 +18,7 @@ use crate::run::{
     Action, MigrateOptions, Progress, Repair, RepairChange, Report, RollbackOptions,
     RollbackTarget, Step,
 };
-use crate::session::{Connect, Session, Tables};
+use crate::session::{Connect, Held, Session, Tables};
 use crate::status::{State, Status};
 use crate::tracking::{HistoryAction, HistoryEntry, NewHistory, RowState};
 use crate::url::DatabaseUrl;
@@ -41,6 +42,8 @@ pub struct Migrator {
     session_sql: Vec<String>,
     checks: RunChecks,
     stop: Option<Arc<AtomicBool>>,
+    /// The connection kept between commands, when there is one to keep.
+    held: Option<Arc<Mutex<Held>>>,
 }
 
 const PRODUCTION: &str = "production";
@@ -61,7 +64,54 @@ impl Migrator {
             session_sql: Vec::new(),
             checks: RunChecks::default(),
             stop: None,
+            held: None,
         }
+    }
+
+    /// Runs every command on `conn`, a connection the application already holds,
+    /// instead of connecting for each: [`into_connection`](Self::into_connection) gives
+    /// it back. The URL still names the database (for verify's scratch database and for
+    /// backups) and must be the one `conn` is connected to. The session SQL runs on it
+    /// once, before the first command; updown's commands end with no transaction open.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), updown::Error> {
+    /// use updown::diesel::Connection;
+    /// use updown::{AnyConnection, Migrator, Registry};
+    /// let url = "sqlite://app.db";
+    /// let conn = AnyConnection::establish(url).expect("the application's connection");
+    /// let migrator = Migrator::new(Registry::collect()?, url)?.with_connection(conn);
+    /// println!("{} pending", migrator.status()?.summary().pending);
+    /// let conn = migrator.into_connection();
+    /// # Ok(()) }
+    /// ```
+    pub fn with_connection(mut self, conn: AnyConnection) -> Self {
+        let driver = match backend::driver(conn.backend()) {
+            Ok(driver) => driver,
+            // A backend compiled out has no connection to give.
+            Err(_) => unreachable!("an AnyConnection is to a compiled-in backend"),
+        };
+        self.held = Some(Arc::new(Mutex::new(Held {
+            connection: Some((conn, driver)),
+            ..Held::default()
+        })));
+        self
+    }
+
+    /// Keeps the connection the first command opens, for the commands after it: a
+    /// long-lived migrator (a status endpoint, a CLI running several commands) connects
+    /// once.
+    pub fn keep_connection(mut self) -> Self {
+        self.held.get_or_insert_with(Default::default);
+        self
+    }
+
+    /// The connection it holds: the one [`with_connection`](Self::with_connection) gave,
+    /// or the one it kept.
+    pub fn into_connection(self) -> Option<AnyConnection> {
+        let held = self.held?;
+        let mut held = held.lock().unwrap_or_else(|p| p.into_inner());
+        held.connection.take().map(|(conn, _)| conn)
     }
 
     /// The checks and the backup around `migrate`, `rollback`, `redo` and `reset`
@@ -88,14 +138,20 @@ impl Migrator {
     }
 
     fn connect(&self) -> Connect<'_> {
-        self.connect_to(&self.url)
+        Connect {
+            held: self.held.as_ref(),
+            ..self.connect_to(&self.url)
+        }
     }
 
+    /// Where a session on another database (a scratch one) connects: never the kept
+    /// connection.
     fn connect_to<'a>(&'a self, url: &'a DatabaseUrl) -> Connect<'a> {
         Connect {
             url,
             session_sql: &self.session_sql,
             lock_timeout: self.lock_timeout,
+            held: None,
         }
     }
 
@@ -282,7 +338,13 @@ impl Migrator {
             return f(session);
         }
         let checks = &self.checks;
-        let touched = flight::touched(planned);
+        // Which tables the run touches: read from its SQL only where a check uses them.
+        let sessions_looked_at =
+            checks.server_activity && self.url.backend() != crate::url::Backend::Sqlite;
+        let touched = match checks.postflight || sessions_looked_at {
+            true => flight::touched(planned),
+            false => Some(Default::default()),
+        };
         let mut preflight = match checks.server_activity {
             true => Some(Preflight {
                 pending: planned.len(),

@@ -2,6 +2,7 @@
 //! the steps run on it: each migration applied or reverted with its tracking and
 //! history rows.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
@@ -22,17 +23,19 @@ use crate::schema::{Scope, Snapshot};
 use crate::statement_log::StatementLog;
 use crate::status::Status;
 use crate::tracking::{
-    AppliedRow, HistoryAction, HistoryEntry, LAYOUT, Layout, NewHistory, RowState, Tracking,
-    check_columns,
+    AppliedRow, HistoryAction, HistoryEntry, LAYOUT, Layout, NewApplied, NewHistory, RowState,
+    Tracking, check_columns,
 };
 use crate::url::{Backend, DatabaseUrl};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// One connection, its driver, and the log of the statements it ran.
 pub(crate) struct Session {
-    conn: AnyConnection,
-    driver: Box<dyn Driver>,
+    conn: Lent<AnyConnection>,
+    driver: Lent<Box<dyn Driver>>,
+    /// Where the connection goes back when the session ends: the migrator's, lent.
+    lent_from: Option<Arc<Mutex<Held>>>,
     log: StatementLog,
     /// A dry run: steps run inside one transaction that is rolled back at the end, and
     /// each step's statements are kept for the report.
@@ -42,12 +45,78 @@ pub(crate) struct Session {
     pub(crate) throwaway: bool,
     /// Set once updown's tables are known to be at this updown's layout.
     current_layout: bool,
+    /// `current_layout` was taken from an earlier session on this connection, unchecked.
+    layout_remembered: bool,
     /// This session's id, recorded on the rows it marks running.
     runner: Option<String>,
     /// The database it is connected to.
     pub(crate) backend: Backend,
     /// Set when the run is to stop after the migration it is running.
     pub(crate) stop: Option<Arc<AtomicBool>>,
+    /// The rows of steps that ran inside a savepoint still open, to write before it is
+    /// released (where the driver defers them): `Some` while that savepoint is open.
+    deferred: Option<Vec<DeferredStep>>,
+    /// Inside `run_steps`, which writes what is deferred before it returns.
+    in_run: bool,
+}
+
+/// What a step whose rows are deferred writes in updown's tables.
+struct DeferredStep {
+    version: i64,
+    name: String,
+    checksum: String,
+    note: Option<String>,
+    action: Action,
+    batch: i64,
+    duration_ms: i64,
+    at: String,
+}
+
+/// A connection a [`Migrator`](crate::Migrator) keeps between commands (the
+/// application's own, or one it opened once), with the driver that knows its state.
+#[derive(Default)]
+pub(crate) struct Held {
+    pub(crate) connection: Option<(AnyConnection, Box<dyn Driver>)>,
+    /// The session SQL ran on it.
+    pub(crate) ready: bool,
+    /// updown's tables were at this updown's layout when a session last looked.
+    pub(crate) layout_current: bool,
+}
+
+/// The session's connection or driver: taken from a [`Held`] slot, or its own. Always
+/// present until the session is dropped and gives a lent one back.
+struct Lent<T>(Option<T>);
+
+impl<T> std::ops::Deref for Lent<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.0.as_ref().expect("a session has its connection until dropped")
+    }
+}
+
+impl<T> std::ops::DerefMut for Lent<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.0.as_mut().expect("a session has its connection until dropped")
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let Some(slot) = self.lent_from.take() else {
+            return;
+        };
+        type Manager = <AnyConnection as Connection>::TransactionManager;
+        // A session left by a panic may hold a transaction (SQLite's lock): not given back.
+        let open = !matches!(
+            Manager::transaction_manager_status_mut(&mut self.conn).transaction_depth(),
+            Ok(None)
+        );
+        let conn = self.conn.0.take().filter(|_| !open);
+        let mut held = slot.lock().unwrap_or_else(|p| p.into_inner());
+        held.connection = conn.zip(self.driver.0.take());
+        held.ready = true;
+        held.layout_current = self.current_layout;
+    }
 }
 
 /// What to do about a table of updown's name that is another program's.
@@ -91,6 +160,8 @@ pub(crate) struct Connect<'a> {
     pub session_sql: &'a [String],
     /// How long to wait for another migrator's lock.
     pub lock_timeout: Duration,
+    /// The migrator's kept connection, used instead of connecting when there is one.
+    pub held: Option<&'a Arc<Mutex<Held>>>,
 }
 
 impl Session {
@@ -102,8 +173,32 @@ impl Session {
 
     /// A session, creating the SQLite file when `create` and it does not exist.
     fn open_with(to: &Connect<'_>, create: bool) -> Result<Session, Error> {
-        let (mut conn, driver) = backend::connect(to.url, create)?;
-        for sql in to.session_sql {
+        let lent = to.held.and_then(|slot| {
+            let mut held = slot.lock().unwrap_or_else(|p| p.into_inner());
+            let known = (held.ready, held.layout_current);
+            held.connection.take().map(|c| (c, known))
+        });
+        let (conn, driver, (ready, layout_current), lend) = match lent {
+            Some(((conn, driver), known)) => (conn, driver, known, true),
+            None => {
+                let (conn, driver) = backend::connect(to.url, create)?;
+                // A SQLite file that does not exist yet is read through a stand-in.
+                let real = create || to.url.missing_file().is_none();
+                (conn, driver, (false, false), to.held.is_some() && real)
+            }
+        };
+        if conn.backend() != to.url.backend() {
+            return Err(Error::Connect {
+                url: to.url.redacted().to_owned(),
+                cause: format!(
+                    "the connection given to the migrator is to {}, and its URL is to {}: give it a connection to the database the URL names",
+                    conn.backend().name(),
+                    to.url.backend().name()
+                ),
+            });
+        }
+        let mut conn = conn;
+        for sql in to.session_sql.iter().filter(|_| !ready) {
             conn.batch_execute(sql).map_err(|e| Error::DatabaseText {
                 context: format!("running the session SQL `{sql}`"),
                 cause: to.url.scrub(&e.to_string()),
@@ -112,15 +207,19 @@ impl Session {
         let log = StatementLog::default();
         conn.set_instrumentation(log.clone());
         Ok(Session {
-            conn,
-            driver,
+            conn: Lent(Some(conn)),
+            driver: Lent(Some(driver)),
+            lent_from: lend.then(|| to.held.cloned()).flatten(),
             log,
             dry_run: false,
             throwaway: false,
-            current_layout: false,
+            current_layout: layout_current,
+            layout_remembered: layout_current,
             runner: None,
             backend: to.url.backend(),
             stop: None,
+            deferred: None,
+            in_run: false,
         })
     }
 
@@ -191,6 +290,11 @@ impl Session {
                 "waited {} ms for the migration lock",
                 waited.as_millis()
             );
+        }
+        // What a run writes follows the layout as it is now, not as an earlier session saw it.
+        if session.layout_remembered {
+            session.current_layout = false;
+            session.layout_remembered = false;
         }
         let created = match tables {
             Tables::Create => session.prepare_tracking(),
@@ -319,10 +423,15 @@ impl Session {
         if !layout.has_migrations() {
             return Ok(Vec::new());
         }
-        let rows = self
-            .tracking()
-            .applied(layout.has_runner())
-            .map_err(|e| Error::database("reading updown_migrations", e))?;
+        let rows = match self.tracking().applied(layout.has_runner()) {
+            // The tables may have changed since an earlier session looked: look again.
+            Err(_) if self.layout_remembered => {
+                self.current_layout = false;
+                self.layout_remembered = false;
+                return self.applied();
+            }
+            read => read.map_err(|e| Error::database("reading updown_migrations", e))?,
+        };
         rows.map_err(|unknown| Error::Tracking {
             problem: format!(
                 "migration {} {} has the state `{}` in updown_migrations, which this updown does not know (it writes applied, dirty and running)",
@@ -353,7 +462,7 @@ impl Session {
         }
         let versions: Vec<Version> =
             diesel::sql_query(format!("SELECT version FROM {TABLE} ORDER BY version"))
-                .load(&mut self.conn)
+                .load(&mut *self.conn)
                 .map_err(|e| Error::database(format!("reading {TABLE}"), e))?;
         Ok(Some(versions.into_iter().map(|v| v.version).collect()))
     }
@@ -437,7 +546,7 @@ impl Session {
                 row.state = RowState::Dirty;
             }
         }
-        Ok(Status::compute(registry, &rows))
+        Ok(Status::from_rows(registry, rows))
     }
 
     /// The schema checksum the last postflight recorded.
@@ -598,9 +707,12 @@ impl Session {
                 number: i + 1,
                 total: plan.len(),
             };
-            let step = self.step(planned.migration, action, batch, at, progress)?;
-            report.steps.push(step);
+            self.in_run = true;
+            let step = self.step(planned.migration, action, batch, at, progress);
+            self.in_run = false;
+            report.steps.push(step?);
         }
+        self.write_deferred()?;
         if report.steps.is_empty() && action == Action::Apply {
             report.batch = None;
         }
@@ -692,9 +804,18 @@ impl Session {
             statements = listed_statements(m, action);
             Ok(())
         } else if transactional
-            && self.throwaway
+            && !self.dry_run
+            && !fault::armed()
             && let Some(Body::Sql(sql)) = m.body(action)
-            && let Some(done) = self.driver.script_in_one_round_trip(&mut self.conn, sql)
+            && let Some(script) = match records {
+                // The tracking and history rows go with the body, where the driver can.
+                true => self
+                    .driver
+                    .step_rows_sql(m, history_action(action), batch)
+                    .map(|rows| Cow::<str>::Owned(format!("{sql}\n;\n{rows}"))),
+                false => Some(Cow::Borrowed(&**sql)),
+            }
+            && let Some(done) = self.driver.script_in_one_round_trip(&mut self.conn, &script)
             && !matches!(done, Ok(false))
         {
             // Committed, or not even rolled back: the connection is lost.
@@ -707,19 +828,36 @@ impl Session {
         } else if transactional {
             // Also where a script run in one round trip failed and was rolled back: run
             // again statement by statement, it names the statement that fails.
-            self.conn
-                .transaction::<_, StepError, _>(|conn| {
-                    statements = run_body(conn, &log, m, action).map_err(StepError::Body)?;
-                    fault::point("after-body", Some(version));
-                    if records {
-                        record_success(&mut Tracking(conn), m, action, batch, started.elapsed())?;
-                        fault::point("after-history", Some(version));
+            let defer = records && self.defers_rows();
+            let opened = match defer && self.deferred.is_none() {
+                true => self.open_deferral(),
+                false => Ok(()),
+            };
+            opened
+                .map_err(StepError::Tracking)
+                .and_then(|()| {
+                    self.conn.transaction::<_, StepError, _>(|conn| {
+                        statements = run_body(conn, &log, m, action).map_err(StepError::Body)?;
+                        fault::point("after-body", Some(version));
+                        if records && !defer {
+                            record_success(&mut Tracking(conn), m, action, batch, started.elapsed())?;
+                            fault::point("after-history", Some(version));
+                        }
+                        Ok(())
+                    })
+                })
+                .map(|()| {
+                    if let (true, Some(deferred)) = (defer, self.deferred.as_mut()) {
+                        deferred.push(DeferredStep::of(m, action, batch, started.elapsed()));
                     }
-                    Ok(())
                 })
                 .map_err(|e| (e, Aftermath::RolledBack))
         } else {
-            self.untransacted_step(m, action, batch, started)
+            // It commits what ran before it: their rows go first.
+            match self.write_deferred() {
+                Ok(()) => self.untransacted_step(m, action, batch, started),
+                Err(e) => return Err(e),
+            }
         };
         let duration = started.elapsed();
         let Err((error, aftermath)) = outcome else {
@@ -780,6 +918,8 @@ impl Session {
             Some(s) => format!("{cause}\nstatement: {s}"),
             None => cause.clone(),
         };
+        // The steps before it are recorded first, in the order they ran.
+        self.write_deferred()?;
         // The failure goes in the history even though the step's own rows were rolled back.
         let recorded = match records {
             false => Ok(()),
@@ -873,6 +1013,52 @@ impl Session {
             .map_err(|e| (StepError::Tracking(e), Aftermath::Dirty))
     }
 
+    /// Whether steps' rows wait for [`write_deferred`](Self::write_deferred): where the
+    /// driver defers them, in a run that records (a dry run records as it goes, and a
+    /// crash point needs every seam).
+    fn defers_rows(&self) -> bool {
+        self.in_run
+            && self.driver.defers_step_rows()
+            && !self.dry_run
+            && !self.throwaway
+            && !fault::armed()
+    }
+
+    /// Opens the savepoint the deferred steps run in: writing their rows can still fail,
+    /// and then none of them is kept.
+    fn open_deferral(&mut self) -> diesel::QueryResult<()> {
+        type Manager = <AnyConnection as Connection>::TransactionManager;
+        Manager::begin_transaction(&mut self.conn)?;
+        self.deferred = Some(Vec::new());
+        Ok(())
+    }
+
+    /// Writes the rows of the deferred steps, one prepared statement per table, and
+    /// releases their savepoint; if a row cannot be written, rolls every one of those
+    /// steps back.
+    fn write_deferred(&mut self) -> Result<(), Error> {
+        type Manager = <AnyConnection as Connection>::TransactionManager;
+        let Some(steps) = self.deferred.take() else {
+            return Ok(());
+        };
+        let mut tracking = Tracking(&mut self.conn);
+        let written = steps
+            .iter()
+            .try_for_each(|step| step.write(&mut tracking))
+            .and_then(|()| Manager::commit_transaction(&mut self.conn));
+        if let Err(e) = written {
+            let _ = Manager::rollback_transaction(&mut self.conn);
+            return Err(Error::DatabaseText {
+                context: format!(
+                    "recording {} migrations in updown's tables (their changes are rolled back, nothing of them is applied)",
+                    steps.len()
+                ),
+                cause: e.to_string(),
+            });
+        }
+        Ok(())
+    }
+
     /// This session's id, asked of the database once.
     fn runner(&mut self) -> diesel::QueryResult<String> {
         if let Some(id) = &self.runner {
@@ -881,6 +1067,53 @@ impl Session {
         let id = self.driver.session_id(&mut self.conn)?;
         self.runner = Some(id.clone());
         Ok(id)
+    }
+}
+
+impl DeferredStep {
+    fn of(m: &Migration, action: Action, batch: i64, duration: Duration) -> Self {
+        DeferredStep {
+            version: m.version,
+            name: m.name().to_owned(),
+            checksum: m.checksum().to_owned(),
+            note: match action {
+                Action::Apply => m.destructive().map(str::to_owned),
+                Action::Rollback => None,
+            },
+            action,
+            batch,
+            duration_ms: millis(duration),
+            at: crate::tracking::now(),
+        }
+    }
+
+    /// The rows `record_success` writes, as of when the step ran.
+    fn write(&self, tracking: &mut Tracking<'_>) -> diesel::QueryResult<()> {
+        match self.action {
+            Action::Apply => {
+                let row = NewApplied {
+                    version: self.version,
+                    name: &self.name,
+                    checksum: &self.checksum,
+                    at: &self.at,
+                    duration_ms: self.duration_ms,
+                    batch: self.batch,
+                };
+                tracking.insert_row(&row, RowState::Applied, None)?;
+            }
+            Action::Rollback => drop(tracking.delete_applied(self.version)?),
+        }
+        let entry = NewHistory {
+            version: self.version,
+            name: &self.name,
+            action: history_action(self.action),
+            batch: Some(self.batch),
+            checksum: &self.checksum,
+            duration_ms: self.duration_ms,
+            error: None,
+            note: self.note.as_deref(),
+        };
+        tracking.record_at(&entry, &self.at)
     }
 }
 

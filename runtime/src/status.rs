@@ -1,7 +1,5 @@
 //! Where each migration stands: code and database compared.
 
-use std::collections::HashMap;
-
 use crate::registry::{Registry, merge_in_diesel_order};
 use crate::tracking::{AppliedRow, RowState};
 
@@ -109,57 +107,77 @@ impl Status {
     /// The registry's migrations in their order, each with its tracking row if any;
     /// rows whose code is gone merged in as the registry merges its sources: O(N log N).
     pub(crate) fn compute(registry: &Registry, rows: &[AppliedRow]) -> Status {
-        let mut rows_by_version: HashMap<i64, &AppliedRow> =
-            rows.iter().map(|r| (r.version, r)).collect();
-        let code: Vec<(String, MigrationStatus)> = registry
+        Self::from_rows(registry, rows.to_vec())
+    }
+
+    /// [`compute`](Self::compute), taking the rows' text instead of copying it: each
+    /// row found by binary search, the merge done only when some code is gone.
+    pub(crate) fn from_rows(registry: &Registry, mut rows: Vec<AppliedRow>) -> Status {
+        rows.sort_unstable_by_key(|r| r.version);
+        let versions: Vec<i64> = rows.iter().map(|r| r.version).collect();
+        let mut rows: Vec<Option<AppliedRow>> = rows.into_iter().map(Some).collect();
+        let code: Vec<MigrationStatus> = registry
             .migrations()
             .iter()
             .map(|m| {
-                (
-                    m.version_text().into_owned(),
-                    match rows_by_version.remove(&m.version) {
-                        Some(r) => {
-                            let state = if r.state == RowState::Running {
-                                State::Running
-                            } else if r.is_dirty() {
-                                State::Dirty
-                            } else if r.checksum != m.checksum {
-                                State::Modified
-                            } else {
-                                State::Applied
-                            };
-                            from_row(r, &m.name, &m.checksum, state)
-                        }
-                        None => MigrationStatus {
-                            version: m.version,
-                            name: m.name().to_owned(),
-                            state: State::Pending,
-                            applied_at: None,
-                            batch: None,
-                            checksum: m.checksum().to_owned(),
-                            recorded_checksum: None,
-                            duration_ms: None,
-                        },
-                    },
-                )
+                let row = versions
+                    .binary_search(&m.version)
+                    .ok()
+                    .and_then(|i| rows[i].take());
+                let Some(r) = row else {
+                    return MigrationStatus {
+                        version: m.version,
+                        name: m.name().to_owned(),
+                        state: State::Pending,
+                        applied_at: None,
+                        batch: None,
+                        checksum: m.checksum().to_owned(),
+                        recorded_checksum: None,
+                        duration_ms: None,
+                    };
+                };
+                let state = if r.state == RowState::Running {
+                    State::Running
+                } else if r.is_dirty() {
+                    State::Dirty
+                } else if r.checksum != m.checksum {
+                    State::Modified
+                } else {
+                    State::Applied
+                };
+                let name = match r.name == m.name() {
+                    true => None,
+                    false => Some(m.name().to_owned()),
+                };
+                from_row(r, name, Some(m.checksum().to_owned()), state)
             })
             .collect();
-        let mut gone: Vec<(String, MigrationStatus)> = rows_by_version
-            .into_values()
+        let gone: Vec<MigrationStatus> = rows
+            .into_iter()
+            .flatten()
             .map(|r| {
                 let state = match r.state {
                     RowState::Running => State::Running,
                     RowState::Dirty => State::Dirty,
                     RowState::Applied => State::Missing,
                 };
-                (
-                    r.version.to_string(),
-                    from_row(r, &r.name, &r.checksum, state),
-                )
+                from_row(r, None, None, state)
             })
             .collect();
-        gone.sort_by_key(|(_, m)| m.version);
-        let migrations = merge_in_diesel_order(code, gone);
+        let migrations = match gone.is_empty() {
+            true => code,
+            false => merge_in_diesel_order(
+                registry
+                    .migrations()
+                    .iter()
+                    .map(|m| m.version_text().into_owned())
+                    .zip(code)
+                    .collect(),
+                gone.into_iter()
+                    .map(|m| (m.version.to_string(), m))
+                    .collect(),
+            ),
+        };
         let mut by_version: Vec<usize> = (0..migrations.len()).collect();
         by_version.sort_by_key(|&i| migrations[i].version);
         Status {
@@ -215,15 +233,26 @@ impl Status {
     }
 }
 
-fn from_row(r: &AppliedRow, name: &str, checksum: &str, state: State) -> MigrationStatus {
+/// A migration's line from its row; `name` and `checksum` are the code's where it has
+/// them (`None`: the row's, or for a name, the same as the row's).
+fn from_row(
+    r: AppliedRow,
+    name: Option<String>,
+    checksum: Option<String>,
+    state: State,
+) -> MigrationStatus {
+    let recorded_checksum = match &checksum {
+        Some(_) => r.checksum,
+        None => r.checksum.clone(),
+    };
     MigrationStatus {
         version: r.version,
-        name: name.to_owned(),
+        name: name.unwrap_or(r.name),
         state,
-        applied_at: Some(r.applied_at.clone()),
+        applied_at: Some(r.applied_at),
         batch: Some(r.batch),
-        checksum: checksum.to_owned(),
-        recorded_checksum: Some(r.checksum.clone()),
+        checksum: checksum.unwrap_or_else(|| recorded_checksum.clone()),
+        recorded_checksum: Some(recorded_checksum),
         duration_ms: Some(r.duration_ms),
     }
 }

@@ -295,6 +295,11 @@ macro_rules! words {
             pub fn as_str(self) -> &'static str {
                 match self { $($ty::$variant => $word),+ }
             }
+
+            /// The variant a word of updown's tables stands for, if it is one.
+            pub(crate) fn from_word(word: &str) -> Option<Self> {
+                match word { $($word => Some($ty::$variant),)+ _ => None }
+            }
         }
 
         impl std::fmt::Display for $ty {
@@ -306,13 +311,10 @@ macro_rules! words {
         impl TryFrom<String> for $ty {
             type Error = String;
             fn try_from(word: String) -> Result<Self, String> {
-                match word.as_str() {
-                    $($word => Ok($ty::$variant),)+
-                    other => Err(format!(
-                        "unknown {} `{other}` in updown's tables; it was written by another program or a newer updown",
-                        stringify!($ty)
-                    )),
-                }
+                Self::from_word(&word).ok_or_else(|| format!(
+                    "unknown {} `{word}` in updown's tables; it was written by another program or a newer updown",
+                    stringify!($ty)
+                ))
             }
         }
     )+};
@@ -382,11 +384,13 @@ pub(crate) struct UnknownState {
 
 impl StoredRow {
     fn read(self) -> Result<AppliedRow, UnknownState> {
-        let state = RowState::try_from(self.state.clone()).map_err(|_| UnknownState {
-            version: self.version,
-            name: self.name.clone(),
-            state: self.state,
-        })?;
+        let Some(state) = RowState::from_word(&self.state) else {
+            return Err(UnknownState {
+                version: self.version,
+                name: self.name,
+                state: self.state,
+            });
+        };
         Ok(AppliedRow {
             version: self.version,
             name: self.name,
@@ -441,8 +445,53 @@ pub(crate) struct NewHistory<'a> {
     pub note: Option<&'a str>,
 }
 
-fn now() -> String {
+/// A row of `updown_migrations` to insert.
+#[derive(Clone, Copy)]
+pub(crate) struct NewApplied<'a> {
+    pub version: i64,
+    pub name: &'a str,
+    pub checksum: &'a str,
+    /// When it was applied (RFC 3339, UTC).
+    pub at: &'a str,
+    pub duration_ms: i64,
+    pub batch: i64,
+}
+
+pub(crate) fn now() -> String {
     humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()
+}
+
+/// A successful step's tracking and history rows as SQL with literal values, to send
+/// with its body in one round trip: the same rows the prepared statements write. `now`
+/// and `elapsed_ms` are SQL expressions of the backend (the time as RFC 3339 UTC text,
+/// the milliseconds since the script began); `text` spells a string literal.
+pub(crate) fn step_rows_sql(
+    m: &Migration,
+    action: HistoryAction,
+    batch: i64,
+    now: &str,
+    elapsed_ms: &str,
+    text: &dyn Fn(&str) -> String,
+) -> String {
+    let (version, name, checksum) = (m.version(), text(m.name()), text(m.checksum()));
+    let tracking = match action {
+        HistoryAction::Rollback => format!("DELETE FROM updown_migrations WHERE version = {version}"),
+        _ => format!(
+            "INSERT INTO updown_migrations (version, name, checksum, applied_at, duration_ms, batch, state, runner) \
+             VALUES ({version}, {name}, {checksum}, {now}, {elapsed_ms}, {batch}, '{}', NULL)",
+            RowState::Applied.as_str()
+        ),
+    };
+    let note = match (action, m.destructive()) {
+        (HistoryAction::Apply, Some(note)) => text(note),
+        _ => "NULL".into(),
+    };
+    format!(
+        "{tracking};\nINSERT INTO updown_history (version, name, action, batch, checksum, at, duration_ms, outcome, error, note) \
+         VALUES ({version}, {name}, '{}', {batch}, {checksum}, {now}, {elapsed_ms}, '{}', NULL, {note})",
+        action.as_str(),
+        Outcome::Ok.as_str()
+    )
 }
 
 /// The one door to updown's two tables, on a connection (or inside a transaction of it).
@@ -533,12 +582,38 @@ impl Tracking<'_> {
         state: RowState,
         runner: Option<&str>,
     ) -> QueryResult<()> {
+        let row = NewApplied {
+            version: m.version(),
+            name: m.name(),
+            checksum: m.checksum(),
+            at: &now(),
+            duration_ms,
+            batch,
+        };
+        self.insert_row(&row, state, runner)
+    }
+
+    /// Inserts a row of `updown_migrations` applied at `row.at`.
+    pub(crate) fn insert_row(
+        &mut self,
+        row: &NewApplied<'_>,
+        state: RowState,
+        runner: Option<&str>,
+    ) -> QueryResult<()> {
+        let NewApplied {
+            version,
+            name,
+            checksum,
+            at,
+            duration_ms,
+            batch,
+        } = *row;
         diesel::insert_into(updown_migrations::table)
             .values((
-                updown_migrations::version.eq(m.version()),
-                updown_migrations::name.eq(m.name()),
-                updown_migrations::checksum.eq(m.checksum()),
-                updown_migrations::applied_at.eq(now()),
+                updown_migrations::version.eq(version),
+                updown_migrations::name.eq(name),
+                updown_migrations::checksum.eq(checksum),
+                updown_migrations::applied_at.eq(at),
                 updown_migrations::duration_ms.eq(duration_ms),
                 updown_migrations::batch.eq(batch),
                 updown_migrations::state.eq(state.as_str()),
@@ -589,6 +664,11 @@ impl Tracking<'_> {
     }
 
     pub(crate) fn record(&mut self, entry: &NewHistory<'_>) -> QueryResult<()> {
+        self.record_at(entry, &now())
+    }
+
+    /// Records `entry` as done at `at` (RFC 3339, UTC).
+    pub(crate) fn record_at(&mut self, entry: &NewHistory<'_>, at: &str) -> QueryResult<()> {
         let outcome = match entry.error {
             Some(_) => Outcome::Failed,
             None => Outcome::Ok,
@@ -600,7 +680,7 @@ impl Tracking<'_> {
                 updown_history::action.eq(entry.action.as_str()),
                 updown_history::batch.eq(entry.batch),
                 updown_history::checksum.eq(entry.checksum),
-                updown_history::at.eq(now()),
+                updown_history::at.eq(at),
                 updown_history::duration_ms.eq(entry.duration_ms),
                 updown_history::outcome.eq(outcome.as_str()),
                 updown_history::error.eq(entry.error),

@@ -30,7 +30,8 @@ pub(crate) enum LockError {
 }
 
 /// The operations that differ between databases.
-pub(crate) trait Driver {
+// Send: a driver is kept with a connection a `Migrator` holds.
+pub(crate) trait Driver: Send {
     /// A query whose column `n` counts the tables named `table` visible here (0 or 1).
     fn table_exists_query(&self, table: &'static str) -> String;
 
@@ -91,8 +92,8 @@ pub(crate) trait Driver {
         Ok(Vec::new())
     }
 
-    /// Runs a whole SQL script in a transaction of its own in one round trip, for a
-    /// throwaway database: `Some(Ok(true))` when it committed, `Some(Ok(false))` when it
+    /// Runs a whole SQL script in a transaction of its own in one round trip:
+    /// `Some(Ok(true))` when it committed, `Some(Ok(false))` when it
     /// failed and was rolled back (the caller runs it again statement by statement to
     /// name the one that fails), `None` where a round trip costs nothing to save.
     fn script_in_one_round_trip(
@@ -101,6 +102,26 @@ pub(crate) trait Driver {
         _sql: &str,
     ) -> Option<QueryResult<bool>> {
         None
+    }
+
+    /// A step's tracking and history rows as SQL with literal values
+    /// ([`tracking::step_rows_sql`](crate::tracking::step_rows_sql)), for a driver that
+    /// sends them with the body in one round trip; `None` where they are prepared
+    /// statements.
+    fn step_rows_sql(
+        &self,
+        _m: &crate::migration::Migration,
+        _action: crate::tracking::HistoryAction,
+        _batch: i64,
+    ) -> Option<String> {
+        None
+    }
+
+    /// Whether a run is one transaction (the lock), so that the tracking and history
+    /// rows of its steps can be written together after them, by one prepared statement
+    /// each, before anything commits.
+    fn defers_step_rows(&self) -> bool {
+        false
     }
 
     /// Settings for a session on a scratch database, whose contents are thrown away.
@@ -201,7 +222,7 @@ pub(crate) trait Driver {
 }
 
 /// The driver of a backend, without a connection.
-fn driver(backend: Backend) -> Result<Box<dyn Driver>, Error> {
+pub(crate) fn driver(backend: Backend) -> Result<Box<dyn Driver>, Error> {
     match backend {
         #[cfg(feature = "sqlite")]
         Backend::Sqlite => Ok(Box::new(sqlite::Sqlite::default())),

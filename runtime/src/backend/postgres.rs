@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::{Connection, PgConnection, QueryResult, QueryableByName, RunQueryDsl};
 
 use super::{Driver, LockError};
@@ -188,10 +188,15 @@ impl Driver for Postgres {
                 .iter()
                 .any(|w| t.text.eq_ignore_ascii_case(w))
         });
-        if lexed_differently {
+        let conn = inner(conn);
+        // Its own BEGIN would be inside an open transaction, its COMMIT end it.
+        let in_transaction = !matches!(
+            AnsiTransactionManager::transaction_manager_status_mut(conn).transaction_depth(),
+            Ok(None)
+        );
+        if lexed_differently || in_transaction || updown_sql::controls_transaction(sql) {
             return None;
         }
-        let conn = inner(conn);
         // Line breaks: the script may end in a `--` comment.
         Some(
             match conn.batch_execute(&format!("BEGIN;\n{sql}\n;\nCOMMIT")) {
@@ -200,6 +205,27 @@ impl Driver for Postgres {
                 Err(_) => conn.batch_execute("ROLLBACK").map(|()| false),
             },
         )
+    }
+
+    fn step_rows_sql(
+        &self,
+        m: &crate::migration::Migration,
+        action: crate::tracking::HistoryAction,
+        batch: i64,
+    ) -> Option<String> {
+        // statement_timestamp(): when the server received the script.
+        const NOW: &str =
+            r#"to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"#;
+        const ELAPSED_MS: &str =
+            "CAST(EXTRACT(EPOCH FROM clock_timestamp() - statement_timestamp()) * 1000 AS BIGINT)";
+        Some(crate::tracking::step_rows_sql(
+            m,
+            action,
+            batch,
+            NOW,
+            ELAPSED_MS,
+            &escaped_literal,
+        ))
     }
 
     fn tune_scratch(&self, conn: &mut AnyConnection) -> QueryResult<()> {
@@ -217,6 +243,11 @@ impl Driver for Postgres {
         // Its sessions may linger a moment after verify closed them.
         inner(conn).batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     }
+}
+
+/// A string literal read alike whatever `standard_conforming_strings` is.
+fn escaped_literal(text: &str) -> String {
+    format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
 }
 
 /// Who holds the lock, from pg_locks and pg_stat_activity.

@@ -37,6 +37,9 @@ impl Drop for Sqlite {
 
 const READ_BUSY_TIMEOUT_MS: u32 = 5_000;
 
+/// How often a migrator waiting for another's lock asks for it again.
+const LOCK_POLL: Duration = Duration::from_millis(1);
+
 pub(crate) fn connect(
     url: &DatabaseUrl,
     create: bool,
@@ -134,15 +137,24 @@ impl Driver for Sqlite {
 
     fn lock(&self, conn: &mut AnyConnection, timeout: Duration) -> Result<(), LockError> {
         let conn = inner(conn);
+        // Asked again every millisecond: SQLite's own busy handler sleeps up to 100 ms
+        // between tries, so a waiting migrator would start long after the lock is free.
+        let deadline = std::time::Instant::now() + timeout;
+        conn.batch_execute("PRAGMA busy_timeout = 0")
+            .map_err(LockError::Database)?;
+        let locked = loop {
+            match AnsiTransactionManager::begin_transaction_sql(conn, "BEGIN IMMEDIATE") {
+                Err(e) if is_busy(&e) && std::time::Instant::now() < deadline => {
+                    std::thread::sleep(LOCK_POLL);
+                }
+                Err(e) if is_busy(&e) => break Err(LockError::Timeout { holder: None }),
+                other => break other.map_err(LockError::Database),
+            }
+        };
+        // Under the lock, a commit still waits for readers to finish.
         conn.batch_execute(&format!("PRAGMA busy_timeout = {}", timeout.as_millis()))
             .map_err(LockError::Database)?;
-        AnsiTransactionManager::begin_transaction_sql(conn, "BEGIN IMMEDIATE").map_err(|e| {
-            if is_busy(&e) {
-                LockError::Timeout { holder: None }
-            } else {
-                LockError::Database(e)
-            }
-        })
+        locked
     }
 
     fn unlock(&self, conn: &mut AnyConnection) -> QueryResult<()> {
@@ -158,6 +170,11 @@ impl Driver for Sqlite {
 
     fn snapshot(&self, conn: &mut AnyConnection, scope: Scope<'_>) -> QueryResult<Snapshot> {
         snapshot(inner(conn), scope, &mut self.master.borrow_mut())
+    }
+
+    fn defers_step_rows(&self) -> bool {
+        // Every CREATE TABLE makes SQLite prepare the tracking inserts again.
+        true
     }
 
     fn create_scratch(&self, _target: &DatabaseUrl, name: &str) -> Result<Scratch, Error> {
