@@ -3,8 +3,8 @@
 //! driver, and what to run is decided by [`plan`](crate::plan).
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::backend;

@@ -90,13 +90,17 @@ struct Lent<T>(Option<T>);
 impl<T> std::ops::Deref for Lent<T> {
     type Target = T;
     fn deref(&self) -> &T {
-        self.0.as_ref().expect("a session has its connection until dropped")
+        self.0
+            .as_ref()
+            .expect("a session has its connection until dropped")
     }
 }
 
 impl<T> std::ops::DerefMut for Lent<T> {
     fn deref_mut(&mut self) -> &mut T {
-        self.0.as_mut().expect("a session has its connection until dropped")
+        self.0
+            .as_mut()
+            .expect("a session has its connection until dropped")
     }
 }
 
@@ -815,7 +819,9 @@ impl Session {
                     .map(|rows| Cow::<str>::Owned(format!("{sql}\n;\n{rows}"))),
                 false => Some(Cow::Borrowed(&**sql)),
             }
-            && let Some(done) = self.driver.script_in_one_round_trip(&mut self.conn, &script)
+            && let Some(done) = self
+                .driver
+                .script_in_one_round_trip(&mut self.conn, &script)
             && !matches!(done, Ok(false))
         {
             // Committed, or not even rolled back: the connection is lost.
@@ -840,7 +846,13 @@ impl Session {
                         statements = run_body(conn, &log, m, action).map_err(StepError::Body)?;
                         fault::point("after-body", Some(version));
                         if records && !defer {
-                            record_success(&mut Tracking(conn), m, action, batch, started.elapsed())?;
+                            record_success(
+                                &mut Tracking(conn),
+                                m,
+                                action,
+                                batch,
+                                started.elapsed(),
+                            )?;
                             fault::point("after-history", Some(version));
                         }
                         Ok(())

@@ -465,6 +465,7 @@ pub(crate) fn now() -> String {
 /// with its body in one round trip: the same rows the prepared statements write. `now`
 /// and `elapsed_ms` are SQL expressions of the backend (the time as RFC 3339 UTC text,
 /// the milliseconds since the script began); `text` spells a string literal.
+#[cfg(feature = "postgres")]
 pub(crate) fn step_rows_sql(
     m: &Migration,
     action: HistoryAction,
@@ -475,7 +476,9 @@ pub(crate) fn step_rows_sql(
 ) -> String {
     let (version, name, checksum) = (m.version(), text(m.name()), text(m.checksum()));
     let tracking = match action {
-        HistoryAction::Rollback => format!("DELETE FROM updown_migrations WHERE version = {version}"),
+        HistoryAction::Rollback => {
+            format!("DELETE FROM updown_migrations WHERE version = {version}")
+        }
         _ => format!(
             "INSERT INTO updown_migrations (version, name, checksum, applied_at, duration_ms, batch, state, runner) \
              VALUES ({version}, {name}, {checksum}, {now}, {elapsed_ms}, {batch}, '{}', NULL)",
