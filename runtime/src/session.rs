@@ -23,8 +23,8 @@ use crate::schema::{Scope, Snapshot};
 use crate::statement_log::StatementLog;
 use crate::status::Status;
 use crate::tracking::{
-    AppliedRow, HistoryAction, HistoryEntry, LAYOUT, Layout, NewApplied, NewHistory, RowState,
-    Tracking, check_columns,
+    AppliedRow, HistoryAction, HistoryEntry, LAYOUT, Layout, NewHistory, RowState, StepRows,
+    Tracking, check_columns, now,
 };
 use crate::url::{Backend, DatabaseUrl};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -60,16 +60,11 @@ pub(crate) struct Session {
     in_run: bool,
 }
 
-/// What a step whose rows are deferred writes in updown's tables.
+/// A step whose rows are deferred: what it writes, as of when it ran.
 struct DeferredStep {
-    version: i64,
-    name: String,
-    checksum: String,
-    note: Option<String>,
-    action: Action,
-    batch: i64,
-    duration_ms: i64,
+    rows: StepRows,
     at: String,
+    duration_ms: i64,
 }
 
 /// A connection a [`Migrator`](crate::Migrator) keeps between commands (the
@@ -109,12 +104,8 @@ impl Drop for Session {
         let Some(slot) = self.lent_from.take() else {
             return;
         };
-        type Manager = <AnyConnection as Connection>::TransactionManager;
         // A session left by a panic may hold a transaction (SQLite's lock): not given back.
-        let open = !matches!(
-            Manager::transaction_manager_status_mut(&mut self.conn).transaction_depth(),
-            Ok(None)
-        );
+        let open = backend::in_transaction(&mut *self.conn);
         let conn = self.conn.0.take().filter(|_| !open);
         let mut held = slot.lock().unwrap_or_else(|p| p.into_inner());
         held.connection = conn.zip(self.driver.0.take());
@@ -815,7 +806,7 @@ impl Session {
                 // The tracking and history rows go with the body, where the driver can.
                 true => self
                     .driver
-                    .step_rows_sql(m, history_action(action), batch)
+                    .step_rows_sql(&StepRows::of(m, history_action(action), batch))
                     .map(|rows| Cow::<str>::Owned(format!("{sql}\n;\n{rows}"))),
                 false => Some(Cow::Borrowed(&**sql)),
             }
@@ -846,12 +837,10 @@ impl Session {
                         statements = run_body(conn, &log, m, action).map_err(StepError::Body)?;
                         fault::point("after-body", Some(version));
                         if records && !defer {
-                            record_success(
+                            StepRows::of(m, history_action(action), batch).write(
                                 &mut Tracking(conn),
-                                m,
-                                action,
-                                batch,
-                                started.elapsed(),
+                                &now(),
+                                millis(started.elapsed()),
                             )?;
                             fault::point("after-history", Some(version));
                         }
@@ -860,16 +849,18 @@ impl Session {
                 })
                 .map(|()| {
                     if let (true, Some(deferred)) = (defer, self.deferred.as_mut()) {
-                        deferred.push(DeferredStep::of(m, action, batch, started.elapsed()));
+                        deferred.push(DeferredStep {
+                            rows: StepRows::of(m, history_action(action), batch),
+                            at: now(),
+                            duration_ms: millis(started.elapsed()),
+                        });
                     }
                 })
                 .map_err(|e| (e, Aftermath::RolledBack))
         } else {
             // It commits what ran before it: their rows go first.
-            match self.write_deferred() {
-                Ok(()) => self.untransacted_step(m, action, batch, started),
-                Err(e) => return Err(e),
-            }
+            self.write_deferred()?;
+            self.untransacted_step(m, action, batch, started)
         };
         let duration = started.elapsed();
         let Err((error, aftermath)) = outcome else {
@@ -1018,7 +1009,11 @@ impl Session {
                     // Someone changed its row meanwhile (a `repair` while it ran).
                     return Err(diesel::result::Error::NotFound);
                 }
-                record_history(&mut tracking, m, action, batch, duration)?;
+                StepRows::of(m, history_action(action), batch).write_history(
+                    &mut tracking,
+                    &now(),
+                    millis(duration),
+                )?;
                 fault::point("after-history", Some(m.version));
                 Ok(())
             })
@@ -1056,7 +1051,7 @@ impl Session {
         let mut tracking = Tracking(&mut self.conn);
         let written = steps
             .iter()
-            .try_for_each(|step| step.write(&mut tracking))
+            .try_for_each(|step| step.rows.write(&mut tracking, &step.at, step.duration_ms))
             .and_then(|()| Manager::commit_transaction(&mut self.conn));
         if let Err(e) = written {
             let _ = Manager::rollback_transaction(&mut self.conn);
@@ -1082,53 +1077,6 @@ impl Session {
     }
 }
 
-impl DeferredStep {
-    fn of(m: &Migration, action: Action, batch: i64, duration: Duration) -> Self {
-        DeferredStep {
-            version: m.version,
-            name: m.name().to_owned(),
-            checksum: m.checksum().to_owned(),
-            note: match action {
-                Action::Apply => m.destructive().map(str::to_owned),
-                Action::Rollback => None,
-            },
-            action,
-            batch,
-            duration_ms: millis(duration),
-            at: crate::tracking::now(),
-        }
-    }
-
-    /// The rows `record_success` writes, as of when the step ran.
-    fn write(&self, tracking: &mut Tracking<'_>) -> diesel::QueryResult<()> {
-        match self.action {
-            Action::Apply => {
-                let row = NewApplied {
-                    version: self.version,
-                    name: &self.name,
-                    checksum: &self.checksum,
-                    at: &self.at,
-                    duration_ms: self.duration_ms,
-                    batch: self.batch,
-                };
-                tracking.insert_row(&row, RowState::Applied, None)?;
-            }
-            Action::Rollback => drop(tracking.delete_applied(self.version)?),
-        }
-        let entry = NewHistory {
-            version: self.version,
-            name: &self.name,
-            action: history_action(self.action),
-            batch: Some(self.batch),
-            checksum: &self.checksum,
-            duration_ms: self.duration_ms,
-            error: None,
-            note: self.note.as_deref(),
-        };
-        tracking.record_at(&entry, &self.at)
-    }
-}
-
 /// Where a step stands in its run: the `number`th of `total`.
 #[derive(Clone, Copy)]
 pub(crate) struct Position {
@@ -1145,44 +1093,6 @@ fn history_action(action: Action) -> HistoryAction {
 
 pub(crate) fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-}
-
-fn record_success(
-    tracking: &mut Tracking<'_>,
-    m: &Migration,
-    action: Action,
-    batch: i64,
-    duration: Duration,
-) -> diesel::QueryResult<()> {
-    match action {
-        Action::Apply => {
-            tracking.insert_applied(m, millis(duration), batch, RowState::Applied, None)?
-        }
-        Action::Rollback => drop(tracking.delete_applied(m.version)?),
-    }
-    record_history(tracking, m, action, batch, duration)
-}
-
-fn record_history(
-    tracking: &mut Tracking<'_>,
-    m: &Migration,
-    action: Action,
-    batch: i64,
-    duration: Duration,
-) -> diesel::QueryResult<()> {
-    tracking.record(&NewHistory {
-        version: m.version,
-        name: m.name(),
-        action: history_action(action),
-        batch: Some(batch),
-        checksum: m.checksum(),
-        duration_ms: millis(duration),
-        error: None,
-        note: match action {
-            Action::Apply => m.destructive(),
-            Action::Rollback => None,
-        },
-    })
 }
 
 /// The statements of a SQL body, for a dry run that cannot execute them.

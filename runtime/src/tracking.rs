@@ -461,40 +461,104 @@ pub(crate) fn now() -> String {
     humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()
 }
 
-/// A successful step's tracking and history rows as SQL with literal values, to send
-/// with its body in one round trip: the same rows the prepared statements write. `now`
-/// and `elapsed_ms` are SQL expressions of the backend (the time as RFC 3339 UTC text,
-/// the milliseconds since the script began); `text` spells a string literal.
-#[cfg(feature = "postgres")]
-pub(crate) fn step_rows_sql(
-    m: &Migration,
-    action: HistoryAction,
-    batch: i64,
-    now: &str,
-    elapsed_ms: &str,
-    text: &dyn Fn(&str) -> String,
-) -> String {
-    let (version, name, checksum) = (m.version(), text(m.name()), text(m.checksum()));
-    let tracking = match action {
-        HistoryAction::Rollback => {
-            format!("DELETE FROM updown_migrations WHERE version = {version}")
+/// What a successful step writes in updown's tables: its tracking row (inserted by an
+/// apply, deleted by a rollback) and its history row.
+pub(crate) struct StepRows {
+    pub version: i64,
+    pub name: String,
+    pub checksum: String,
+    /// The `destructive` reason, which an apply records.
+    pub note: Option<String>,
+    /// [`HistoryAction::Apply`] or [`HistoryAction::Rollback`].
+    pub action: HistoryAction,
+    pub batch: i64,
+}
+
+impl StepRows {
+    pub(crate) fn of(m: &Migration, action: HistoryAction, batch: i64) -> Self {
+        StepRows {
+            version: m.version(),
+            name: m.name().to_owned(),
+            checksum: m.checksum().to_owned(),
+            note: match action {
+                HistoryAction::Apply => m.destructive().map(str::to_owned),
+                _ => None,
+            },
+            action,
+            batch,
         }
-        _ => format!(
-            "INSERT INTO updown_migrations (version, name, checksum, applied_at, duration_ms, batch, state, runner) \
-             VALUES ({version}, {name}, {checksum}, {now}, {elapsed_ms}, {batch}, '{}', NULL)",
-            RowState::Applied.as_str()
-        ),
-    };
-    let note = match (action, m.destructive()) {
-        (HistoryAction::Apply, Some(note)) => text(note),
-        _ => "NULL".into(),
-    };
-    format!(
-        "{tracking};\nINSERT INTO updown_history (version, name, action, batch, checksum, at, duration_ms, outcome, error, note) \
-         VALUES ({version}, {name}, '{}', {batch}, {checksum}, {now}, {elapsed_ms}, '{}', NULL, {note})",
-        action.as_str(),
-        Outcome::Ok.as_str()
-    )
+    }
+
+    /// Both rows, as of `at` (RFC 3339, UTC), the step having taken `duration_ms`.
+    pub(crate) fn write(
+        &self,
+        tracking: &mut Tracking<'_>,
+        at: &str,
+        duration_ms: i64,
+    ) -> QueryResult<()> {
+        match self.action {
+            HistoryAction::Rollback => drop(tracking.delete_applied(self.version)?),
+            _ => {
+                let row = NewApplied {
+                    version: self.version,
+                    name: &self.name,
+                    checksum: &self.checksum,
+                    at,
+                    duration_ms,
+                    batch: self.batch,
+                };
+                tracking.insert_row(&row, RowState::Applied, None)?;
+            }
+        }
+        self.write_history(tracking, at, duration_ms)
+    }
+
+    /// The history row alone: a step outside a transaction has its tracking row already.
+    pub(crate) fn write_history(
+        &self,
+        tracking: &mut Tracking<'_>,
+        at: &str,
+        duration_ms: i64,
+    ) -> QueryResult<()> {
+        let entry = NewHistory {
+            version: self.version,
+            name: &self.name,
+            action: self.action,
+            batch: Some(self.batch),
+            checksum: &self.checksum,
+            duration_ms,
+            error: None,
+            note: self.note.as_deref(),
+        };
+        tracking.record_at(&entry, at)
+    }
+
+    /// Both rows as SQL with literal values, to send with the step's body in one round
+    /// trip. `now` and `elapsed_ms` are SQL expressions of the backend (the time as
+    /// RFC 3339 UTC text, the milliseconds since the script began); `text` spells a
+    /// string literal.
+    #[cfg(feature = "postgres")]
+    pub(crate) fn sql(&self, now: &str, elapsed_ms: &str, text: &dyn Fn(&str) -> String) -> String {
+        let (version, batch) = (self.version, self.batch);
+        let (name, checksum) = (text(&self.name), text(&self.checksum));
+        let tracking = match self.action {
+            HistoryAction::Rollback => {
+                format!("DELETE FROM updown_migrations WHERE version = {version}")
+            }
+            _ => format!(
+                "INSERT INTO updown_migrations (version, name, checksum, applied_at, duration_ms, batch, state, runner) \
+                 VALUES ({version}, {name}, {checksum}, {now}, {elapsed_ms}, {batch}, '{}', NULL)",
+                RowState::Applied.as_str()
+            ),
+        };
+        let note = self.note.as_deref().map_or_else(|| "NULL".into(), text);
+        format!(
+            "{tracking};\nINSERT INTO updown_history (version, name, action, batch, checksum, at, duration_ms, outcome, error, note) \
+             VALUES ({version}, {name}, '{}', {batch}, {checksum}, {now}, {elapsed_ms}, '{}', NULL, {note})",
+            self.action.as_str(),
+            Outcome::Ok.as_str()
+        )
+    }
 }
 
 /// The one door to updown's two tables, on a connection (or inside a transaction of it).

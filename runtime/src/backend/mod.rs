@@ -105,15 +105,9 @@ pub(crate) trait Driver: Send {
     }
 
     /// A step's tracking and history rows as SQL with literal values
-    /// ([`tracking::step_rows_sql`](crate::tracking::step_rows_sql)), for a driver that
-    /// sends them with the body in one round trip; `None` where they are prepared
-    /// statements.
-    fn step_rows_sql(
-        &self,
-        _m: &crate::migration::Migration,
-        _action: crate::tracking::HistoryAction,
-        _batch: i64,
-    ) -> Option<String> {
+    /// ([`StepRows::sql`](crate::tracking::StepRows::sql)), for a driver that sends them
+    /// with the body in one round trip; `None` where they are prepared statements.
+    fn step_rows_sql(&self, _rows: &crate::tracking::StepRows) -> Option<String> {
         None
     }
 
@@ -219,6 +213,16 @@ pub(crate) trait Driver: Send {
     fn drop_database(&self, conn: &mut AnyConnection, name: &str) -> QueryResult<()> {
         conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
     }
+}
+
+/// Whether `conn` has a transaction open, as diesel records it (an unknown state counts
+/// as open).
+pub(crate) fn in_transaction<C: diesel::Connection>(conn: &mut C) -> bool {
+    use diesel::connection::TransactionManager;
+    !matches!(
+        C::TransactionManager::transaction_manager_status_mut(conn).transaction_depth(),
+        Ok(None)
+    )
 }
 
 /// The driver of a backend, without a connection.

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, QueryResult, QueryableByName, RunQueryDsl};
 
 use super::{Driver, LockError};
@@ -190,11 +190,8 @@ impl Driver for Postgres {
         });
         let conn = inner(conn);
         // Its own BEGIN would be inside an open transaction, its COMMIT end it.
-        let in_transaction = !matches!(
-            AnsiTransactionManager::transaction_manager_status_mut(conn).transaction_depth(),
-            Ok(None)
-        );
-        if lexed_differently || in_transaction || updown_sql::controls_transaction(sql) {
+        if lexed_differently || super::in_transaction(conn) || updown_sql::controls_transaction(sql)
+        {
             return None;
         }
         // Line breaks: the script may end in a `--` comment.
@@ -207,25 +204,13 @@ impl Driver for Postgres {
         )
     }
 
-    fn step_rows_sql(
-        &self,
-        m: &crate::migration::Migration,
-        action: crate::tracking::HistoryAction,
-        batch: i64,
-    ) -> Option<String> {
+    fn step_rows_sql(&self, rows: &crate::tracking::StepRows) -> Option<String> {
         // statement_timestamp(): when the server received the script.
         const NOW: &str =
             r#"to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"#;
         const ELAPSED_MS: &str =
             "CAST(EXTRACT(EPOCH FROM clock_timestamp() - statement_timestamp()) * 1000 AS BIGINT)";
-        Some(crate::tracking::step_rows_sql(
-            m,
-            action,
-            batch,
-            NOW,
-            ELAPSED_MS,
-            &escaped_literal,
-        ))
+        Some(rows.sql(NOW, ELAPSED_MS, &escaped_literal))
     }
 
     fn tune_scratch(&self, conn: &mut AnyConnection) -> QueryResult<()> {
