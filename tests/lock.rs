@@ -84,3 +84,37 @@ fn a_migrator_killed_while_holding_the_lock_releases_it() {
         assert_eq!(versions, [1001, 1002], "{history}");
     }
 }
+
+#[test]
+fn a_migrator_with_nothing_pending_does_not_wait_for_the_lock() {
+    use updown::diesel::connection::SimpleConnection;
+    for db in databases() {
+        db.run_with(
+            bin!("app_slow"),
+            &["migrate"],
+            &[("UPDOWN_FIXTURE_SLEEP_MS", "0")],
+        )
+        .expect(0);
+        // The lock held by hand, as a migrator would hold it.
+        let mut holder = db.connect();
+        let take = match db.backend {
+            updown::Backend::Sqlite => "BEGIN IMMEDIATE".to_owned(),
+            updown::Backend::Postgres => {
+                format!("SELECT pg_advisory_lock({})", 0x7570_646f_776e_i64)
+            }
+            _ => "DO GET_LOCK(CONCAT('updown:', DATABASE()), 1)".to_owned(),
+        };
+        holder.batch_execute(&take).unwrap();
+        let started = std::time::Instant::now();
+        db.run(bin!("app_slow"), &["migrate", "--lock-timeout", "5"])
+            .expect(0)
+            .stdout_has(&["nothing to apply"]);
+        // It timed out neither: it never asked.
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        // With something to do, it still waits for the lock.
+        db.run(bin!("app_slow"), &["rollback", "--lock-timeout", "1"])
+            .expect(1)
+            .stderr_has(&["timed out after 1s waiting for the migration lock"]);
+        drop(holder);
+    }
+}

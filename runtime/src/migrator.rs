@@ -293,7 +293,17 @@ impl Migrator {
                 |session| session.apply_all(&plan.steps, progress),
             )
         };
-        self.run(options.dry_run, Tables::Create, run)
+        if options.dry_run {
+            return Session::rehearsed(&self.connect(), run);
+        }
+        // Nothing to do is seen in one read, without the lock: every instance of an
+        // application migrating as it starts pays what `status` costs. Anything else
+        // (pending, dirty, refused) is planned again under the lock.
+        let nothing_to_do = |session: &mut Session| {
+            let plan = self.plan_migrate(session, options)?;
+            Ok((plan.steps.is_empty() && plan.problems.is_empty()).then(Report::default))
+        };
+        Session::locked_unless(&self.connect(), Tables::Create, nothing_to_do, run)
     }
 
     /// Undoes applied migrations: by default the last batch.

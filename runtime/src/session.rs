@@ -255,6 +255,25 @@ impl Session {
         })
     }
 
+    /// [`locked`](Self::locked), unless `unlocked`, run first on the same connection
+    /// without the lock, already has the answer: there only when updown's tables are at
+    /// this layout (else the lock is needed to bring them up to it).
+    pub(crate) fn locked_unless<T>(
+        to: &Connect<'_>,
+        tables: Tables,
+        unlocked: impl FnOnce(&mut Session) -> Result<Option<T>, Error>,
+        f: impl FnOnce(&mut Session) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let create = matches!(tables, Tables::Create | Tables::Scratch);
+        let mut session = Session::open_with(to, create)?;
+        if matches!(session.layout()?, Layout::Current)
+            && let Some(answer) = unlocked(&mut session)?
+        {
+            return Ok(answer);
+        }
+        Self::locked_on(session, to, tables, f)
+    }
+
     fn locked_on<T>(
         mut session: Session,
         to: &Connect<'_>,
