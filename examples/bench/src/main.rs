@@ -1,333 +1,606 @@
-//! Migration speed against baselines run in the same process, as ratios:
+//! updown's migration speed against raw SQL and the other Rust runners, as ratios
+//! measured side by side. `examples/bench/run.sh` is the command (see docs/BENCHMARKS.md);
+//! this binary is its three parts:
 //!
 //! ```text
-//! cargo run --release -p updown-bench -- [MIGRATIONS[,MIGRATIONS...]] [ROUNDS]
-//! UPDOWN_BENCH_POSTGRES_URL=postgres://... cargo run --release -p updown-bench --features postgres
+//! updown-bench one --contender C --mode M --n N --url U      one contender, one database
+//! updown-bench concurrent --workers W --mode M --n N --url U  W migrators at once
+//! updown-bench run [--sizes ..] [--rounds ..] [--peers BIN] ..  every round, the report
 //! ```
 //!
-//! Every migration creates a table and inserts a row; its `down` drops the table. Each
-//! contender starts from an empty database; the median of the rounds is reported.
-//! Baselines: the same SQL run by hand, one transaction per migration; diesel_migrations
-//! running the same SQL from folders.
+//! `one` and `concurrent` print one JSON line. `run` starts a fresh process on a fresh
+//! database for every contender of every round, in an order that turns each round, so that
+//! no contender is always first or last, and pairs each ratio within its round. The
+//! contenders built against another SQLite (sqlx, refinery, rusqlite) live in
+//! `examples/bench-peers`, a binary with the same `one` command.
 
-use std::path::Path;
+mod report;
+
 use std::time::{Duration, Instant};
 
-use diesel::Connection;
 use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
 use diesel_migrations::{FileBasedMigrations, MigrationHarness};
-use updown::{Action, Body, MigrateOptions, Migration, Migrator, Registry, VerifyOptions};
+use serde_json::json;
+use updown::{Action, Body, MigrateOptions, Migration, Migrator, Registry, RunChecks};
 
-fn migrations(n: usize) -> Vec<Migration> {
+include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+
+/// How many times each read after the apply is repeated; the median is reported.
+const REPEATS: usize = 21;
+
+/// Where the migrations run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A SQLite file, rollback journal and `synchronous = FULL` (SQLite's defaults).
+    SqliteFull,
+    /// A SQLite file in WAL mode with `synchronous = NORMAL`, the usual server setting.
+    SqliteWal,
+    /// A PostgreSQL database on the server `--postgres-url` names.
+    Postgres,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 3] = [Mode::SqliteFull, Mode::SqliteWal, Mode::Postgres];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::SqliteFull => "sqlite-full",
+            Mode::SqliteWal => "sqlite-wal",
+            Mode::Postgres => "postgres",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Mode, String> {
+        Mode::ALL
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| format!("unknown mode `{s}` (sqlite-full, sqlite-wal, postgres)"))
+    }
+
+    /// What every contender runs on its connection first: the same on all of them.
+    fn settings(self) -> &'static [&'static str] {
+        match self {
+            Mode::SqliteFull => &[
+                "PRAGMA busy_timeout = 60000",
+                "PRAGMA journal_mode = DELETE",
+                "PRAGMA synchronous = FULL",
+            ],
+            Mode::SqliteWal => &[
+                "PRAGMA busy_timeout = 60000",
+                "PRAGMA journal_mode = WAL",
+                "PRAGMA synchronous = NORMAL",
+            ],
+            Mode::Postgres => &[],
+        }
+    }
+
+    /// updown's URL for the database `url` names (a file path for SQLite).
+    fn updown_url(self, url: &str) -> String {
+        match self {
+            Mode::Postgres => url.to_owned(),
+            _ => format!("sqlite://{url}"),
+        }
+    }
+}
+
+/// Migration `i` of the workload: a table and a row, its `down` dropping the table.
+fn up_sql(i: usize) -> String {
+    format!("CREATE TABLE t{i} (id BIGINT PRIMARY KEY, v TEXT); INSERT INTO t{i} VALUES (1, 'x');")
+}
+
+fn down_sql(i: usize) -> String {
+    format!("DROP TABLE t{i};")
+}
+
+fn workload(n: usize) -> Vec<Migration> {
     (1..=n)
         .map(|i| {
-            let up = format!(
-                "CREATE TABLE t{i} (id BIGINT PRIMARY KEY, v TEXT); INSERT INTO t{i} VALUES (1, 'x')"
-            );
-            Migration::sql(i as i64, format!("create_t{i}"), up, Some(format!("DROP TABLE t{i}")))
+            Migration::sql(
+                i as i64,
+                format!("create_t{i}"),
+                up_sql(i),
+                Some(down_sql(i)),
+            )
         })
         .collect()
 }
 
-/// A fresh empty database for one round, and what drops it.
-trait Target {
-    fn name(&self) -> &'static str;
-    fn fresh(&self, round: usize) -> String;
-    fn raw(&self, url: &str, list: &[Migration]);
-    /// The same SQL, every migration in one transaction: how updown runs on SQLite,
-    /// where its lock is the run's transaction.
-    fn raw_one_transaction(&self, url: &str, list: &[Migration]);
-    /// Each migration's `up`, `down` and `up` again, by hand, as verify runs them: in the
-    /// run's one transaction on SQLite, a transaction per step on PostgreSQL. Verify's
-    /// floor, before any snapshot.
-    fn raw_up_down_up(&self, url: &str, list: &[Migration]);
+/// The contenders of this binary (the others are in `examples/bench-peers`).
+pub const CONTENDERS: &[&str] = &[
+    "raw-each",
+    "raw-one",
+    "updown",
+    "updown-nochecks",
+    "diesel-files",
+    "diesel-embed",
+];
+
+/// The contenders of verify's comparison, run when asked for.
+pub const VERIFY_CONTENDERS: &[&str] = &["raw-up-down-up", "updown-verify"];
+
+/// What one contender measured on one fresh database.
+#[derive(Default)]
+struct Measured {
+    apply: Duration,
+    status: Option<Duration>,
+    noop: Option<Duration>,
+    select: Option<Duration>,
 }
 
-struct Sqlite(tempfile::TempDir);
-
-impl Target for Sqlite {
-    fn name(&self) -> &'static str {
-        "SQLite (file)"
-    }
-    fn fresh(&self, round: usize) -> String {
-        let path = self
-            .0
-            .path()
-            .join(format!("bench-{round}-{}.db", rand_suffix()));
-        format!("sqlite://{}", path.display())
-    }
-    fn raw(&self, url: &str, list: &[Migration]) {
-        let mut conn =
-            diesel::SqliteConnection::establish(url.trim_start_matches("sqlite://")).unwrap();
-        run_raw(&mut conn, list);
-    }
-    fn raw_one_transaction(&self, url: &str, list: &[Migration]) {
-        let mut conn =
-            diesel::SqliteConnection::establish(url.trim_start_matches("sqlite://")).unwrap();
-        run_raw_one_transaction(&mut conn, list);
-    }
-    fn raw_up_down_up(&self, url: &str, list: &[Migration]) {
-        let mut conn =
-            diesel::SqliteConnection::establish(url.trim_start_matches("sqlite://")).unwrap();
-        conn.transaction::<_, diesel::result::Error, _>(|c| {
-            for m in list {
-                for action in [Action::Apply, Action::Rollback, Action::Apply] {
-                    c.batch_execute(sql(m, action))?;
-                }
-            }
-            Ok(())
-        })
-        .unwrap();
-    }
+/// One of the two diesel connections the raw and diesel contenders use.
+enum Raw {
+    Sqlite(diesel::SqliteConnection),
+    #[cfg(feature = "postgres")]
+    Postgres(diesel::PgConnection),
 }
 
-/// An administrative URL, and the databases created from it (dropped at the end).
-#[cfg(feature = "postgres")]
-struct Postgres(String, std::sync::Mutex<Vec<String>>);
-
-#[cfg(feature = "postgres")]
-impl Drop for Postgres {
-    fn drop(&mut self) {
-        let mut admin = diesel::PgConnection::establish(&self.0).unwrap();
-        for name in self.1.lock().unwrap().iter() {
-            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+macro_rules! on_raw {
+    ($raw:expr, $conn:ident => $body:expr) => {
+        match $raw {
+            Raw::Sqlite($conn) => $body,
+            #[cfg(feature = "postgres")]
+            Raw::Postgres($conn) => $body,
         }
-    }
+    };
 }
 
-#[cfg(feature = "postgres")]
-impl Target for Postgres {
-    fn name(&self) -> &'static str {
-        "PostgreSQL"
-    }
-    fn fresh(&self, round: usize) -> String {
-        let name = format!(
-            "updown_bench_{}_{round}_{}",
-            std::process::id(),
-            rand_suffix()
-        );
-        let mut admin = diesel::PgConnection::establish(&self.0).unwrap();
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap();
-        // Each contender starts with no dirty pages of another's to write: a checkpoint
-        // (which DROP DATABASE forces, as verify's scratch database does) would otherwise
-        // charge the previous contender's writes to this one.
-        admin.batch_execute("CHECKPOINT").unwrap();
-        self.1.lock().unwrap().push(name.clone());
-        let base = &self.0[..self.0.rfind('/').unwrap()];
-        format!("{base}/{name}")
-    }
-    fn raw(&self, url: &str, list: &[Migration]) {
-        let mut conn = diesel::PgConnection::establish(url).unwrap();
-        run_raw(&mut conn, list);
-    }
-    fn raw_one_transaction(&self, url: &str, list: &[Migration]) {
-        let mut conn = diesel::PgConnection::establish(url).unwrap();
-        run_raw_one_transaction(&mut conn, list);
-    }
-    fn raw_up_down_up(&self, url: &str, list: &[Migration]) {
-        let mut conn = diesel::PgConnection::establish(url).unwrap();
-        for m in list {
-            for action in [Action::Apply, Action::Rollback, Action::Apply] {
-                conn.transaction::<_, diesel::result::Error, _>(|c| {
-                    c.batch_execute(sql(m, action))
-                })
-                .unwrap();
-            }
-        }
-    }
-}
-
-fn rand_suffix() -> u32 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos()
-}
-
-fn sql(m: &Migration, action: Action) -> &str {
-    match m.body(action) {
-        Some(Body::Sql(s)) => s,
-        _ => unreachable!("the bench has SQL migrations with a down only"),
-    }
-}
-
-/// The baseline: each migration's statements in a transaction of their own, no bookkeeping.
-fn run_raw<C: Connection>(conn: &mut C, list: &[Migration]) {
-    for m in list {
-        conn.transaction::<_, diesel::result::Error, _>(|c| c.batch_execute(sql(m, Action::Apply)))
-            .unwrap();
-    }
-}
-
-fn run_raw_one_transaction<C: Connection>(conn: &mut C, list: &[Migration]) {
-    conn.transaction::<_, diesel::result::Error, _>(|c| {
-        for m in list {
-            c.batch_execute(sql(m, Action::Apply))?;
-        }
-        Ok(())
-    })
-    .unwrap();
-}
-
-fn diesel_folders(dir: &Path, list: &[Migration]) {
-    for m in list {
-        let folder = dir.join(format!("{:014}_{}", m.version(), m.name()));
-        std::fs::create_dir_all(&folder).unwrap();
-        std::fs::write(folder.join("up.sql"), sql(m, Action::Apply)).unwrap();
-        std::fs::write(folder.join("down.sql"), sql(m, Action::Rollback)).unwrap();
-    }
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
-/// The median of `a[i] / b[i]`: a ratio paired round by round.
-fn median_ratio(a: &[Duration], b: &[Duration]) -> f64 {
-    let mut ratios: Vec<f64> = a
-        .iter()
-        .zip(b)
-        .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
-        .collect();
-    ratios.sort_by(f64::total_cmp);
-    ratios[ratios.len() / 2]
-}
-
-fn timed(f: impl FnOnce()) -> Duration {
-    let started = Instant::now();
-    f();
-    started.elapsed()
-}
-
-fn bench(target: &dyn Target, list: &[Migration], rounds: usize) {
-    let registry = Registry::from_migrations(list.to_vec()).unwrap();
-    let folders = tempfile::tempdir().unwrap();
-    diesel_folders(folders.path(), list);
-    let mut raw = Vec::new();
-    let mut raw_one = Vec::new();
-    let mut diesel_m = Vec::new();
-    let mut migrate = Vec::new();
-    let mut noop = Vec::new();
-    let mut status = Vec::new();
-    let mut verify = Vec::new();
-    let mut up_down_up = Vec::new();
-    for round in 0..rounds {
-        let url = target.fresh(round);
-        raw.push(timed(|| target.raw(&url, list)));
-        let url = target.fresh(round);
-        raw_one.push(timed(|| target.raw_one_transaction(&url, list)));
-
-        let url = target.fresh(round);
-        diesel_m.push(timed(|| {
-            let source = FileBasedMigrations::from_path(folders.path()).unwrap();
-            match url.strip_prefix("sqlite://") {
-                Some(path) => {
-                    let mut conn = diesel::SqliteConnection::establish(path).unwrap();
-                    conn.run_pending_migrations(source).unwrap();
-                }
+impl Raw {
+    fn open(mode: Mode, url: &str) -> Result<Raw, String> {
+        let mut raw = match mode {
+            Mode::Postgres => {
                 #[cfg(feature = "postgres")]
-                None => {
-                    let mut conn = diesel::PgConnection::establish(&url).unwrap();
-                    conn.run_pending_migrations(source).unwrap();
+                {
+                    Raw::Postgres(diesel::PgConnection::establish(url).map_err(|e| e.to_string())?)
                 }
                 #[cfg(not(feature = "postgres"))]
-                None => unreachable!(),
+                return Err("built without the postgres feature".into());
             }
-        }));
-
-        let url = target.fresh(round);
-        let migrator = Migrator::new(registry.clone(), &url).unwrap();
-        migrate.push(timed(|| {
-            migrator
-                .migrate(&MigrateOptions::default(), &mut |_| {})
-                .unwrap();
-        }));
-        noop.push(timed(|| {
-            migrator
-                .migrate(&MigrateOptions::default(), &mut |_| {})
-                .unwrap();
-        }));
-        status.push(timed(|| {
-            migrator.status().unwrap();
-        }));
-
-        let url = target.fresh(round);
-        up_down_up.push(timed(|| target.raw_up_down_up(&url, list)));
-
-        let url = target.fresh(round);
-        let migrator = Migrator::new(registry.clone(), &url).unwrap();
-        verify.push(timed(|| {
-            let report = migrator
-                .verify(&VerifyOptions::default(), &mut |_| {})
-                .unwrap();
-            assert!(report.passed());
-        }));
+            _ => Raw::Sqlite(diesel::SqliteConnection::establish(url).map_err(|e| e.to_string())?),
+        };
+        for setting in mode.settings() {
+            on_raw!(&mut raw, c => c.batch_execute(setting)).map_err(|e| e.to_string())?;
+        }
+        Ok(raw)
     }
-    let (raw, raw_one, diesel_m) = (median(raw), median(raw_one), median(diesel_m));
-    // Paired per round: each verify against the migrate of the same round.
-    let verify_ratio = median_ratio(&verify, &migrate);
-    let floor_ratio = median_ratio(&up_down_up, &migrate);
-    let up_down_up = median(up_down_up);
-    let (migrate, noop, status, verify) = (
-        median(migrate),
-        median(noop),
-        median(status),
-        median(verify),
-    );
-    let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
-    println!(
-        "\n{} — {} migrations, median of {rounds} rounds",
-        target.name(),
-        list.len()
-    );
-    println!("| run | time | ratio |");
-    println!("|---|---|---|");
-    println!("| raw SQL, one transaction per migration (baseline) | {raw:.2?} | 1.00 |");
-    println!(
-        "| raw SQL, all in one transaction | {raw_one:.2?} | {:.2} x raw |",
-        ratio(raw_one, raw)
-    );
-    println!(
-        "| diesel_migrations, same SQL from folders | {diesel_m:.2?} | {:.2} x raw |",
-        ratio(diesel_m, raw)
-    );
-    println!(
-        "| updown migrate | {migrate:.2?} | {:.2} x raw |",
-        ratio(migrate, raw)
-    );
-    println!(
-        "| updown migrate, nothing pending | {noop:.2?} | {:.3} x raw |",
-        ratio(noop, raw)
-    );
-    println!(
-        "| updown status | {status:.2?} | {:.3} x raw |",
-        ratio(status, raw)
-    );
-    println!(
-        "| raw SQL, up -> down -> up of each migration (verify's floor) | {up_down_up:.2?} | {floor_ratio:.2} x updown migrate |"
-    );
-    println!(
-        "| updown verify (scratch database) | {verify:.2?} | {verify_ratio:.2} x updown migrate |"
-    );
+
+    /// Each `sql` in a transaction of its own.
+    fn each_in_transaction<'a>(&mut self, sqls: impl Iterator<Item = &'a str>) -> QueryResult<()> {
+        for sql in sqls {
+            on_raw!(self, c => c.transaction(|c| c.batch_execute(sql)))?;
+        }
+        Ok(())
+    }
+
+    /// Every `sql` in one transaction.
+    fn all_in_transaction<'a>(&mut self, sqls: impl Iterator<Item = &'a str>) -> QueryResult<()> {
+        on_raw!(self, c => c.transaction(|c| {
+            for sql in sqls {
+                c.batch_execute(sql)?;
+            }
+            Ok(())
+        }))
+    }
+
+    /// The tables named `t<i>`: the check that a contender applied everything.
+    fn workload_tables(&mut self, mode: Mode) -> QueryResult<i64> {
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let sql = match mode {
+            Mode::Postgres => {
+                "SELECT COUNT(*) AS n FROM pg_tables WHERE schemaname = 'public' AND tablename ~ '^t[0-9]+$'"
+            }
+            _ => {
+                "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name GLOB 't[0-9]*'"
+            }
+        };
+        let count: Count = on_raw!(self, c => diesel::sql_query(sql).get_result(c))?;
+        Ok(count.n)
+    }
+
+    /// Every row of diesel's tracking table: the floor of its `applied_migrations`.
+    fn select_diesel_table(&mut self) -> QueryResult<usize> {
+        #[derive(QueryableByName)]
+        #[allow(dead_code)] // read to be decoded, as a status would
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            version: String,
+        }
+        let sql = "SELECT version FROM __diesel_schema_migrations ORDER BY version";
+        let rows: Vec<Row> = on_raw!(self, c => diesel::sql_query(sql).load(c))?;
+        Ok(rows.len())
+    }
+}
+
+/// Every row of `updown_migrations`, every column, as `status` reads them: its floor.
+fn select_updown_table(conn: &mut updown::AnyConnection) -> QueryResult<usize> {
+    use diesel::sql_types::{BigInt, Nullable, Text};
+    #[derive(QueryableByName)]
+    #[allow(dead_code)] // read to be decoded, as status does
+    struct Row {
+        #[diesel(sql_type = BigInt)]
+        version: i64,
+        #[diesel(sql_type = Text)]
+        name: String,
+        #[diesel(sql_type = Text)]
+        checksum: String,
+        #[diesel(sql_type = Text)]
+        applied_at: String,
+        #[diesel(sql_type = BigInt)]
+        duration_ms: i64,
+        #[diesel(sql_type = BigInt)]
+        batch: i64,
+        #[diesel(sql_type = Text)]
+        state: String,
+        #[diesel(sql_type = Nullable<Text>)]
+        runner: Option<String>,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT version, name, checksum, applied_at, duration_ms, batch, state, runner \
+         FROM updown_migrations ORDER BY version",
+    )
+    .load(conn)?;
+    Ok(rows.len())
+}
+
+fn timed<T>(f: impl FnOnce() -> T) -> (Duration, T) {
+    let started = Instant::now();
+    let out = f();
+    (started.elapsed(), out)
+}
+
+/// The median time of `REPEATS` runs of `f`.
+fn repeated<E>(mut f: impl FnMut() -> Result<(), E>) -> Result<Duration, E> {
+    let mut samples = Vec::with_capacity(REPEATS);
+    for _ in 0..REPEATS {
+        let (took, out) = timed(&mut f);
+        out?;
+        samples.push(took);
+    }
+    samples.sort();
+    Ok(samples[REPEATS / 2])
+}
+
+fn sql_of(m: &Migration, action: Action) -> &str {
+    match m.body(action) {
+        Some(Body::Sql(s)) => s,
+        _ => unreachable!("the workload is SQL with a down"),
+    }
+}
+
+fn updown_migrator(
+    mode: Mode,
+    url: &str,
+    registry: Registry,
+    checks: bool,
+) -> Result<Migrator, String> {
+    let migrator = Migrator::new(registry, &mode.updown_url(url))
+        .map_err(|e| e.to_string())?
+        .session_sql(mode.settings().iter().map(|s| s.to_string()).collect())
+        .keep_connection();
+    Ok(match checks {
+        true => migrator,
+        false => migrator.checks(RunChecks {
+            server_activity: false,
+            postflight: false,
+            ..RunChecks::default()
+        }),
+    })
+}
+
+fn run_updown(mode: Mode, url: &str, n: usize, checks: bool) -> Result<Measured, String> {
+    let registry = Registry::from_migrations(workload(n)).map_err(|e| e.to_string())?;
+    let options = MigrateOptions::default();
+    let (apply, migrator) = timed(|| -> Result<Migrator, String> {
+        let migrator = updown_migrator(mode, url, registry, checks)?;
+        migrator
+            .migrate(&options, &mut |_| {})
+            .map_err(|e| e.to_string())?;
+        Ok(migrator)
+    });
+    let migrator = migrator?;
+    let status = repeated(|| {
+        let status = migrator.status()?;
+        assert_eq!(
+            status.summary().applied,
+            n,
+            "status sees every migration applied"
+        );
+        Ok::<_, updown::Error>(())
+    })
+    .map_err(|e| e.to_string())?;
+    let noop = repeated(|| {
+        let report = migrator.migrate(&options, &mut |_| {})?;
+        assert!(report.steps.is_empty(), "nothing is pending");
+        Ok::<_, updown::Error>(())
+    })
+    .map_err(|e| e.to_string())?;
+    let mut conn = migrator
+        .into_connection()
+        .ok_or("the migrator keeps its connection")?;
+    let select = repeated(|| {
+        assert_eq!(select_updown_table(&mut conn)?, n);
+        Ok::<_, diesel::result::Error>(())
+    })
+    .map_err(|e| e.to_string())?;
+    Ok(Measured {
+        apply,
+        status: Some(status),
+        noop: Some(noop),
+        select: Some(select),
+    })
+}
+
+/// A folder per migration, as a diesel project has them.
+fn diesel_folders(n: usize) -> Result<tempfile::TempDir, String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    for i in 1..=n {
+        let folder = dir.path().join(format!("{i:014}_create_t{i}"));
+        std::fs::create_dir_all(&folder).map_err(|e| e.to_string())?;
+        std::fs::write(folder.join("up.sql"), up_sql(i)).map_err(|e| e.to_string())?;
+        std::fs::write(folder.join("down.sql"), down_sql(i)).map_err(|e| e.to_string())?;
+    }
+    Ok(dir)
+}
+
+/// diesel_migrations on `raw`, its migrations from `source()` each time (read from the
+/// folders again, as a program would on every start, or embedded).
+fn run_diesel<S>(
+    mode: Mode,
+    url: &str,
+    n: usize,
+    source: impl Fn() -> S,
+) -> Result<Measured, String>
+where
+    S: diesel::migration::MigrationSource<diesel::sqlite::Sqlite>,
+    S: DieselSourceForPostgres,
+{
+    let (apply, raw) = timed(|| -> Result<Raw, String> {
+        let mut raw = Raw::open(mode, url)?;
+        let applied = on_raw!(&mut raw, c => c.run_pending_migrations(source()).map(|v| v.len()))
+            .map_err(|e| e.to_string())?;
+        assert_eq!(applied, n);
+        Ok(raw)
+    });
+    let mut raw = raw?;
+    let status = repeated(|| {
+        let applied = on_raw!(&mut raw, c => c.applied_migrations())?;
+        assert_eq!(applied.len(), n);
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+    })
+    .map_err(|e| e.to_string())?;
+    let noop = repeated(|| {
+        let applied = on_raw!(&mut raw, c => c.run_pending_migrations(source()))?;
+        assert!(applied.is_empty());
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+    })
+    .map_err(|e| e.to_string())?;
+    let select = repeated(|| {
+        assert_eq!(raw.select_diesel_table()?, n);
+        Ok::<_, diesel::result::Error>(())
+    })
+    .map_err(|e| e.to_string())?;
+    check_tables(&mut raw, mode, n)?;
+    Ok(Measured {
+        apply,
+        status: Some(status),
+        noop: Some(noop),
+        select: Some(select),
+    })
+}
+
+/// A diesel migration source usable on PostgreSQL too, when that backend is built.
+#[cfg(feature = "postgres")]
+trait DieselSourceForPostgres: diesel::migration::MigrationSource<diesel::pg::Pg> {}
+#[cfg(feature = "postgres")]
+impl<S: diesel::migration::MigrationSource<diesel::pg::Pg>> DieselSourceForPostgres for S {}
+#[cfg(not(feature = "postgres"))]
+trait DieselSourceForPostgres {}
+#[cfg(not(feature = "postgres"))]
+impl<S> DieselSourceForPostgres for S {}
+
+fn check_tables(raw: &mut Raw, mode: Mode, n: usize) -> Result<(), String> {
+    let found = raw.workload_tables(mode).map_err(|e| e.to_string())?;
+    match found == n as i64 {
+        true => Ok(()),
+        false => Err(format!("{found} of the {n} tables were created")),
+    }
+}
+
+fn run_raw(mode: Mode, url: &str, n: usize, contender: &str) -> Result<Measured, String> {
+    let list = workload(n);
+    let ups = || list.iter().map(|m| sql_of(m, Action::Apply));
+    let (apply, raw) = timed(|| -> Result<Raw, String> {
+        let mut raw = Raw::open(mode, url)?;
+        match contender {
+            "raw-each" => raw.each_in_transaction(ups()),
+            "raw-one" => raw.all_in_transaction(ups()),
+            // verify's floor: each migration's up, down and up by hand, with no snapshot;
+            // in one transaction on SQLite (as verify's scratch run), a step each elsewhere.
+            _ => {
+                let steps = list.iter().flat_map(|m| {
+                    [Action::Apply, Action::Rollback, Action::Apply].map(|a| sql_of(m, a))
+                });
+                match mode {
+                    Mode::Postgres => raw.each_in_transaction(steps),
+                    _ => raw.all_in_transaction(steps),
+                }
+            }
+        }
+        .map_err(|e| e.to_string())?;
+        Ok(raw)
+    });
+    let mut raw = raw?;
+    check_tables(&mut raw, mode, n)?;
+    Ok(Measured {
+        apply,
+        ..Measured::default()
+    })
+}
+
+fn run_verify(mode: Mode, url: &str, n: usize) -> Result<Measured, String> {
+    let registry = Registry::from_migrations(workload(n)).map_err(|e| e.to_string())?;
+    let (apply, report) = timed(|| -> Result<bool, String> {
+        let migrator = updown_migrator(mode, url, registry, true)?;
+        let report = migrator
+            .verify(&updown::VerifyOptions::default(), &mut |_| {})
+            .map_err(|e| e.to_string())?;
+        Ok(report.passed())
+    });
+    match report? {
+        true => Ok(Measured {
+            apply,
+            ..Measured::default()
+        }),
+        false => Err("verify did not pass".into()),
+    }
+}
+
+fn run_one(contender: &str, mode: Mode, n: usize, url: &str) -> Result<Measured, String> {
+    match contender {
+        "raw-each" | "raw-one" | "raw-up-down-up" => run_raw(mode, url, n, contender),
+        "updown" => run_updown(mode, url, n, true),
+        "updown-nochecks" => run_updown(mode, url, n, false),
+        "updown-verify" => run_verify(mode, url, n),
+        "diesel-files" => {
+            let folders = diesel_folders(n)?;
+            run_diesel(mode, url, n, || {
+                FileBasedMigrations::from_path(folders.path()).expect("the folders just written")
+            })
+        }
+        "diesel-embed" => {
+            let embedded = embedded(n).ok_or_else(|| {
+                format!(
+                    "diesel's embedded migrations are built for 10, 100, 1000 and 10000, not {n}"
+                )
+            })?;
+            run_diesel(mode, url, n, embedded)
+        }
+        _ => Err(format!("unknown contender `{contender}`")),
+    }
+}
+
+/// `workers` migrators at once on one fresh database, each on its own connection and
+/// thread, started together: the time until the last one is done.
+fn run_concurrent(mode: Mode, url: &str, n: usize, workers: usize) -> Result<Duration, String> {
+    let registry = Registry::from_migrations(workload(n)).map_err(|e| e.to_string())?;
+    let start = std::sync::Barrier::new(workers + 1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let registry = registry.clone();
+                let start = &start;
+                scope.spawn(move || -> Result<usize, String> {
+                    let migrator = Migrator::new(registry, &mode.updown_url(url))
+                        .map_err(|e| e.to_string())?
+                        .session_sql(mode.settings().iter().map(|s| s.to_string()).collect());
+                    start.wait();
+                    let report = migrator
+                        .migrate(&MigrateOptions::default(), &mut |_| {})
+                        .map_err(|e| e.to_string())?;
+                    Ok(report.steps.len())
+                })
+            })
+            .collect();
+        start.wait();
+        let started = Instant::now();
+        let mut applied = Vec::new();
+        for handle in handles {
+            applied.push(handle.join().map_err(|_| "a migrator panicked")??);
+        }
+        let took = started.elapsed();
+        applied.sort();
+        // One migrator applies everything; the others find nothing pending.
+        match applied.last() == Some(&n) && applied.iter().rev().skip(1).all(|&a| a == 0) {
+            true => Ok(took),
+            false => Err(format!("steps applied per migrator: {applied:?}")),
+        }
+    })
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// `--name value` pairs after the command.
+pub struct Args(Vec<(String, String)>);
+
+impl Args {
+    fn parse(args: impl Iterator<Item = String>) -> Result<Args, String> {
+        let mut pairs = Vec::new();
+        let mut args = args.peekable();
+        while let Some(name) = args.next() {
+            let Some(name) = name.strip_prefix("--") else {
+                return Err(format!("unexpected `{name}`"));
+            };
+            // A flag with no value reads as "true".
+            let value = match args.peek() {
+                Some(v) if !v.starts_with("--") => args.next().unwrap(),
+                _ => "true".to_owned(),
+            };
+            pairs.push((name.to_owned(), value));
+        }
+        Ok(Args(pairs))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn required(&self, name: &str) -> Result<&str, String> {
+        self.get(name)
+            .ok_or_else(|| format!("--{name} is required"))
+    }
+
+    pub fn number(&self, name: &str) -> Result<usize, String> {
+        self.required(name)?
+            .parse()
+            .map_err(|_| format!("--{name} takes a number"))
+    }
 }
 
 fn main() {
-    let mut args = std::env::args().skip(1).filter(|a| !a.starts_with('-'));
-    // One size or several: `200,1000`.
-    let sizes: Vec<usize> = args
-        .next()
-        .map(|a| a.split(',').filter_map(|n| n.parse().ok()).collect())
-        .unwrap_or_else(|| vec![200]);
-    let rounds: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5);
-    for n in sizes {
-        let list = migrations(n);
-        bench(&Sqlite(tempfile::tempdir().unwrap()), &list, rounds);
-        #[cfg(feature = "postgres")]
-        if let Ok(url) = std::env::var("UPDOWN_BENCH_POSTGRES_URL") {
-            bench(&Postgres(url, Default::default()), &list, rounds);
+    let mut argv = std::env::args().skip(1);
+    let command = argv.next().unwrap_or_default();
+    let outcome = Args::parse(argv).and_then(|args| match command.as_str() {
+        "one" => {
+            let contender = args.required("contender")?;
+            let mode = Mode::parse(args.required("mode")?)?;
+            let n = args.number("n")?;
+            let m = run_one(contender, mode, n, args.required("url")?)?;
+            let opt = |d: Option<Duration>| d.map(ms);
+            println!(
+                "{}",
+                json!({
+                    "contender": contender, "mode": mode.name(), "n": n, "engine": "diesel",
+                    "apply_ms": ms(m.apply), "status_ms": opt(m.status),
+                    "noop_ms": opt(m.noop), "select_ms": opt(m.select),
+                })
+            );
+            Ok(())
         }
+        "concurrent" => {
+            let mode = Mode::parse(args.required("mode")?)?;
+            let (n, workers) = (args.number("n")?, args.number("workers")?);
+            let took = run_concurrent(mode, args.required("url")?, n, workers)?;
+            println!(
+                "{}",
+                json!({"mode": mode.name(), "n": n, "workers": workers, "wall_ms": ms(took)})
+            );
+            Ok(())
+        }
+        "run" => report::run(&args),
+        _ => Err("usage: updown-bench one|concurrent|run [--name value ...]".into()),
+    });
+    if let Err(e) = outcome {
+        eprintln!("updown-bench {command}: {e}");
+        std::process::exit(1);
     }
 }
