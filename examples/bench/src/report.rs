@@ -27,6 +27,7 @@ struct Record {
     status_ms: Option<f64>,
     noop_ms: Option<f64>,
     select_ms: Option<f64>,
+    postflight_ms: Option<f64>,
 }
 
 /// One round of the concurrency comparison.
@@ -42,6 +43,7 @@ fn label(key: &str) -> &'static str {
     match key {
         "raw-each" => "raw SQL, a transaction each (diesel)",
         "raw-one" => "raw SQL, all in one transaction (diesel)",
+        "raw-tracked" => "raw SQL and its bookkeeping by hand (diesel)",
         "updown" => "**updown**",
         "updown-nochecks" => "updown, checks off",
         "diesel-files" => "diesel_migrations, folders",
@@ -252,6 +254,7 @@ pub fn run(args: &Args) -> Result<(), String> {
                         status_ms: field("status_ms"),
                         noop_ms: field("noop_ms"),
                         select_ms: field("select_ms"),
+                        postflight_ms: field("postflight_ms"),
                     });
                 }
                 eprintln!(
@@ -470,6 +473,61 @@ fn markdown(
         }
         let _ = writeln!(w);
     }
+
+    let _ = writeln!(
+        w,
+        "updown against the same SQL with its bookkeeping written by hand (raw SQL, a \
+         tracking and a history row per migration, each migration undone alone on \
+         failure), paired per round:\n"
+    );
+    let mut head = String::from("| contender | mode |");
+    let mut rule = String::from("|---|---|");
+    for n in sizes {
+        let _ = write!(head, " N={n} |");
+        rule.push_str("---|");
+    }
+    let _ = writeln!(w, "{head}\n{rule}");
+    for key in ["updown", "updown-nochecks"] {
+        for &mode in modes {
+            let mut row = format!("| {} | {} |", label(key), mode.name());
+            for &n in sizes {
+                let r =
+                    paired(mode, n, key, "raw-tracked", &apply, &apply).map_or("-".into(), ratio);
+                let _ = write!(row, " {r} |");
+            }
+            let _ = writeln!(w, "{row}");
+        }
+    }
+    let _ = writeln!(w);
+
+    let _ = writeln!(
+        w,
+        "Of updown's apply, its checks after the run (the postflight: the foreign keys \
+         the run added or touched, the schema checksum), median ms and share:\n"
+    );
+    let mut head = String::from("| mode |");
+    let mut rule = String::from("|---|");
+    for n in sizes {
+        let _ = write!(head, " N={n} |");
+        rule.push_str("---|");
+    }
+    let _ = writeln!(w, "{head}\n{rule}");
+    for &mode in modes {
+        let mut row = format!("| {} |", mode.name());
+        for &n in sizes {
+            let postflight = |r: &Record| r.postflight_ms;
+            let cell = match (
+                median_of(mode, n, "updown", &postflight),
+                paired(mode, n, "updown", "updown", &postflight, &apply),
+            ) {
+                (Some(ms), Some(share)) => format!("{} ({:.0}%)", time(ms), share.0 * 100.0),
+                _ => "-".into(),
+            };
+            let _ = write!(row, " {cell} |");
+        }
+        let _ = writeln!(w, "{row}");
+    }
+    let _ = writeln!(w);
 
     let _ = writeln!(
         w,
