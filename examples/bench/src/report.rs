@@ -30,6 +30,14 @@ struct Record {
     postflight_ms: Option<f64>,
 }
 
+/// A contender that did not finish, and why.
+struct Failure {
+    key: String,
+    mode: Mode,
+    n: usize,
+    error: String,
+}
+
 /// One round of the concurrency comparison.
 struct Concurrent {
     mode: Mode,
@@ -190,6 +198,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     let peers = args.get("peers").map(PathBuf::from);
     let mut records = Vec::new();
     let mut concurrent = Vec::new();
+    let mut failures = Vec::new();
     let mut serial = 0;
     let started = Instant::now();
     let mut journal = match args.get("json") {
@@ -241,8 +250,26 @@ pub fn run(args: &Args) -> Result<(), String> {
                             "--url".into(),
                             db.url(),
                         ],
-                    )?;
+                    );
                     drop(db);
+                    // A contender that fails (a limit of its database, say) is reported,
+                    // and the others still run.
+                    let line = match line {
+                        Ok(line) => line,
+                        Err(error) => {
+                            eprintln!("{key} {} N={n} round {}: {error}", mode.name(), round + 1);
+                            keep(&serde_json::json!({
+                                "contender": key, "mode": mode.name(), "n": n, "failed": error,
+                            }));
+                            failures.push(Failure {
+                                key,
+                                mode,
+                                n,
+                                error,
+                            });
+                            continue;
+                        }
+                    };
                     keep(&line);
                     let field = |name: &str| line.get(name).and_then(Value::as_f64);
                     records.push(Record {
@@ -314,7 +341,7 @@ pub fn run(args: &Args) -> Result<(), String> {
 
     let about = args.get("about").unwrap_or("");
     let command = args.get("command").unwrap_or("examples/bench/run.sh");
-    let text = markdown(
+    let mut text = markdown(
         &records,
         &concurrent,
         &sizes,
@@ -324,6 +351,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         about,
         command,
     );
+    failed_runs(&mut text, &failures);
     print!("{text}");
     if let Some(path) = args.get("write") {
         let doc = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
@@ -335,6 +363,35 @@ pub fn run(args: &Args) -> Result<(), String> {
         eprintln!("wrote {path}");
     }
     Ok(())
+}
+
+/// The contenders that failed, each failure once with how many rounds it ended.
+fn failed_runs(out: &mut String, failures: &[Failure]) {
+    if failures.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "### Runs that failed\n");
+    let mut seen: Vec<(&str, Mode, usize, &str, usize)> = Vec::new();
+    for f in failures {
+        // The last line says why: the lines before it name the command.
+        let why = f.error.trim().lines().last().unwrap_or_default();
+        match seen
+            .iter_mut()
+            .find(|s| s.0 == f.key && s.1 == f.mode && s.2 == f.n && s.3 == why)
+        {
+            Some(s) => s.4 += 1,
+            None => seen.push((&f.key, f.mode, f.n, why, 1)),
+        }
+    }
+    for (key, mode, n, why, rounds) in seen {
+        let _ = writeln!(
+            out,
+            "- {} on {}, N={n}, {rounds} round(s): `{why}`",
+            label(key),
+            mode.name()
+        );
+    }
+    let _ = writeln!(out);
 }
 
 /// The median, min and max.
