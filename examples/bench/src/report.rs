@@ -212,7 +212,58 @@ pub fn run(args: &Args) -> Result<(), String> {
         }
     };
 
-    for &n in &sizes {
+    // `--from FILE`: the apply rounds of an earlier run's raw lines, not run again.
+    if let Some(path) = args.get("from") {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+        let mut round_of: BTreeMap<(String, String, usize), usize> = BTreeMap::new();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let v: Value = serde_json::from_str(line).map_err(|e| format!("{path}: {e}"))?;
+            let (Some(contender), Some(mode), Some(n)) = (
+                v.get("contender").and_then(Value::as_str),
+                v.get("mode").and_then(Value::as_str).map(Mode::parse),
+                v.get("n").and_then(Value::as_u64),
+            ) else {
+                continue;
+            };
+            let mode = mode?;
+            let n = n as usize;
+            let key = match v.get("engine").and_then(Value::as_str) {
+                Some("diesel") | None => contender.to_owned(),
+                Some(_) => format!("peers:{contender}"),
+            };
+            if let Some(error) = v.get("failed").and_then(Value::as_str) {
+                failures.push(Failure {
+                    key,
+                    mode,
+                    n,
+                    error: error.to_owned(),
+                });
+                continue;
+            }
+            // The lines of one contender come in round order.
+            let round = round_of
+                .entry((key.clone(), mode.name().into(), n))
+                .or_default();
+            let field = |name: &str| v.get(name).and_then(Value::as_f64);
+            records.push(Record {
+                key,
+                mode,
+                n,
+                round: *round,
+                apply_ms: field("apply_ms").ok_or("a line without apply_ms")?,
+                status_ms: field("status_ms"),
+                noop_ms: field("noop_ms"),
+                select_ms: field("select_ms"),
+                postflight_ms: field("postflight_ms"),
+            });
+            *round += 1;
+        }
+    }
+    let apply_sizes: &[usize] = match args.get("from") {
+        Some(_) => &[],
+        None => &sizes,
+    };
+    for &n in apply_sizes {
         for round in 0..rounds {
             for &mode in &modes {
                 let mut contenders: Vec<(String, &Path, &str)> = CONTENDERS
