@@ -6,6 +6,7 @@
 #   examples/bench/run.sh [--sizes 100,1000,10000] [--rounds 5]
 #                         [--modes sqlite-full,sqlite-wal,postgres]
 #                         [--concurrency-sizes 100,1000] [--verify-sizes 100,1000]
+#                         [--from RAW.jsonl]   (the apply rounds of an earlier run, not run again)
 #
 # PostgreSQL runs when UPDOWN_BENCH_POSTGRES_URL names a server where that user may
 # create databases. The raw lines are kept in $TARGET/bench-results/.
