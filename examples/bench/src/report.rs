@@ -445,6 +445,18 @@ fn failed_runs(out: &mut String, failures: &[Failure]) {
     let _ = writeln!(out);
 }
 
+/// A table's heading and rule: the `leading` columns, then for each size `N=<size>`
+/// followed by the `per_size` columns.
+fn head(leading: &[&str], sizes: &[usize], per_size: &[&str]) -> String {
+    let mut names: Vec<String> = leading.iter().map(|c| c.to_string()).collect();
+    for n in sizes {
+        names.push(format!("N={n}"));
+        names.extend(per_size.iter().map(|c| c.to_string()));
+    }
+    let rule = vec!["---"; names.len()].join("|");
+    format!("| {} |\n|{rule}|", names.join(" | "))
+}
+
 /// The median, min and max.
 fn spread(mut v: Vec<f64>) -> Option<(f64, f64, f64)> {
     if v.is_empty() {
@@ -563,13 +575,7 @@ fn markdown(
     );
     for &mode in modes {
         let _ = writeln!(w, "#### {} (floor: {})\n", mode.name(), label(floor(mode)));
-        let mut head = String::from("| contender |");
-        let mut rule = String::from("|---|");
-        for n in sizes {
-            let _ = write!(head, " N={n} | x floor |");
-            rule.push_str("---|---|");
-        }
-        let _ = writeln!(w, "{head}\n{rule}");
+        let _ = writeln!(w, "{}", head(&["contender"], sizes, &["x floor"]));
         for key in keys.iter().filter(|k| !VERIFY_CONTENDERS.contains(k)) {
             let mut row = format!("| {} |", label(key));
             for &n in sizes {
@@ -588,13 +594,7 @@ fn markdown(
          tracking and a history row per migration, each migration undone alone on \
          failure), paired per round:\n"
     );
-    let mut head = String::from("| contender | mode |");
-    let mut rule = String::from("|---|---|");
-    for n in sizes {
-        let _ = write!(head, " N={n} |");
-        rule.push_str("---|");
-    }
-    let _ = writeln!(w, "{head}\n{rule}");
+    let _ = writeln!(w, "{}", head(&["contender", "mode"], sizes, &[]));
     for key in ["updown", "updown-nochecks"] {
         for &mode in modes {
             let mut row = format!("| {} | {} |", label(key), mode.name());
@@ -613,13 +613,7 @@ fn markdown(
         "Of updown's apply, its checks after the run (the postflight: the foreign keys \
          the run added or touched, the schema checksum), median ms and share:\n"
     );
-    let mut head = String::from("| mode |");
-    let mut rule = String::from("|---|");
-    for n in sizes {
-        let _ = write!(head, " N={n} |");
-        rule.push_str("---|");
-    }
-    let _ = writeln!(w, "{head}\n{rule}");
+    let _ = writeln!(w, "{}", head(&["mode"], sizes, &[]));
     for &mode in modes {
         let mut row = format!("| {} |", mode.name());
         for &n in sizes {
