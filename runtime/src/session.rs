@@ -226,9 +226,7 @@ impl Session {
         tables: Tables,
         f: impl FnOnce(&mut Session) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let create = matches!(tables, Tables::Create | Tables::Scratch);
-        let session = Session::open_with(to, create)?;
-        Self::locked_on(session, to, tables, f)
+        Self::locked_on(Self::open_for(to, tables)?, to, tables, f)
     }
 
     /// A dry run of `f`, under the lock: where DDL is transactional, inside one
@@ -264,14 +262,18 @@ impl Session {
         unlocked: impl FnOnce(&mut Session) -> Result<Option<T>, Error>,
         f: impl FnOnce(&mut Session) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let create = matches!(tables, Tables::Create | Tables::Scratch);
-        let mut session = Session::open_with(to, create)?;
+        let mut session = Self::open_for(to, tables)?;
         if matches!(session.layout()?, Layout::Current)
             && let Some(answer) = unlocked(&mut session)?
         {
             return Ok(answer);
         }
         Self::locked_on(session, to, tables, f)
+    }
+
+    /// A session for a locked command: the SQLite file created where `tables` asks.
+    fn open_for(to: &Connect<'_>, tables: Tables) -> Result<Session, Error> {
+        Session::open_with(to, matches!(tables, Tables::Create | Tables::Scratch))
     }
 
     fn locked_on<T>(
