@@ -417,30 +417,70 @@ struct PragmaRow {
     n2: i64,
 }
 
-/// Columns (name, type, default, not null, primary key position), index columns (index,
-/// origin, column, unique, position) and foreign key columns (target, from, to, on
-/// update, on delete, key, position) of `tables`, in that order, each in its own order.
-fn pragma_query(tables: &[&str]) -> String {
-    let values: Vec<String> = tables
-        .iter()
-        .map(|t| format!("({})", sql_literal(t)))
-        .collect();
-    format!(
-        "WITH m(name) AS (VALUES {})
-         SELECT 'column' AS kind, m.name AS table_name, p.name AS name, p.type AS a, p.dflt_value AS b,
+/// Columns (name, type, default, not null, primary key position) of `tables`, index
+/// columns (index, origin, column, unique, position) of `indexed` and foreign key
+/// columns (target, from, to, on update, on delete, key, position) of `keyed`, in that
+/// order, each in its own order.
+fn pragma_query(tables: &[&str], indexed: &[&str], keyed: &[&str]) -> String {
+    let values = |names: &[&str]| -> String {
+        let rows: Vec<String> = names
+            .iter()
+            .map(|t| format!("({})", sql_literal(t)))
+            .collect();
+        rows.join(", ")
+    };
+    let mut with = vec![format!("m(name) AS (VALUES {})", values(tables))];
+    let mut parts = vec![
+        "SELECT 'column' AS kind, m.name AS table_name, p.name AS name, p.type AS a, p.dflt_value AS b,
                 '' AS c, '' AS d, p.\"notnull\" AS n1, p.pk AS n2, '' AS o, p.cid AS s
-         FROM m JOIN pragma_table_info(m.name) p
-         UNION ALL
-         SELECT 'index', m.name, il.name, il.origin, COALESCE(ii.name, '(expression)'), '', '',
+         FROM m JOIN pragma_table_info(m.name) p"
+            .to_owned(),
+    ];
+    if !indexed.is_empty() {
+        with.push(format!("mi(name) AS (VALUES {})", values(indexed)));
+        parts.push(
+            "SELECT 'index', mi.name, il.name, il.origin, COALESCE(ii.name, '(expression)'), '', '',
                 il.\"unique\", 0, il.name, ii.seqno
-         FROM m JOIN pragma_index_list(m.name) il JOIN pragma_index_info(il.name) ii
-         UNION ALL
-         SELECT 'key', m.name, fk.\"table\", fk.\"from\", fk.\"to\", fk.on_update, fk.on_delete,
+         FROM mi JOIN pragma_index_list(mi.name) il JOIN pragma_index_info(il.name) ii"
+                .to_owned(),
+        );
+    }
+    if !keyed.is_empty() {
+        with.push(format!("mk(name) AS (VALUES {})", values(keyed)));
+        parts.push(
+            "SELECT 'key', mk.name, fk.\"table\", fk.\"from\", fk.\"to\", fk.on_update, fk.on_delete,
                 fk.id, 0, '', fk.id * 1000 + fk.seq
-         FROM m JOIN pragma_foreign_key_list(m.name) fk
-         ORDER BY 1, 2, 10, 11",
-        values.join(", ")
+         FROM mk JOIN pragma_foreign_key_list(mk.name) fk"
+                .to_owned(),
+        );
+    }
+    format!(
+        "WITH {}\n{}\n ORDER BY 1, 2, 10, 11",
+        with.join(", "),
+        parts.join("\n UNION ALL\n")
     )
+}
+
+/// Which of a table's pragmas can hold anything the snapshot keeps, from its SQL and
+/// its rows in `sqlite_master`: foreign keys only where the SQL says REFERENCES; index
+/// columns only where it has an index of its own (with SQL) or an automatic index
+/// that may be a UNIQUE constraint's (a primary key's is not kept). At 1,000 tables the
+/// pragmas are most of a snapshot, and most tables have neither.
+struct PragmasNeeded {
+    indexes: bool,
+    keys: bool,
+}
+
+impl PragmasNeeded {
+    fn of(table_sql: &str, index_rows: &[&MasterRow]) -> PragmasNeeded {
+        let sql = table_sql.to_ascii_lowercase();
+        PragmasNeeded {
+            indexes: index_rows
+                .iter()
+                .any(|i| !i.sql.is_empty() || sql.contains("unique")),
+            keys: sql.contains("references"),
+        }
+    }
 }
 
 /// The schema in `scope`. A table's structure follows from its SQL and its indexes':
@@ -505,6 +545,17 @@ fn read_tables(
     names: &[&str],
     objects: &[MasterRow],
 ) -> QueryResult<BTreeMap<String, Table>> {
+    read_tables_with(conn, names, objects, PragmasNeeded::of)
+}
+
+/// [`read_tables`], asking `needed` which pragmas each table's SQL and index rows call
+/// for.
+fn read_tables_with(
+    conn: &mut SqliteConnection,
+    names: &[&str],
+    objects: &[MasterRow],
+    needed: fn(&str, &[&MasterRow]) -> PragmasNeeded,
+) -> QueryResult<BTreeMap<String, Table>> {
     // By name: at 10,000 tables, a search through `names` or `objects` for each one
     // costs more than reading the pragmas.
     let wanted: BTreeSet<&str> = names.iter().copied().collect();
@@ -524,7 +575,31 @@ fn read_tables(
             (o.name.clone(), table)
         })
         .collect();
-    let rows: Vec<PragmaRow> = diesel::sql_query(pragma_query(names)).load(conn)?;
+    let mut index_rows: HashMap<String, Vec<&MasterRow>> = HashMap::new();
+    for index in objects.iter().filter(|o| o.kind == "index") {
+        index_rows
+            .entry(index.owner.to_lowercase())
+            .or_default()
+            .push(index);
+    }
+    let (mut indexed, mut keyed) = (Vec::new(), Vec::new());
+    for table in objects
+        .iter()
+        .filter(|o| o.kind == "table" && wanted.contains(o.name.as_str()))
+    {
+        let of_table = index_rows
+            .get(&table.name.to_lowercase())
+            .map_or(&[][..], Vec::as_slice);
+        let needs = needed(&table.sql, of_table);
+        if needs.indexes {
+            indexed.push(table.name.as_str());
+        }
+        if needs.keys {
+            keyed.push(table.name.as_str());
+        }
+    }
+    let query = pragma_query(names, &indexed, &keyed);
+    let rows: Vec<PragmaRow> = diesel::sql_query(query).load(conn)?;
     let mut keys: Vec<(String, i64, String)> = Vec::new();
     let (mut index_columns, mut key_columns) = (Vec::new(), Vec::new());
     for r in rows {
@@ -650,6 +725,65 @@ fn where_clause(create_index_sql: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Tables read with the pragmas their SQL calls for come out as when every pragma
+    /// of every table is read: keys and UNIQUE spelled every way SQLite takes them,
+    /// automatic and explicit indexes, WITHOUT ROWID, a virtual table's shadow tables.
+    #[test]
+    fn the_pragmas_a_table_needs_read_what_all_of_them_read() {
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        conn.batch_execute(
+            "CREATE TABLE plain (id INTEGER PRIMARY KEY, v TEXT);
+             CREATE TABLE text_key (id TEXT PRIMARY KEY, v TEXT NOT NULL DEFAULT 'x');
+             CREATE TABLE \"Mixed Case\" (id INTEGER PRIMARY KEY, code TEXT UnIqUe);
+             CREATE TABLE pairs (a INT, b INT, c INT, PRIMARY KEY (a, b), UNIQUE (b, c)) WITHOUT ROWID;
+             CREATE TABLE child (id INTEGER PRIMARY KEY, plain_id INT ReFeReNcEs plain (id) ON DELETE CASCADE,
+                                 a INT, b INT, FOREIGN KEY (a, b) REFERENCES pairs (a, b));
+             CREATE TABLE indexed (id INTEGER PRIMARY KEY, v TEXT, w TEXT);
+             CREATE INDEX indexed_v ON indexed (v);
+             CREATE UNIQUE INDEX indexed_w ON \"INDEXED\" (lower(w)) WHERE w IS NOT NULL;
+             CREATE TABLE commented (id BIGINT PRIMARY KEY /* unique references */, v TEXT);
+             ALTER TABLE plain ADD COLUMN other_id INT REFERENCES text_key (id);
+             CREATE VIRTUAL TABLE docs USING fts5(body);",
+        )
+        .unwrap();
+        let objects: Vec<MasterRow> =
+            diesel::sql_query(format!("SELECT {MASTER_COLUMNS} FROM sqlite_master"))
+                .load(&mut conn)
+                .unwrap();
+        let names: Vec<&str> = objects
+            .iter()
+            .filter(|o| o.kind == "table" && o.is_user_object())
+            .map(|o| o.name.as_str())
+            .collect();
+        let every_pragma = |_: &str, _: &[&MasterRow]| PragmasNeeded {
+            indexes: true,
+            keys: true,
+        };
+        let needed = read_tables(&mut conn, &names, &objects).unwrap();
+        let all = read_tables_with(&mut conn, &names, &objects, every_pragma).unwrap();
+        assert_eq!(needed, all);
+        // Not vacuous: keys, UNIQUE constraints and indexes were read.
+        let keys = |t: &Table| {
+            t.constraints
+                .keys()
+                .filter(|c| c.starts_with("FOREIGN KEY"))
+                .count()
+        };
+        assert_eq!(keys(&all["child"]), 2, "{:?}", all["child"]);
+        assert_eq!(keys(&all["plain"]), 1, "{:?}", all["plain"]);
+        assert!(
+            all["pairs"].constraints.contains_key("UNIQUE (b, c)"),
+            "{:?}",
+            all["pairs"]
+        );
+        assert_eq!(all["indexed"].indexes.len(), 2, "{:?}", all["indexed"]);
+        assert!(
+            !all["Mixed Case"].constraints.is_empty(),
+            "{:?}",
+            all["Mixed Case"]
+        );
+    }
 
     /// After each change, a snapshot read through the session's `Master` (rows by rowid,
     /// structures kept by definition) equals one read afresh: rows changed, deleted,
