@@ -474,10 +474,9 @@ struct PragmasNeeded {
 impl PragmasNeeded {
     fn of(table_sql: &str, index_rows: &[&MasterRow]) -> PragmasNeeded {
         let sql = table_sql.to_ascii_lowercase();
+        let unique = sql.contains("unique");
         PragmasNeeded {
-            indexes: index_rows
-                .iter()
-                .any(|i| !i.sql.is_empty() || sql.contains("unique")),
+            indexes: index_rows.iter().any(|i| unique || !i.sql.is_empty()),
             keys: sql.contains("references"),
         }
     }
@@ -559,29 +558,16 @@ fn read_tables_with(
     // By name: at 10,000 tables, a search through `names` or `objects` for each one
     // costs more than reading the pragmas.
     let wanted: BTreeSet<&str> = names.iter().copied().collect();
-    let index_sql: HashMap<&str, &str> = objects
-        .iter()
-        .filter(|o| o.kind == "index")
-        .map(|o| (o.name.as_str(), o.sql.as_str()))
-        .collect();
-    let mut tables: BTreeMap<String, Table> = objects
-        .iter()
-        .filter(|o| o.kind == "table" && wanted.contains(o.name.as_str()))
-        .map(|o| {
-            let table = Table {
-                constraints: checks(&o.sql),
-                ..Table::default()
-            };
-            (o.name.clone(), table)
-        })
-        .collect();
+    let mut index_sql: HashMap<&str, &str> = HashMap::new();
     let mut index_rows: HashMap<String, Vec<&MasterRow>> = HashMap::new();
     for index in objects.iter().filter(|o| o.kind == "index") {
+        index_sql.insert(index.name.as_str(), index.sql.as_str());
         index_rows
             .entry(index.owner.to_lowercase())
             .or_default()
             .push(index);
     }
+    let mut tables: BTreeMap<String, Table> = BTreeMap::new();
     let (mut indexed, mut keyed) = (Vec::new(), Vec::new());
     for table in objects
         .iter()
@@ -597,6 +583,11 @@ fn read_tables_with(
         if needs.keys {
             keyed.push(table.name.as_str());
         }
+        let structure = Table {
+            constraints: checks(&table.sql),
+            ..Table::default()
+        };
+        tables.insert(table.name.clone(), structure);
     }
     let query = pragma_query(names, &indexed, &keyed);
     let rows: Vec<PragmaRow> = diesel::sql_query(query).load(conn)?;
