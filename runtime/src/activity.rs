@@ -336,7 +336,10 @@ fn mysql(
              WHERE {sessions} AND p.STATE = 'Waiting for table metadata lock'"
         ),
     )?;
-    for r in waiters {
+    for r in waiters
+        .into_iter()
+        .filter(|r| !reads_only_catalogs(&r.query))
+    {
         let named = statement_tables(&r.query);
         let table = match tables {
             _ if named.is_empty() => "?".to_owned(),
@@ -353,6 +356,55 @@ fn mysql(
         found.push(r.into_activity(kind));
     }
     Ok(found)
+}
+
+/// Whether a MySQL statement is a SELECT of `information_schema` or
+/// `performance_schema` tables only, as another migrator's look at updown's tables is:
+/// such a read waits for a shared metadata lock, behind which no other session's lock
+/// waits, so it is in no one's way. Read conservatively: any FROM or JOIN (a
+/// subquery's too) not followed by a catalog's table, or a comma listing another
+/// table after one, makes it a statement like any other.
+fn reads_only_catalogs(sql: &str) -> bool {
+    use updown_sql::lexer::{TokenKind, tokens};
+    let toks = tokens(sql);
+    let word = |i: usize, w: &str| {
+        toks.get(i)
+            .is_some_and(|t| t.kind == TokenKind::Word && t.text.eq_ignore_ascii_case(w))
+    };
+    let catalog = |i: usize| {
+        toks.get(i).is_some_and(|t| {
+            let name = t.text.trim_matches('`');
+            ["information_schema", "performance_schema"]
+                .iter()
+                .any(|c| name.eq_ignore_ascii_case(c))
+        }) && toks.get(i + 1).is_some_and(|t| t.text == ".")
+    };
+    if !word(0, "select") {
+        return false;
+    }
+    // For each open parenthesis, and the statement itself: whether a FROM came in it,
+    // after which a comma lists another table.
+    let mut from_seen = vec![false];
+    let mut sources = 0;
+    for (i, t) in toks.iter().enumerate() {
+        if word(i, "from") || word(i, "join") {
+            if !catalog(i + 1) {
+                return false;
+            }
+            sources += 1;
+            *from_seen.last_mut().expect("the statement's own level") = true;
+        } else if t.kind == TokenKind::Punct {
+            match t.text {
+                "(" => from_seen.push(false),
+                ")" if from_seen.len() > 1 => {
+                    from_seen.pop();
+                }
+                "," if from_seen.last() == Some(&true) => return false,
+                _ => {}
+            }
+        }
+    }
+    sources > 0
 }
 
 /// The tables a MySQL statement names, as far as a look at its tokens tells: the names
@@ -499,6 +551,50 @@ mod tests {
             ("SELECT 1", &[]),
         ] {
             assert_eq!(statement_tables(sql), want, "{sql}");
+        }
+    }
+
+    /// Only a read of the catalogs and nothing else is let by.
+    #[test]
+    fn a_read_of_the_catalogs_is_in_no_ones_way() {
+        for (sql, only_catalogs) in [
+            (
+                "SELECT CAST(COLUMN_NAME AS CHAR) AS name FROM information_schema.COLUMNS
+                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'updown_history'",
+                true,
+            ),
+            (
+                "select count(*) from INFORMATION_SCHEMA.tables t
+                 join `information_schema`.`COLUMNS` c on c.TABLE_NAME = t.TABLE_NAME",
+                true,
+            ),
+            ("SELECT * FROM performance_schema.threads", true),
+            ("SELECT * FROM users", false),
+            ("SELECT * FROM information_schema.tables, users", false),
+            (
+                "SELECT * FROM information_schema.tables JOIN users ON users.id = 1",
+                false,
+            ),
+            (
+                "SELECT * FROM information_schema.tables WHERE table_name IN (SELECT n FROM t)",
+                false,
+            ),
+            ("SELECT * FROM (SELECT 1) x", false),
+            (
+                "SELECT * FROM information_schema.tables
+                 WHERE table_name IN (SELECT n FROM information_schema.columns, t)",
+                false,
+            ),
+            (
+                "SELECT * FROM information_schema.tables WHERE table_name IN ('a', 'b')",
+                true,
+            ),
+            ("SELECT * FROM information_schema_copy.tables", false),
+            ("DELETE FROM information_schema.tables", false),
+            ("SELECT 1", false),
+            ("", false),
+        ] {
+            assert_eq!(reads_only_catalogs(sql), only_catalogs, "{sql}");
         }
     }
 
